@@ -1,0 +1,52 @@
+/**
+ * The one small interface both database drivers (PGlite, PostgreSQL server) implement.
+ * SQL is plain parameterised PostgreSQL with `$1` placeholders; helpers below add the
+ * usual one-row / one-value shapes.
+ */
+export type Row = Record<string, unknown>;
+export type Params = readonly unknown[];
+
+export interface RawQueryable {
+  rawQuery<T extends Row = Row>(sql: string, params?: Params): Promise<{ rows: T[]; rowCount: number }>;
+  /** Run several statements separated by semicolons, no parameters (migrations). */
+  rawExec(sql: string): Promise<void>;
+}
+
+export interface Driver extends RawQueryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Run fn inside BEGIN … COMMIT on one connection; ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Query helpers over any queryable (the pool, or one transaction). */
+export class Sql {
+  constructor(readonly raw: RawQueryable) {}
+
+  async query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    return (await this.raw.rawQuery<T>(sql, params)).rows;
+  }
+
+  /** Rows changed by an INSERT/UPDATE/DELETE. */
+  async execute(sql: string, params?: Params): Promise<number> {
+    return (await this.raw.rawQuery(sql, params)).rowCount;
+  }
+
+  async maybeOne<T extends Row = Row>(sql: string, params?: Params): Promise<T | null> {
+    const rows = await this.query<T>(sql, params);
+    if (rows.length > 1) throw new Error(`query returned ${rows.length} rows where at most one was expected: ${sql}`);
+    return rows[0] ?? null;
+  }
+
+  async one<T extends Row = Row>(sql: string, params?: Params): Promise<T> {
+    const row = await this.maybeOne<T>(sql, params);
+    if (!row) throw new Error(`query returned no row where one was expected: ${sql}`);
+    return row;
+  }
+
+  async value<T = unknown>(sql: string, params?: Params): Promise<T | null> {
+    const row = await this.maybeOne(sql, params);
+    if (!row) return null;
+    return Object.values(row)[0] as T;
+  }
+}

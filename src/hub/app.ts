@@ -1,0 +1,96 @@
+/**
+ * Build a hub (options + database + catalogue → request handler) separately from listening,
+ * so tests can run it in-process on ephemeral ports.
+ */
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { HubOptions } from '../config/hub.ts';
+import type { Driver } from '../db/types.ts';
+import { buildRegistry } from './api/index.ts';
+import { createServers, type FrontOptions } from './http.ts';
+import type { Hub } from './types.ts';
+
+export interface HubDeps {
+  options: HubOptions;
+  policy?: Map<string, string>;
+  db: Driver;
+  log?: Logger;
+}
+
+export function createHub(deps: HubDeps): Hub {
+  const levels: Record<string, string> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error', CRITICAL: 'fatal' };
+  return {
+    options: deps.options,
+    policy: deps.policy ?? new Map(),
+    db: deps.db,
+    registry: buildRegistry(),
+    log: deps.log ?? pino({ name: 'kojihub', level: levels[String(deps.options.LogLevel).toUpperCase()] ?? 'warn' }),
+    kojiDir: resolve(deps.options.KojiDir),
+  };
+}
+
+export interface RunningHub {
+  hub: Hub;
+  /** http://host:port/kojihub (plain) */
+  httpUrl: string | null;
+  /** https://host:port/kojihub */
+  httpsUrl: string | null;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolveP, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveP((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Listen on the configured ports (0 = pick a free one). Set a port to null to skip that server. */
+export async function startHub(hub: Hub, o: { host?: string; httpPort?: number | null; httpsPort?: number | null; urlHost?: string; front?: FrontOptions } = {}): Promise<RunningHub> {
+  const opts = hub.options;
+  const host = o.host ?? opts.ListenAddress;
+  const urlHost = o.urlHost ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+  const httpsPort = o.httpsPort === undefined ? opts.HTTPSPort : o.httpsPort;
+  const httpPort = o.httpPort === undefined ? opts.HTTPPort : o.httpPort;
+  const tls = httpsPort !== null && opts.SSLCertificateFile ? { cert: opts.SSLCertificateFile, key: opts.SSLCertificateKeyFile, ca: opts.SSLCACertificateFile } : null;
+  const servers = createServers(hub, tls, o.front);
+  const open: http.Server[] = [];
+  let httpUrl: string | null = null;
+  let httpsUrl: string | null = null;
+  try {
+    if (httpPort !== null && httpPort !== undefined) {
+      const p = await listen(servers.http, httpPort, host);
+      open.push(servers.http);
+      httpUrl = `http://${urlHost}:${p}/kojihub`;
+    }
+    if (servers.https && httpsPort !== null && httpsPort !== undefined) {
+      const p = await listen(servers.https, httpsPort, host);
+      open.push(servers.https);
+      httpsUrl = `https://${urlHost}:${p}/kojihub`;
+    }
+  } catch (e) {
+    for (const s of open) s.close();
+    throw e;
+  }
+  return {
+    hub,
+    httpUrl,
+    httpsUrl,
+    async close() {
+      await Promise.all(
+        open.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * From a decoded XML-RPC call to a result or a fault, as Koji's kojixmlrpc does it:
+ * method lookup (unknown → 1000 `Invalid method`), session check, lock-out, keyword struct,
+ * argument binding (1019), permission, then the handler — in one transaction when the method
+ * writes (rolled back on a fault), or straight on the pool when it only reads.
+ * `multiCall` runs its calls in one transaction with a savepoint and a fresh event each.
+ *
+ * Rule for handlers: inside a transaction use only `ctx.sql`, never `hub.db` (PGlite has a single
+ * connection, so a second query path would wait for the transaction forever).
+ */
+import { GenericError, KojiError, ServerOffline, ActionNotAllowed, AuthLockError, ParameterError } from '../protocol/faults.ts';
+import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
+import { Sql, type RawQueryable } from '../db/types.ts';
+import { Session } from './auth/session.ts';
+import { checkArgTypes, type RegisteredMethod } from './registry.ts';
+import { bindArgs } from './signature.ts';
+import type { CallContext, Hub, RequestInfo } from './types.ts';
+
+const MULTICALL = new Set(['multiCall', 'system.multicall']);
+const LOCKOUT_EXEMPT = new Set(['login', 'sslLogin', 'logout']);
+const LOCKERROR_EXEMPT = new Set(['exclusiveSession', 'login', 'logout']);
+
+export type CallOutcome = { ok: true; value: XmlRpcValue } | { ok: false; faultCode: number; faultString: string; traceback?: string[] };
+
+/** Sql that notices data changes, so the session's callnum is stored only then (Koji's rule). */
+class TrackedSql extends Sql {
+  changed = false;
+  constructor(raw: RawQueryable) {
+    super(raw);
+  }
+  override async query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    if (/^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql)) this.changed = true;
+    return super.query<T>(sql, params);
+  }
+  override async execute(sql: string, params?: readonly unknown[]): Promise<number> {
+    const n = await super.execute(sql, params);
+    if (n > 0 || /^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql)) this.changed = true;
+    return n;
+  }
+}
+
+function lookup(hub: Hub, name: string): RegisteredMethod {
+  const m = hub.registry.get(name);
+  if (!m) throw new GenericError(`Invalid method: ${name}`);
+  return m;
+}
+
+/** Split Koji's keyword struct off the positional parameters. */
+export function decodeArgs(params: XmlRpcValue[]): { args: XmlRpcValue[]; kwargs: Record<string, XmlRpcValue> } {
+  const last = params[params.length - 1];
+  if (params.length > 0 && isStruct(last) && last.__starstar) {
+    const kwargs = { ...last };
+    delete kwargs.__starstar;
+    return { args: params.slice(0, -1), kwargs };
+  }
+  return { args: params, kwargs: {} };
+}
+
+export function faultOf(hub: Hub, e: unknown): CallOutcome & { ok: false } {
+  if (e instanceof KojiError) {
+    return { ok: false, faultCode: e.faultCode, faultString: hub.options.KojiDebug ? (e.stack ?? e.message) : e.message };
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  hub.log.error({ err }, 'unexpected error in hub call');
+  return { ok: false, faultCode: 1, faultString: `<class '${err.name}'>: ${err.message}` };
+}
+
+interface CallState {
+  hub: Hub;
+  request: RequestInfo;
+  session: Session;
+  sql: TrackedSql;
+}
+
+async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue[]): Promise<XmlRpcValue> {
+  const { args, kwargs } = decodeArgs(params);
+  const bound = checkArgTypes(m, bindArgs(m.name, m.binding, args, kwargs));
+  let eventId: number | null = null;
+  const ctx: CallContext = {
+    hub: state.hub,
+    sql: state.sql,
+    session: state.session,
+    request: state.request,
+    method: m.name,
+    async event() {
+      if (eventId === null) {
+        eventId = (await state.sql.value<number>('SELECT get_event()')) as number;
+        state.sql.changed = true;
+      }
+      return eventId;
+    },
+    markChanged() {
+      state.sql.changed = true;
+    },
+  };
+  const req = m.requires;
+  if (req === 'login') state.session.assertLogin();
+  else if (req === 'hostSession') {
+    state.session.assertLogin();
+    if ((await state.session.hostId()) === null) throw new ActionNotAllowed('host not found');
+    if (!state.session.exclusive) throw new ActionNotAllowed('This method requires an exclusive session');
+  } else if (req && 'perm' in req) await state.session.assertPerm(req.perm);
+  else if (req && 'anyPerm' in req) {
+    let ok = false;
+    for (const p of req.anyPerm) if (await state.session.hasPerm(p)) ok = true;
+    if (!ok) await state.session.assertPerm(req.anyPerm[0]);
+  }
+  return await m.handler(ctx, bound);
+}
+
+/** Handle one XML-RPC methodCall (possibly a multicall); never throws, returns the outcome. */
+export async function handleCall(hub: Hub, request: RequestInfo, methodName: string, params: XmlRpcValue[]): Promise<CallOutcome> {
+  if (hub.options.ServerOffline) {
+    return { ok: false, faultCode: ServerOffline.faultCode, faultString: hub.options.OfflineMessage ?? 'server is offline' };
+  }
+  try {
+    const isMulti = MULTICALL.has(methodName);
+    const m = isMulti ? null : lookup(hub, methodName);
+    const pool = new TrackedSql(hub.db);
+    const state: CallState = { hub, request, session: null as unknown as Session, sql: pool };
+    state.session = await Session.load(hub, () => state.sql, request, methodName);
+    if (state.session.lockerror && !LOCKERROR_EXEMPT.has(methodName)) throw new AuthLockError(state.session.lockerror);
+    if (hub.options.LockOut && !LOCKOUT_EXEMPT.has(methodName) && !(await state.session.hasPerm('admin'))) {
+      throw new ServerOffline('Server disabled for maintenance');
+    }
+    if (isMulti) return { ok: true, value: await multiCall(state, params) };
+    const method = m as RegisteredMethod;
+    if (!method.writes) return { ok: true, value: await invoke(state, method, params) };
+    const value = await hub.db.transaction(async (tx) => {
+      state.sql = new TrackedSql(tx);
+      const v = await invoke(state, method, params);
+      await recordCallnum(state);
+      return v;
+    });
+    return { ok: true, value };
+  } catch (e) {
+    return faultOf(hub, e);
+  }
+}
+
+async function recordCallnum(state: CallState): Promise<void> {
+  const s = state.session;
+  if (state.sql.changed && s.id !== null && s.callnum !== null) {
+    await state.sql.raw.rawQuery('UPDATE sessions SET callnum = $1 WHERE id = $2', [s.callnum, s.id]);
+  }
+}
+
+async function multiCall(state: CallState, params: XmlRpcValue[]): Promise<XmlRpcValue[]> {
+  const { args } = decodeArgs(params);
+  if (args.length !== 1 || !Array.isArray(args[0])) throw new ParameterError('multiCall() takes exactly one argument: a list of {methodName, params} structs');
+  const calls = args[0];
+  return state.hub.db.transaction(async (tx) => {
+    const sql = new TrackedSql(tx);
+    state.sql = sql;
+    const results: XmlRpcValue[] = [];
+    let i = 0;
+    for (const call of calls) {
+      i += 1;
+      const sp = `multicall_${i}`;
+      await tx.rawQuery(`SAVEPOINT ${sp}`);
+      try {
+        if (!isStruct(call) || typeof call.methodName !== 'string') throw new ParameterError('each multicall entry must be a struct with methodName and params');
+        if (MULTICALL.has(call.methodName)) throw new GenericError('multicall cannot be nested');
+        const m = lookup(state.hub, call.methodName);
+        const p = call.params === undefined ? [] : call.params;
+        if (!Array.isArray(p)) throw new ParameterError(`params of multicall entry ${i} must be a list`);
+        results.push([await invoke(state, m, p)]);
+        await tx.rawQuery(`RELEASE SAVEPOINT ${sp}`);
+      } catch (e) {
+        await tx.rawQuery(`ROLLBACK TO SAVEPOINT ${sp}`);
+        const f = faultOf(state.hub, e);
+        const entry: Record<string, XmlRpcValue> = { faultCode: f.faultCode, faultString: f.faultString };
+        if (!(e instanceof KojiError)) entry.traceback = String((e as Error)?.stack ?? e).split('\n');
+        results.push(entry);
+      }
+    }
+    await recordCallnum(state);
+    return results;
+  });
+}

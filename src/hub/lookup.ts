@@ -1,0 +1,98 @@
+/**
+ * Lookups shared by every domain: by id, name or {id|name} struct (Koji's name_or_id_clause),
+ * lookup-or-create of simple name tables, name validation (RegexNameInternal / RegexUserName),
+ * and Python-style repr for messages that Koji users recognise.
+ */
+import { GenericError, ParameterError } from '../protocol/faults.ts';
+import { Float, isStruct } from '../protocol/values.ts';
+import type { Sql } from '../db/types.ts';
+import type { CallContext } from './types.ts';
+
+/** Python repr of a decoded value, for error messages (`'name'`, `5`, `{'id': 1}`). */
+export function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'number') return String(v);
+  if (v instanceof Float) return String(v.value).includes('.') ? String(v.value) : `${v.value}.0`;
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (isStruct(v)) return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return String(v);
+}
+
+/** `table.id = $n` or `table.name = $n` for an id, a name or a {id|name} struct. */
+export function nameOrId(info: unknown): { column: 'id' | 'name'; value: number | string } {
+  let v = info;
+  if (isStruct(v)) {
+    if ('id' in v) {
+      if (typeof v.id !== 'number' || !Number.isInteger(v.id)) throw new ParameterError(`Invalid name or id value: ${pyRepr(info)}`);
+      v = v.id;
+    } else if ('name' in v) v = v.name;
+    else throw new ParameterError(`Invalid name or id value: ${pyRepr(info)}`);
+  }
+  if (typeof v === 'number' && Number.isInteger(v)) return { column: 'id', value: v };
+  if (typeof v === 'string') return { column: 'name', value: v };
+  throw new ParameterError(`Invalid name or id value: ${pyRepr(info)}`);
+}
+
+export interface IdName {
+  id: number;
+  name: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Find {id, name} in a table with unique id/name. strict → fault when missing; create → insert
+ * the name (after `validate`) when missing.
+ */
+export async function lookupName(
+  sql: Sql,
+  table: string,
+  info: unknown,
+  opts: { strict?: boolean; create?: boolean; validate?: (name: string) => void } = {},
+): Promise<IdName | null> {
+  const { column, value } = nameOrId(info);
+  const row = await sql.maybeOne<IdName>(`SELECT id, name FROM ${table} WHERE ${column} = $1`, [value]);
+  if (row) return row;
+  if (opts.strict) throw new GenericError(`No such entry in table ${table}: ${value}`);
+  if (opts.create) {
+    if (typeof value !== 'string') throw new GenericError('Name must be a string');
+    opts.validate?.(value);
+    return sql.one<IdName>(`INSERT INTO ${table} (name) VALUES ($1) RETURNING id, name`, [value]);
+  }
+  return null;
+}
+
+export function verifyNameInternal(ctx: CallContext, name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new GenericError('Name should be string');
+  const max = ctx.hub.options.MaxNameLengthInternal;
+  if (max !== 0 && name.length > max) throw new GenericError(`Name ${name} is too long. Max length is ${max} characters`);
+  const re = ctx.hub.options.RegexNameInternal;
+  if (re && !new RegExp(re).test(name)) throw new GenericError(`Name ${name} does not match RegexNameInternal value`);
+}
+
+export function verifyNameUser(ctx: CallContext, name?: unknown, krb?: unknown): void {
+  if (name && typeof name !== 'string') throw new GenericError('Name should be string');
+  if (krb && typeof krb !== 'string') throw new GenericError('Kerberos principal should be string');
+  const max = ctx.hub.options.MaxNameLengthInternal;
+  if (max !== 0) {
+    if (typeof name === 'string' && name.length > max) throw new GenericError(`Name ${name} is too long. Max length is ${max} characters`);
+    if (typeof krb === 'string' && krb.length > max) throw new GenericError(`Kerberos principal ${krb} is too long. Max length is ${max} characters`);
+  }
+  const re = ctx.hub.options.RegexUserName;
+  if (re) {
+    const rx = new RegExp(re);
+    if (typeof name === 'string' && !rx.test(name)) throw new GenericError(`Name ${name} does not match RegexUserName value`);
+    if (typeof krb === 'string' && !rx.test(krb)) throw new GenericError(`Kerberos principal ${krb} does not match RegexUserName value`);
+  }
+}
+
+/** Check a free-text value is a string (Koji's convert_value(check_only=True)). */
+export function checkString(value: unknown, what: string, noneAllowed = true): void {
+  if (value === null || value === undefined) {
+    if (noneAllowed) return;
+    throw new ParameterError(`Invalid type for ${what}: expected a string, got None`);
+  }
+  if (typeof value !== 'string') throw new ParameterError(`Invalid type for value '${String(value)}' (${what}): expected a string`);
+}

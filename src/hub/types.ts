@@ -1,0 +1,47 @@
+/**
+ * The shapes every hub module shares: the hub's long-lived state and the per-call context.
+ * Handlers get everything through `ctx` — no globals, no thread-locals.
+ */
+import type { Logger } from 'pino';
+import type { HubOptions } from '../config/hub.ts';
+import type { Driver } from '../db/types.ts';
+import type { Sql } from '../db/types.ts';
+import type { Session } from './auth/session.ts';
+import type { Registry } from './registry.ts';
+import type { PeerIdentity } from './auth/peer.ts';
+
+export interface Hub {
+  options: HubOptions;
+  /** [policy] rules from hub.conf */
+  policy: Map<string, string>;
+  db: Driver;
+  registry: Registry;
+  log: Logger;
+  /** Absolute KojiDir */
+  kojiDir: string;
+}
+
+/** What the HTTP layer knows about the caller. */
+export interface RequestInfo {
+  remoteAddr: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: URLSearchParams;
+  /** set on HTTPS connections */
+  peer: PeerIdentity | null;
+  /** the request came in at …/ssllogin */
+  sslLoginPath: boolean;
+}
+
+export interface CallContext {
+  hub: Hub;
+  /** queryable for this call: the request transaction (or a savepoint in it), or the pool */
+  sql: Sql;
+  session: Session;
+  request: RequestInfo;
+  /** the method being called (inside a multicall: the inner method) */
+  method: string;
+  /** the event of this call's changes, allocated on first use */
+  event(): Promise<number>;
+  /** mark that this call changed data (so its callnum is recorded) */
+  markChanged(): void;
+}

@@ -1,0 +1,248 @@
+/**
+ * ClientSession: the TypeScript counterpart of koji.ClientSession. Used by our CLI, and later by
+ * the builder, kojira and web. Speaks exactly the wire protocol of docs/koji-protocol.md §1–§3:
+ * session headers, callnum, keyword structs, multicall, sslLogin at SERVER/ssllogin over https,
+ * re-login with renew=True on fault 1007, retries of non-fault failures.
+ */
+import { decodeResponse } from './decode.ts';
+import { encodeCall } from './encode.ts';
+import { AuthExpired, KojiError, ServerOffline, faultToError, AuthError, ActionNotAllowed } from './faults.ts';
+import { HttpTransport, type TlsOptions } from './http.ts';
+import type { XmlRpcStruct, XmlRpcValue } from './values.ts';
+
+export interface ClientOptions extends TlsOptions {
+  /** seconds (Koji `timeout`, default 43200) */
+  timeout?: number;
+  /** seconds for login calls (Koji `auth_timeout`, default 60) */
+  authTimeout?: number;
+  maxRetries?: number;
+  /** seconds between retries (first retry is immediate) */
+  retryInterval?: number;
+  anonRetry?: boolean;
+  offlineRetry?: boolean;
+  offlineRetryInterval?: number;
+  uploadBlocksize?: number;
+  debugXmlrpc?: (line: string) => void;
+}
+
+export interface SessionInfo {
+  'session-id': number;
+  'session-key': string;
+  'header-auth'?: boolean;
+}
+
+export type MulticallResult = [XmlRpcValue] | { faultCode: number; faultString: string; traceback?: string[] };
+
+type AuthMethod =
+  | { method: 'login'; user: string; password: string; opts?: XmlRpcStruct | null }
+  | { method: 'sslLogin'; proxyuser?: string | null; proxyauthtype?: number | null };
+
+/** Keyword arguments travel as a trailing struct flagged `__starstar`. */
+export function encodeArgs(args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): XmlRpcValue[] {
+  if (!kwargs || Object.keys(kwargs).length === 0) return args;
+  return [...args, { ...kwargs, __starstar: true }];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ClientSession {
+  readonly baseurl: string;
+  private readonly opts: ClientOptions;
+  private readonly transport: HttpTransport;
+  sinfo: SessionInfo | null = null;
+  callnum: number | null = null;
+  hubVersion: string | null = null;
+  exclusive = false;
+  private authMethod: AuthMethod | null = null;
+
+  constructor(baseurl: string, opts: ClientOptions = {}) {
+    this.baseurl = baseurl.replace(/\/+$/, '');
+    this.opts = opts;
+    this.transport = new HttpTransport(opts);
+  }
+
+  get loggedIn(): boolean {
+    return this.sinfo !== null;
+  }
+
+  setSession(sinfo: SessionInfo | null): void {
+    this.sinfo = sinfo;
+    this.callnum = sinfo ? 0 : null;
+  }
+
+  /** Call a hub method with positional and keyword arguments. */
+  async call<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
+    try {
+      return (await this.callOnce(method, args, kwargs)) as T;
+    } catch (e) {
+      if (e instanceof AuthExpired && this.authMethod && method !== 'login' && method !== 'sslLogin') {
+        await this.renew();
+        return (await this.callOnce(method, args, kwargs)) as T;
+      }
+      throw e;
+    }
+  }
+
+  private sessionHeaders(): Record<string, string> {
+    if (!this.sinfo || this.callnum === null) return {};
+    const headers = {
+      'Koji-Session-Id': String(this.sinfo['session-id']),
+      'Koji-Session-Key': String(this.sinfo['session-key']),
+      'Koji-Session-Callnum': String(this.callnum),
+    };
+    this.callnum += 1;
+    return headers;
+  }
+
+  private urlFor(method: string, query?: Record<string, string>): URL {
+    let base = this.baseurl;
+    if (method === 'sslLogin') base = base.replace(/^http:/, 'https:') + '/ssllogin';
+    const url = new URL(base);
+    if (query) for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    return url;
+  }
+
+  private async callOnce(method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): Promise<XmlRpcValue> {
+    const body = encodeCall(method, encodeArgs(args, kwargs));
+    const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml' };
+    const isLogin = method === 'login' || method === 'sslLogin';
+    return this.send(this.urlFor(method), body, headers, isLogin, method);
+  }
+
+  private async send(url: URL, body: Buffer | string, headers: Record<string, string>, isLogin: boolean, what: string): Promise<XmlRpcValue> {
+    const timeoutMs = ((isLogin ? this.opts.authTimeout ?? 60 : this.opts.timeout ?? 43200) * 1000) | 0;
+    const maxRetries = this.opts.maxRetries ?? 30;
+    const interval = (this.opts.retryInterval ?? 20) * 1000;
+    let tries = 0;
+    for (;;) {
+      tries += 1;
+      let reply;
+      try {
+        this.opts.debugXmlrpc?.(`url: ${url.href}\nbody: ${String(body).slice(0, 1024)}`);
+        reply = await this.transport.post(url, body, headers, timeoutMs);
+        if (reply.status >= 400) {
+          throw new Error(`${reply.status} error from ${url.host}: ${reply.body.toString('utf8').slice(0, 200)}`);
+        }
+        const v = reply.headers['koji-version'];
+        if (typeof v === 'string') this.hubVersion = v;
+        this.opts.debugXmlrpc?.(`reply: ${reply.body.toString('utf8').slice(0, 1024)}`);
+        const res = decodeResponse(reply.body.toString('utf8'));
+        if (res.ok) return res.value;
+        const err = faultToError(res.faultCode, res.faultString);
+        if (err instanceof ServerOffline && this.opts.offlineRetry) {
+          await sleep((this.opts.offlineRetryInterval ?? 20) * 1000);
+          tries = 0;
+          continue;
+        }
+        throw err;
+      } catch (e) {
+        if (e instanceof KojiError || (e as { faultCode?: number }).faultCode !== undefined) throw e;
+        if (isCertError(e)) throw e;
+        if (!this.loggedIn && !this.opts.anonRetry) throw e;
+        if (tries > maxRetries) throw e;
+        this.opts.debugXmlrpc?.(`try #${tries} for ${what} failed: ${(e as Error).message}`);
+        if (tries > 1) await sleep(interval);
+      }
+    }
+  }
+
+  async login(user: string, password: string, opts: XmlRpcStruct | null = null, renew = false): Promise<void> {
+    this.authMethod = { method: 'login', user, password, opts };
+    const kwargs: Record<string, XmlRpcValue> = { opts };
+    if (renew) {
+      kwargs.renew = true;
+      kwargs.exclusive = this.exclusive;
+    } else this.setSession(null);
+    const sinfo = (await this.callOnce('login', [user, password], kwargs)) as unknown as SessionInfo | null;
+    if (!sinfo) throw new AuthError(`login as ${user} failed: the hub returned no session`);
+    this.setSession(sinfo);
+  }
+
+  async sslLogin(proxyuser: string | null = null, proxyauthtype: number | null = null, renew = false): Promise<void> {
+    if (!this.opts.cert) throw new AuthError('No client cert provided (set `cert` in the profile)');
+    this.authMethod = { method: 'sslLogin', proxyuser, proxyauthtype };
+    const kwargs: Record<string, XmlRpcValue> = { proxyuser };
+    if (renew) {
+      kwargs.renew = true;
+      kwargs.exclusive = this.exclusive;
+    } else this.setSession(null);
+    if (proxyauthtype !== null) kwargs.proxyauthtype = proxyauthtype;
+    let sinfo: SessionInfo | null;
+    try {
+      sinfo = (await this.callOnce('sslLogin', [], kwargs)) as unknown as SessionInfo | null;
+    } catch (e) {
+      throw new AuthError(`unable to obtain a session (ssl auth failed: ${(e as Error).message})`, { cause: e });
+    }
+    if (!sinfo) throw new AuthError('unable to obtain a session');
+    this.setSession(sinfo);
+  }
+
+  private async renew(): Promise<void> {
+    const m = this.authMethod;
+    if (!m) throw new KojiError('Missing info for reauthentication');
+    if (m.method === 'login') await this.login(m.user, m.password, m.opts ?? null, true);
+    else await this.sslLogin(m.proxyuser ?? null, m.proxyauthtype ?? null, true);
+  }
+
+  async logout(sessionId: number | null = null): Promise<void> {
+    if (!this.loggedIn) return;
+    try {
+      await this.callOnce('logout', [], { session_id: sessionId });
+    } catch (e) {
+      if (!(e instanceof AuthExpired)) throw e;
+    }
+    if (!sessionId || sessionId === this.sinfo?.['session-id']) this.setSession(null);
+  }
+
+  /** A new ClientSession bound to a subsession of this one. */
+  async subsession(): Promise<ClientSession> {
+    const sinfo = (await this.call('subsession')) as unknown as SessionInfo;
+    const child = new ClientSession(this.baseurl, this.opts);
+    child.setSession(sinfo);
+    child.authMethod = this.authMethod;
+    return child;
+  }
+
+  /**
+   * Run calls in one multiCall request (one transaction on the hub, a savepoint per call).
+   * Each result is `[value]` or a fault struct; with `strict` the first fault is thrown.
+   */
+  async multiCall(
+    calls: Array<{ method: string; args?: XmlRpcValue[]; kwargs?: Record<string, XmlRpcValue> }>,
+    opts: { strict?: boolean; batch?: number } = {},
+  ): Promise<MulticallResult[]> {
+    const encoded = calls.map((c) => ({ methodName: c.method, params: encodeArgs(c.args ?? [], c.kwargs) }));
+    const batch = opts.batch && opts.batch > 0 ? opts.batch : encoded.length || 1;
+    const out: MulticallResult[] = [];
+    for (let i = 0; i < encoded.length; i += batch) {
+      const res = (await this.call('multiCall', [encoded.slice(i, i + batch)])) as unknown as MulticallResult[];
+      out.push(...res);
+    }
+    if (opts.strict) {
+      for (const r of out) if (!Array.isArray(r)) throw faultToError(r.faultCode, r.faultString);
+    }
+    return out;
+  }
+
+  /**
+   * Upload one chunk with the octet-stream protocol (koji `rawUpload`).
+   * Returns the hub's `{size, fileverify, offset, hexdigest}`.
+   */
+  async rawUpload(chunk: Buffer, offset: number, path: string, name: string, opts: { overwrite?: boolean; volume?: string; verify?: string } = {}): Promise<XmlRpcStruct> {
+    if (!this.loggedIn) throw new ActionNotAllowed('you must be logged in to upload');
+    const query: Record<string, string> = { filename: name, filepath: path, fileverify: opts.verify ?? 'adler32', offset: String(offset) };
+    if (opts.overwrite) query.overwrite = '1';
+    if (opts.volume) query.volume = opts.volume;
+    const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
+    return (await this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload')) as XmlRpcStruct;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+function isCertError(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code);
+}
