@@ -13,6 +13,9 @@ export class KojiError extends Error {
   }
 }
 
+// Koji calls its base class GenericError; clients print that name
+Object.defineProperty(KojiError, 'name', { value: 'GenericError' });
+
 function define(name: string, code: number, parent: typeof KojiError): typeof KojiError {
   const cls = class extends parent {
     static override readonly faultCode = code;

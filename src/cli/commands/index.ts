@@ -1,0 +1,24 @@
+/** All CLI commands, gathered from the per-group modules. */
+import type { Command } from '../command.ts';
+import { miscCommands } from './misc.ts';
+
+export const COMMANDS: Command[] = [...miscCommands];
+
+const ALIASES: Record<string, string> = {
+  'cancel-task': 'cancel',
+  cxl: 'cancel',
+  'list-commands': 'help',
+  'move-pkg': 'move-build',
+  move: 'move-build',
+  'latest-pkg': 'latest-build',
+  'tag-pkg': 'tag-build',
+  tag: 'tag-build',
+  'untag-pkg': 'untag-build',
+  untag: 'untag-build',
+  'watch-tasks': 'watch-task',
+};
+
+export function findCommand(name: string): Command | undefined {
+  const n = ALIASES[name] ?? name;
+  return COMMANDS.find((c) => c.name === n || c.aliases?.includes(n));
+}

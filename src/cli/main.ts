@@ -1,0 +1,229 @@
+/**
+ * The koji CLI entry: global options (as the stock koji CLI: -p/--profile, -c/--config,
+ * --user, --password, --authtype, --cert, --noauth, --force-auth, -s/--server …), the profile
+ * from koji.conf, then the command. `runCli` returns output and exit code (tests call it
+ * in-process); bin/koji prints them.
+ */
+import { createInterface } from 'node:readline';
+import { basename } from 'node:path';
+import { loadClientConfig, type ClientConfig } from '../config/client.ts';
+import { ConfigError } from '../config/options.ts';
+import { IniError } from '../config/ini.ts';
+import { ClientSession } from '../protocol/client.ts';
+import { Fault, KojiError } from '../protocol/faults.ts';
+import { activateSession, ensureConnection } from './session.ts';
+import { CliError, UsageError, type CliContext, type Command, type CommandResult, type GlobalOptions } from './command.ts';
+import { formatHelp, parseCommandArgs } from './parse.ts';
+import { COMMANDS, findCommand } from './commands/index.ts';
+
+export const CATEGORIES: Record<string, string> = {
+  admin: 'admin commands',
+  bind: 'bind commands',
+  build: 'build commands',
+  download: 'download commands',
+  info: 'info commands',
+  misc: 'miscellaneous commands',
+  monitor: 'monitor commands',
+  search: 'search commands',
+};
+
+const GREETINGS = new Set(['hello', 'hi', 'hey', 'hallo', 'bonjour', 'hola', 'moshimoshi', 'ciao', 'ahoj', 'hej', 'salut', 'namaste', 'howdy', 'ola', 'bok', 'hallo', 'halo', 'zdravo', 'szia', 'dobrý den']);
+
+const GLOBAL_SPECS = [
+  { name: 'profile', short: 'p', type: 'string' as const, help: 'specify a configuration profile. default: koji' },
+  { name: 'config', short: 'c', type: 'string' as const, dest: 'configFile', metavar: 'FILE', help: "load profile's settings from another file. Use with --profile." },
+  { name: 'keytab', type: 'string' as const, metavar: 'FILE', help: 'specify a Kerberos keytab to use' },
+  { name: 'principal', type: 'string' as const, help: 'specify a Kerberos principal to use' },
+  { name: 'cert', type: 'string' as const, metavar: 'FILE', help: 'specify a SSL cert to use' },
+  { name: 'runas', type: 'string' as const, help: 'run as the specified user (requires special privileges)' },
+  { name: 'user', type: 'string' as const, help: 'specify user' },
+  { name: 'password', type: 'string' as const, help: 'specify password' },
+  { name: 'noauth', type: 'bool' as const, help: 'do not authenticate' },
+  { name: 'force-auth', type: 'bool' as const, help: 'authenticate even for read-only operations' },
+  { name: 'authtype', type: 'string' as const, help: 'force use of a type of authentication, options: noauth, ssl, password, or kerberos' },
+  { name: 'debug', short: 'd', type: 'bool' as const, help: 'show debug output' },
+  { name: 'debug-xmlrpc', type: 'bool' as const, help: 'show xmlrpc debug output' },
+  { name: 'quiet', short: 'q', type: 'bool' as const, help: 'run quietly' },
+  { name: 'skip-main', type: 'bool' as const, help: "don't actually run main" },
+  { name: 'server', short: 's', type: 'string' as const, help: 'url of XMLRPC server' },
+  { name: 'topdir', type: 'string' as const, help: 'specify topdir' },
+  { name: 'weburl', type: 'string' as const, help: 'url of the Koji web interface' },
+  { name: 'topurl', type: 'string' as const, help: 'url for Koji file access' },
+  { name: 'help-commands', type: 'bool' as const, help: 'list commands' },
+];
+
+export interface CliIo {
+  /** answers for prompts (tests); otherwise the terminal is asked */
+  prompt?: (question: string, hidden?: boolean) => Promise<string>;
+  /** program name shown in messages (argv[1] basename) */
+  progname?: string;
+}
+
+function epilog(prog: string): string {
+  const cats = ['all', ...Object.keys(CATEGORIES)].sort().join(', ');
+  return `\nTry "${prog} --help" for help about global options\nTry "${prog} help" to get all available commands\nTry "${prog} <command> --help" for help about the options of a particular command\nTry "${prog} help <category>" to get commands under a particular category\nAvailable categories are: ${cats}\n`;
+}
+
+export function listCommands(prog: string, chosen?: string[]): string {
+  const cats = !chosen || chosen.length === 0 || chosen.includes('all') ? Object.keys(CATEGORIES) : chosen;
+  const out = ['Available commands:'];
+  for (const cat of cats.slice().sort()) {
+    out.push('', `${CATEGORIES[cat]}:`);
+    for (const c of COMMANDS.filter((x) => x.category === cat).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      out.push(`        ${c.name.padEnd(25)} ${c.summary}`);
+    }
+  }
+  return out.join('\n') + '\n' + epilog(prog).replace(/\n$/, '') + '\n';
+}
+
+/** Split argv at the command: global options come first (optparse disable_interspersed_args). */
+function splitGlobal(argv: string[]): { globals: string[]; rest: string[] } {
+  const takesValue = new Set<string>();
+  for (const s of GLOBAL_SPECS) {
+    if (s.type === 'string') {
+      takesValue.add(`--${s.name}`);
+      if (s.short) takesValue.add(`-${s.short}`);
+    }
+  }
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i];
+    if (a === '--') return { globals: argv.slice(0, i), rest: argv.slice(i + 1) };
+    if (!a.startsWith('-') || a === '-') break;
+    i += takesValue.has(a) ? 2 : 1;
+  }
+  return { globals: argv.slice(0, i), rest: argv.slice(i) };
+}
+
+async function terminalPrompt(question: string, hidden = false): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  if (hidden) (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+    if (s.includes(question)) process.stderr.write(question);
+  };
+  const answer = await new Promise<string>((r) => rl.question(question, r));
+  rl.close();
+  if (hidden) process.stderr.write('\n');
+  return answer;
+}
+
+export async function runCli(argv: string[], io: CliIo = {}): Promise<CommandResult> {
+  const prog = io.progname ?? 'koji';
+  const err: string[] = [];
+  const { globals, rest } = splitGlobal(argv);
+  let g;
+  try {
+    g = parseCommandArgs(GLOBAL_SPECS, globals);
+  } catch (e) {
+    if (e instanceof UsageError) return { output: '', error: `Usage: ${prog} [global-options] command [command-options-and-arguments]\n\n${prog}: error: ${e.message}\n`, exitCode: 2 };
+    throw e;
+  }
+  if (g.help) {
+    const usage = `Usage: ${prog} [global-options] command [command-options-and-arguments]\n\nCommon commands: build, download-build, help, latest-build, list-targets, search`;
+    return { output: formatHelp(usage, GLOBAL_SPECS).replace('Options:', 'Options:') + epilog(prog), exitCode: 0 };
+  }
+  const o = g.opts as Record<string, unknown>;
+  const global: GlobalOptions = {
+    profile: (o.profile as string) ?? basename(prog),
+    configFile: (o.configFile as string) ?? null,
+    user: (o.user as string) ?? null,
+    password: (o.password as string) ?? null,
+    noauth: Boolean(o.noauth),
+    forceAuth: Boolean(o.force_auth),
+    authtype: (o.authtype as string) ?? null,
+    cert: (o.cert as string) ?? null,
+    runas: (o.runas as string) ?? null,
+    server: (o.server as string) ?? null,
+    topdir: (o.topdir as string) ?? null,
+    weburl: (o.weburl as string) ?? null,
+    topurl: (o.topurl as string) ?? null,
+    debug: Boolean(o.debug),
+    debugXmlrpc: Boolean(o.debug_xmlrpc),
+    quiet: Boolean(o.quiet),
+  };
+  let config: ClientConfig;
+  try {
+    config = loadClientConfig(global.profile, global.configFile, (m) => err.push(m));
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof IniError) {
+      return { output: '', error: `Usage: ${prog} [global-options] command [command-options-and-arguments]\n\n${prog}: error: ${e.message}\n`, exitCode: 2 };
+    }
+    throw e;
+  }
+  // command-line values win over the profile
+  if (global.server) config.server = global.server;
+  if (global.cert) config.cert = global.cert;
+  if (global.topdir) config.topdir = global.topdir;
+  if (global.weburl) config.weburl = global.weburl;
+  if (global.topurl) config.topurl = global.topurl;
+  if (global.authtype) config.authtype = global.authtype;
+  if (config.force_auth) global.forceAuth = true;
+  if (config.debug) global.debug = true;
+
+  if (rest.length === 0 || o.help_commands) return { output: listCommands(prog), error: err.join('\n'), exitCode: 0 };
+  let name = rest[0];
+  if (GREETINGS.has(name.toLowerCase())) name = 'moshimoshi';
+  const cmd = findCommand(name);
+  if (!cmd) {
+    return { output: listCommands(prog), error: [...err, `Unknown command: ${rest[0]}`].join('\n') + '\n', exitCode: 1 };
+  }
+  if (o.skip_main) return { output: '', exitCode: 0 };
+  return runCommand(cmd, rest.slice(1), { global, config, prog, io, err });
+}
+
+async function runCommand(cmd: Command, argv: string[], env: { global: GlobalOptions; config: ClientConfig; prog: string; io: CliIo; err: string[] }): Promise<CommandResult> {
+  const { global, config, prog, err } = env;
+  const usage = () => `usage: ${prog} ${cmd.usage}\n(Specify the --help global option for a list of other help options)`;
+  const session = new ClientSession(config.server, {
+    cert: config.cert || undefined,
+    serverca: config.serverca || undefined,
+    noSslVerify: config.no_ssl_verify,
+    timeout: config.timeout,
+    authTimeout: config.auth_timeout,
+    maxRetries: config.max_retries,
+    retryInterval: config.retry_interval,
+    anonRetry: config.anon_retry,
+    offlineRetry: config.offline_retry,
+    offlineRetryInterval: config.offline_retry_interval,
+    uploadBlocksize: config.upload_blocksize,
+    debugXmlrpc: global.debugXmlrpc ? (line) => err.push(line) : undefined,
+  });
+  const ctx: CliContext = {
+    global,
+    config,
+    session,
+    warn: (m) => err.push(m),
+    activate: () => activateSession(session, global, config, ctx.prompt),
+    prompt: env.io.prompt ?? terminalPrompt,
+  };
+  const finish = (r: CommandResult): CommandResult => ({ ...r, error: [...err, r.error ?? ''].filter(Boolean).join('\n') + (err.length || r.error ? '\n' : '') });
+  try {
+    const parsed = parseCommandArgs(cmd.options ?? [], argv);
+    if (parsed.help) return finish({ output: formatHelp(usage(), cmd.options ?? [], cmd.description), exitCode: 0 });
+    const needsLogin = !cmd.anon || global.forceAuth || argv.includes('--mine');
+    if (needsLogin) await ctx.activate();
+    else await ensureConnection(session);
+    const r = await cmd.handler(ctx, parsed.opts, parsed.args, usage);
+    const result: CommandResult = typeof r === 'string' ? { output: r, exitCode: 0 } : r ?? { output: '', exitCode: 0 };
+    return finish(result);
+  } catch (e) {
+    if (e instanceof UsageError) return finish({ output: '', error: `${usage()}\n\n${prog} ${cmd.name}: error: ${e.message}`, exitCode: 2 });
+    if (e instanceof CliError) return finish({ output: '', error: e.message, exitCode: e.exitCode });
+    if (e instanceof KojiError || e instanceof Fault) {
+      if (global.debug) return finish({ output: '', error: String((e as Error).stack), exitCode: 1 });
+      return finish({ output: '', error: `${e instanceof Fault ? 'Fault' : e.name}: ${e.message}`, exitCode: 1 });
+    }
+    const ex = e as Error & { code?: string };
+    if (ex.code && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET/.test(ex.code)) {
+      return finish({ output: '', error: `Error: Unable to connect to server ${config.server} (${ex.message})`, exitCode: 1 });
+    }
+    if (global.debug) return finish({ output: '', error: String(ex.stack), exitCode: 1 });
+    return finish({ output: '', error: `${ex.name}: ${ex.message}`, exitCode: 1 });
+  } finally {
+    try {
+      await session.logout();
+    } catch {
+      /* as the stock CLI: logout failures are ignored */
+    }
+    session.close();
+  }
+}

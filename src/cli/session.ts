@@ -1,0 +1,34 @@
+/** Log the CLI in the way the stock CLI decides (activate_session / ensure_connection). */
+import { existsSync } from 'node:fs';
+import { API_VERSION } from '../protocol/version.ts';
+import type { ClientSession } from '../protocol/client.ts';
+import type { ClientConfig } from '../config/client.ts';
+import { CliError, type GlobalOptions } from './command.ts';
+
+export async function ensureConnection(session: ClientSession): Promise<void> {
+  const v = await session.call<number>('getAPIVersion');
+  if (v !== API_VERSION) process.stderr.write(`WARNING: The server is at API version ${v} and the client is at ${API_VERSION}\n`);
+}
+
+export async function activateSession(
+  session: ClientSession,
+  g: GlobalOptions,
+  cfg: ClientConfig,
+  prompt: (q: string, hidden?: boolean) => Promise<string>,
+): Promise<void> {
+  if (session.loggedIn) return;
+  const noauth = cfg.authtype === 'noauth' || g.noauth;
+  if (noauth) {
+    // no login
+  } else if (cfg.authtype === 'ssl' || (cfg.authtype === null && cfg.cert && existsSync(cfg.cert))) {
+    await session.sslLogin(g.runas);
+  } else if (cfg.authtype === 'password' || (cfg.authtype === null && g.user)) {
+    const user = g.user ?? (await prompt('Username: '));
+    const password = g.password ?? (await prompt('Password: ', true));
+    await session.login(user, password);
+  } else if (cfg.authtype === 'kerberos' || cfg.authtype === null) {
+    throw new CliError('Kerberos/GSSAPI login is not implemented by the koji-ts CLI yet; use --authtype=ssl with a certificate or --authtype=password');
+  }
+  if (!noauth && !session.loggedIn) throw new CliError('Unable to log in, no authentication methods available');
+  await ensureConnection(session);
+}

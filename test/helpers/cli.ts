@@ -1,0 +1,40 @@
+/**
+ * Run our koji CLI in-process against a test hub: a temporary koji.conf with a password profile
+ * pointing at the hub's plain HTTP URL; `run(...)` logs in as the admin unless told otherwise.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/main.ts';
+import type { CommandResult } from '../../src/cli/command.ts';
+import { ADMIN, ADMIN_PASSWORD, type TestHub } from './hub.ts';
+
+export interface CliRunner {
+  configFile: string;
+  /** run as the admin (password login) */
+  run(...args: string[]): Promise<CommandResult>;
+  /** run with explicit global options (e.g. another --user, or --noauth) */
+  runAs(user: string | null, password: string | null, ...args: string[]): Promise<CommandResult>;
+}
+
+export function cliFor(hub: TestHub): CliRunner {
+  const dir = mkdtempSync(join(tmpdir(), 'kojits-cli-'));
+  const configFile = join(dir, 'koji.conf');
+  const base = hub.httpUrl!.replace(/\/kojihub$/, '');
+  writeFileSync(
+    configFile,
+    `[test]\nserver = ${hub.httpUrl}\nweburl = ${base}/koji\ntopurl = ${base}/kojifiles\ntopdir = ${hub.kojiDir}\nauthtype = password\nmax_retries = 0\n`,
+  );
+  const runAs = (user: string | null, password: string | null, ...args: string[]) => {
+    const g = ['-c', configFile, '-p', 'test'];
+    if (user) g.push('--user', user);
+    if (password) g.push('--password', password);
+    if (!user) g.push('--noauth');
+    return runCli([...g, ...args], { prompt: async () => '' });
+  };
+  return {
+    configFile,
+    run: (...args) => runAs(ADMIN, ADMIN_PASSWORD, ...args),
+    runAs,
+  };
+}
