@@ -1,0 +1,65 @@
+/**
+ * Running the server side from a data folder or a hub.conf: open the database named by the
+ * config (PGlite under DIR/db unless a PostgreSQL URL is given), migrate, bootstrap the
+ * first users, start the hub. Shared by `kojits up` and `kojits hub`.
+ */
+import { existsSync } from 'node:fs';
+import { pino } from 'pino';
+import { databaseUrl, loadHubConfig } from '../config/hub.ts';
+import { openDatabase, defaultTimezone } from '../db/open.ts';
+import { redact } from '../db/postgres.ts';
+import type { Driver } from '../db/types.ts';
+import { createHub, startHub, type RunningHub } from '../hub/app.ts';
+import { bootstrapDatabase, type BootstrapSpec } from '../hub/bootstrap.ts';
+
+export interface ServeOptions {
+  hubConf: string;
+  /** PGlite folder used when the config names no PostgreSQL server */
+  pgliteDir: string | null;
+  /** postgres:// URL overriding the config */
+  dbUrl?: string | null;
+  overrides?: Record<string, unknown>;
+  bootstrap?: BootstrapSpec | null;
+  log?: (line: string) => void;
+}
+
+export interface Served {
+  running: RunningHub;
+  db: Driver;
+  dbLabel: string;
+  stop(): Promise<void>;
+}
+
+export async function serve(o: ServeOptions): Promise<Served> {
+  const say = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const cfg = loadHubConfig(o.hubConf, { env: process.env, warn: (m) => say(`warning: ${m}`), overrides: o.overrides });
+  const url = o.dbUrl ?? databaseUrl(cfg.options);
+  if (!url && o.pgliteDir === null) throw new Error(`${o.hubConf} names no database (set DBConnectionString or DBName…)`);
+  const db = await openDatabase({ url, pgliteDir: o.pgliteDir, timezone: cfg.options.DBTimeZone ?? defaultTimezone(), poolSize: cfg.options.DBPoolSize });
+  const dbLabel = url ? `PostgreSQL ${redact(url)}` : `PGlite in ${o.pgliteDir}`;
+  try {
+    if (o.bootstrap) {
+      const created = await bootstrapDatabase(db, o.bootstrap);
+      for (const c of created) say(`created ${c}`);
+    }
+    for (const f of [cfg.options.SSLCertificateFile, cfg.options.SSLCACertificateFile]) {
+      if (f && !existsSync(f)) throw new Error(`${o.hubConf}: file ${f} does not exist`);
+    }
+    const levels: Record<string, string> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error' };
+    const log = pino({ name: 'kojihub', level: levels[cfg.options.LogLevel.toUpperCase()] ?? 'warn' }, pino.destination(2));
+    const hub = createHub({ options: cfg.options, policy: cfg.policy, db, log });
+    const running = await startHub(hub);
+    return {
+      running,
+      db,
+      dbLabel,
+      async stop() {
+        await running.close();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
