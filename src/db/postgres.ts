@@ -1,4 +1,5 @@
 /** The server driver: node-postgres pool against a PostgreSQL server (the production path). */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Driver, Params, RawQueryable, Row } from './types.ts';
 import { parsers } from './typeparsers.ts';
@@ -11,10 +12,25 @@ const typeOverrides = {
   },
 };
 
+/**
+ * Statements with parameters are prepared once per connection (named by a short hash of their
+ * text): the hub runs the same few hundred statements over and over.
+ */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = 'k' + createHash('sha1').update(sql).digest('hex').slice(0, 20);
+    if (statementNames.size < 5000) statementNames.set(sql, name);
+  }
+  return name;
+}
+
 function wrap(c: pg.Pool | pg.PoolClient): RawQueryable {
   return {
     async rawQuery<T extends Row>(sql: string, params?: Params) {
-      const res = await c.query<T>({ text: sql, values: params as unknown[] | undefined, types: typeOverrides as pg.CustomTypesConfig });
+      const prepared = params && params.length > 0 ? { name: statementName(sql) } : {};
+      const res = await c.query<T>({ text: sql, values: params as unknown[] | undefined, types: typeOverrides as pg.CustomTypesConfig, ...prepared });
       return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
     },
     async rawExec(sql: string) {
@@ -34,6 +50,7 @@ export async function openPostgres(url: string, timezone: string, poolSize = 10)
     throw new Error(`cannot connect to PostgreSQL at ${redact(url)}: ${(e as Error).message}`, { cause: e });
   }
   const base = wrap(pool);
+  const listeners = new Set<pg.Client>();
   return {
     kind: 'postgres',
     rawQuery: base.rawQuery,
@@ -52,7 +69,23 @@ export async function openPostgres(url: string, timezone: string, poolSize = 10)
         client.release();
       }
     },
+    async listen(channel: string, onMessage: (payload: string) => void) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      client.on('notification', (n) => {
+        if (n.channel === channel) onMessage(n.payload ?? '');
+      });
+      client.on('error', () => undefined);
+      await client.query(`LISTEN ${channel}`);
+      listeners.add(client);
+      return async () => {
+        listeners.delete(client);
+        await client.end().catch(() => undefined);
+      };
+    },
     async close() {
+      await Promise.all([...listeners].map((c) => c.end().catch(() => undefined)));
       await pool.end();
     },
   };

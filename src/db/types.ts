@@ -16,6 +16,11 @@ export interface Driver extends RawQueryable {
   readonly kind: 'pglite' | 'postgres';
   /** Run fn inside BEGIN … COMMIT on one connection; ROLLBACK when it throws. */
   transaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Call `onMessage` for every NOTIFY on `channel` from any process. Resolves to a function
+   * that stops listening. PGlite (one process) has nothing to hear from: it never calls back.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

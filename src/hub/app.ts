@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import type { HubOptions } from '../config/hub.ts';
 import type { Driver } from '../db/types.ts';
 import { buildRegistry } from './api/index.ts';
+import { CACHE_CHANNEL, SessionCache } from './auth/cache.ts';
 import { createServers, type FrontOptions } from './http.ts';
 import type { Hub } from './types.ts';
 
@@ -28,6 +29,7 @@ export function createHub(deps: HubDeps): Hub {
     registry: buildRegistry(),
     log: deps.log ?? pino({ name: 'kojihub', level: levels[String(deps.options.LogLevel).toUpperCase()] ?? 'warn' }),
     kojiDir: resolve(deps.options.KojiDir),
+    sessionCache: new SessionCache(),
   };
 }
 
@@ -59,6 +61,8 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
   const httpPort = o.httpPort === undefined ? opts.HTTPPort : o.httpPort;
   const tls = httpsPort !== null && opts.SSLCertificateFile ? { cert: opts.SSLCertificateFile, key: opts.SSLCertificateKeyFile, ca: opts.SSLCACertificateFile } : null;
   const servers = createServers(hub, tls, o.front);
+  // other hub processes announce session/user changes; drop what we cached
+  const unlisten = await hub.db.listen(CACHE_CHANNEL, () => hub.sessionCache.flush());
   const open: http.Server[] = [];
   let httpUrl: string | null = null;
   let httpsUrl: string | null = null;
@@ -75,6 +79,7 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
     }
   } catch (e) {
     for (const s of open) s.close();
+    await unlisten();
     throw e;
   }
   return {
@@ -82,6 +87,7 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
     httpUrl,
     httpsUrl,
     async close() {
+      await unlisten();
       await Promise.all(
         open.map(
           (s) =>

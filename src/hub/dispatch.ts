@@ -12,6 +12,7 @@ import { GenericError, KojiError, ServerOffline, ActionNotAllowed, AuthLockError
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
 import { Session } from './auth/session.ts';
+import { CACHE_CHANNEL, touchesSessionData } from './auth/cache.ts';
 import { checkArgTypes, type RegisteredMethod } from './registry.ts';
 import { bindArgs } from './signature.ts';
 import type { CallContext, Hub, RequestInfo } from './types.ts';
@@ -25,18 +26,33 @@ export type CallOutcome = { ok: true; value: XmlRpcValue } | { ok: false; faultC
 /** Sql that notices data changes, so the session's callnum is stored only then (Koji's rule). */
 class TrackedSql extends Sql {
   changed = false;
+  /** a statement changed sessions/users/principals: cached sessions must go (auth/cache.ts) */
+  sessionDataChanged = false;
   constructor(raw: RawQueryable) {
     super(raw);
   }
-  override async query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+  private note(sql: string): void {
     if (/^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql)) this.changed = true;
+    if (touchesSessionData(sql)) this.sessionDataChanged = true;
+  }
+  override async query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    this.note(sql);
     return super.query<T>(sql, params);
   }
   override async execute(sql: string, params?: readonly unknown[]): Promise<number> {
-    const n = await super.execute(sql, params);
-    if (n > 0 || /^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql)) this.changed = true;
-    return n;
+    this.note(sql);
+    return super.execute(sql, params);
   }
+}
+
+/** Inside the transaction: tell other hubs (delivered at commit). */
+async function announceSessionChanges(state: CallState, tx: RawQueryable): Promise<void> {
+  if (state.sql.sessionDataChanged && state.hub.db.kind === 'postgres') await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}`);
+}
+
+/** After commit (or rollback): forget our own cached sessions if the call changed them. */
+function flushIfChanged(state: CallState, sql: TrackedSql): void {
+  if (sql.sessionDataChanged) state.hub.sessionCache.flush();
 }
 
 function lookup(hub: Hub, name: string): RegisteredMethod {
@@ -118,21 +134,28 @@ export async function handleCall(hub: Hub, request: RequestInfo, methodName: str
     const m = isMulti ? null : lookup(hub, methodName);
     const pool = new TrackedSql(hub.db);
     const state: CallState = { hub, request, session: null as unknown as Session, sql: pool };
-    state.session = await Session.load(hub, () => state.sql, request, methodName);
+    // calls that write read their session from the database; reads may use the cache
+    const writes = isMulti ? multicallWrites(hub, params) : Boolean(m?.writes);
+    state.session = await Session.load(hub, () => state.sql, request, methodName, { cache: !writes });
     if (state.session.lockerror && !LOCKERROR_EXEMPT.has(methodName)) throw new AuthLockError(state.session.lockerror);
     if (hub.options.LockOut && !LOCKOUT_EXEMPT.has(methodName) && !(await state.session.hasPerm('admin'))) {
       throw new ServerOffline('Server disabled for maintenance');
     }
-    if (isMulti) return { ok: true, value: await multiCall(state, params) };
+    if (isMulti) return { ok: true, value: await multiCall(state, params, writes) };
     const method = m as RegisteredMethod;
     if (!method.writes) return { ok: true, value: await invoke(state, method, params) };
-    const value = await hub.db.transaction(async (tx) => {
-      state.sql = new TrackedSql(tx);
-      const v = await invoke(state, method, params);
-      await recordCallnum(state);
-      return v;
-    });
-    return { ok: true, value };
+    try {
+      const value = await hub.db.transaction(async (tx) => {
+        state.sql = new TrackedSql(tx);
+        const v = await invoke(state, method, params);
+        await recordCallnum(state);
+        await announceSessionChanges(state, tx);
+        return v;
+      });
+      return { ok: true, value };
+    } finally {
+      flushIfChanged(state, state.sql);
+    }
   } catch (e) {
     return faultOf(hub, e);
   }
@@ -145,10 +168,48 @@ async function recordCallnum(state: CallState): Promise<void> {
   }
 }
 
-async function multiCall(state: CallState, params: XmlRpcValue[]): Promise<XmlRpcValue[]> {
+/** One multicall entry: `[result]` or a fault struct (with a traceback for non-Koji errors). */
+async function multicallEntry(state: CallState, call: XmlRpcValue, i: number): Promise<XmlRpcValue> {
+  try {
+    if (!isStruct(call) || typeof call.methodName !== 'string') throw new ParameterError('each multicall entry must be a struct with methodName and params');
+    if (MULTICALL.has(call.methodName)) throw new GenericError('multicall cannot be nested');
+    const m = lookup(state.hub, call.methodName);
+    const p = call.params === undefined ? [] : call.params;
+    if (!Array.isArray(p)) throw new ParameterError(`params of multicall entry ${i} must be a list`);
+    return [await invoke(state, m, p)];
+  } catch (e) {
+    const f = faultOf(state.hub, e);
+    const entry: Record<string, XmlRpcValue> = { faultCode: f.faultCode, faultString: f.faultString };
+    if (!(e instanceof KojiError)) entry.traceback = String((e as Error)?.stack ?? e).split('\n');
+    return entry;
+  }
+}
+
+/** Does a multicall contain a method that writes? (Unknown names fail on their own later.) */
+function multicallWrites(hub: Hub, params: XmlRpcValue[]): boolean {
+  const calls = decodeArgs(params).args[0];
+  if (!Array.isArray(calls)) return false;
+  return calls.some((c) => isStruct(c) && typeof c.methodName === 'string' && Boolean(hub.registry.get(c.methodName)?.writes));
+}
+
+async function multiCall(state: CallState, params: XmlRpcValue[], writes: boolean): Promise<XmlRpcValue[]> {
   const { args } = decodeArgs(params);
   if (args.length !== 1 || !Array.isArray(args[0])) throw new ParameterError('multiCall() takes exactly one argument: a list of {methodName, params} structs');
   const calls = args[0];
+  // only reads: nothing to roll back, so no transaction and no savepoints
+  if (!writes) {
+    const results: XmlRpcValue[] = [];
+    for (const call of calls) results.push(await multicallEntry(state, call, results.length + 1));
+    return results;
+  }
+  try {
+    return await multiCallTx(state, calls);
+  } finally {
+    flushIfChanged(state, state.sql);
+  }
+}
+
+async function multiCallTx(state: CallState, calls: XmlRpcValue[]): Promise<XmlRpcValue[]> {
   return state.hub.db.transaction(async (tx) => {
     const sql = new TrackedSql(tx);
     state.sql = sql;
@@ -158,23 +219,12 @@ async function multiCall(state: CallState, params: XmlRpcValue[]): Promise<XmlRp
       i += 1;
       const sp = `multicall_${i}`;
       await tx.rawQuery(`SAVEPOINT ${sp}`);
-      try {
-        if (!isStruct(call) || typeof call.methodName !== 'string') throw new ParameterError('each multicall entry must be a struct with methodName and params');
-        if (MULTICALL.has(call.methodName)) throw new GenericError('multicall cannot be nested');
-        const m = lookup(state.hub, call.methodName);
-        const p = call.params === undefined ? [] : call.params;
-        if (!Array.isArray(p)) throw new ParameterError(`params of multicall entry ${i} must be a list`);
-        results.push([await invoke(state, m, p)]);
-        await tx.rawQuery(`RELEASE SAVEPOINT ${sp}`);
-      } catch (e) {
-        await tx.rawQuery(`ROLLBACK TO SAVEPOINT ${sp}`);
-        const f = faultOf(state.hub, e);
-        const entry: Record<string, XmlRpcValue> = { faultCode: f.faultCode, faultString: f.faultString };
-        if (!(e instanceof KojiError)) entry.traceback = String((e as Error)?.stack ?? e).split('\n');
-        results.push(entry);
-      }
+      const entry = await multicallEntry(state, call, i);
+      await tx.rawQuery(Array.isArray(entry) ? `RELEASE SAVEPOINT ${sp}` : `ROLLBACK TO SAVEPOINT ${sp}`);
+      results.push(entry);
     }
     await recordCallnum(state);
+    await announceSessionChanges(state, tx);
     return results;
   });
 }

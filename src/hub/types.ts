@@ -9,6 +9,7 @@ import type { Sql } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
 import type { Registry } from './registry.ts';
 import type { PeerIdentity } from './auth/peer.ts';
+import type { SessionCache } from './auth/cache.ts';
 
 export interface Hub {
   options: HubOptions;
@@ -19,6 +20,8 @@ export interface Hub {
   log: Logger;
   /** Absolute KojiDir */
   kojiDir: string;
+  /** session rows for read-only calls (see auth/cache.ts) */
+  sessionCache: SessionCache;
 }
 
 /** What the HTTP layer knows about the caller. */

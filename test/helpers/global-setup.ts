@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await admin.connect();
     available = true;
   } catch (e) {
-    if (process.env.CI === 'true') throw new Error(`CI=true but PostgreSQL at ${adminUrl} does not answer: ${(e as Error).message}`);
+    if (process.env.CI === 'true') throw new Error(`CI=true but PostgreSQL at ${adminUrl} does not answer: ${(e as Error).message}`, { cause: e });
     console.warn(`PostgreSQL at ${adminUrl} does not answer; tests run on PGlite only`);
   }
   const template = `${runId}_tmpl`;

@@ -4,7 +4,7 @@ import { encodeCall } from '../../src/protocol/encode.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
-async function post(url: string, body: string | Buffer, headers: Record<string, string> = { 'Content-Type': 'text/xml' }) {
+async function post(url: string, body: string, headers: Record<string, string> = { 'Content-Type': 'text/xml' }) {
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type'), version: res.headers.get('koji-version'), text };

@@ -88,7 +88,9 @@ function identityOf(ctx: CallContext): { username: string; clientDn: string; aut
 
 async function sslLogin(ctx: CallContext, proxyuser: string | null, proxyauthtype: number | null, renew: boolean, exclusive: boolean) {
   if (ctx.session.loggedIn) throw new AuthError('Already logged in');
-  let { username, clientDn, authtype } = identityOf(ctx);
+  const id = identityOf(ctx);
+  const clientDn = id.clientDn;
+  let { username, authtype } = id;
   if (proxyuser) {
     const gssapi = authtype === AUTHTYPES.byName.GSSAPI;
     const allowed = (gssapi ? ctx.hub.options.ProxyPrincipals.split(',') : ctx.hub.options.ProxyDNs.split('|')).map((d) => d.trim());

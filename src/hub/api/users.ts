@@ -54,6 +54,9 @@ export async function getUser(
     }
   } else throw new GenericError(`Invalid type for userInfo: ${typeof info}`);
   if (krbJoin) q.join('LEFT JOIN user_krb_principals ON users.id = user_krb_principals.user_id');
+  if (o.krbPrincs !== false) {
+    q.columns(['ARRAY(SELECT k.krb_principal FROM user_krb_principals k WHERE k.user_id = users.id ORDER BY k.krb_principal)', 'krb_principals']);
+  }
   const rows = await q.rows<UserInfo>(ctx.sql, { limit: 2 }, 'id');
   const ids = new Set(rows.map((r) => r.id));
   if (ids.size > 1) throw new GenericError(`${pyRepr(userInfo)} matches more than one user (a name and another user's Kerberos principal)`);
@@ -62,14 +65,8 @@ export async function getUser(
     if (o.strict) throw new GenericError(`No such user: ${pyRepr(userInfo)}`);
     return null;
   }
-  if (o.krbPrincs !== false) user.krb_principals = await krbPrincipals(ctx, user.id);
   if (o.groups) user.groups = [...(await userGroups(ctx.sql, user.id)).values()];
   return user;
-}
-
-async function krbPrincipals(ctx: CallContext, userId: number): Promise<string[]> {
-  const rows = await ctx.sql.query<{ krb_principal: string }>('SELECT krb_principal FROM user_krb_principals WHERE user_id = $1 ORDER BY krb_principal', [userId]);
-  return rows.map((r) => r.krb_principal);
 }
 
 /** Create a user row (and principal); the caller has checked names and duplicates. */

@@ -14,6 +14,7 @@ import { ActionNotAllowed, AuthError, AuthExpired, RetryError, SequenceError } f
 import { Float } from '../../protocol/values.ts';
 import type { Sql } from '../../db/types.ts';
 import type { Hub, RequestInfo } from '../types.ts';
+import { CACHE_CHANNEL } from './cache.ts';
 
 /** Methods whose replay with the same callnum is harmless (Koji's RetryWhitelist). */
 const RETRY_OK = new Set([
@@ -103,7 +104,7 @@ export class Session {
    * Read the session the request carries (if any) and check it. `method` decides the
    * exemptions (login methods may use an expired session to renew it).
    */
-  static async load(hub: Hub, sql: () => Sql, req: RequestInfo, method: string): Promise<Session> {
+  static async load(hub: Hub, sql: () => Sql, req: RequestInfo, method: string, o: { cache?: boolean } = {}): Promise<Session> {
     const s = new Session(sql);
     let callnumRaw: string | undefined;
     const hid = header(req, 'koji-session-id');
@@ -124,8 +125,13 @@ export class Session {
       return s;
     }
     const hostip = clientIp(hub, req);
-    const row = await sql().maybeOne<SessionRow>(SESSION_QUERY, [s.id, s.key, hostip]);
-    if (!row) throw new AuthError('Invalid session or bad credentials');
+    let row = o.cache ? hub.sessionCache.get(s.id, s.key, hostip) : null;
+    if (!row) {
+      const ticket = hub.sessionCache.ticket();
+      row = await sql().maybeOne<SessionRow>(SESSION_QUERY, [s.id, s.key, hostip]);
+      if (!row) throw new AuthError('Invalid session or bad credentials');
+      hub.sessionCache.put(ticket, s.id, s.key, hostip, row);
+    }
     s.row = row;
 
     const timeout = hub.options.SessionRenewalTimeout;
@@ -135,6 +141,8 @@ export class Session {
         row.expired = true;
         // committed at once, whatever happens to the request (as Koji does)
         await hub.db.rawQuery('UPDATE sessions SET expired = TRUE WHERE id = $1 OR master = $1', [s.id]);
+        hub.sessionCache.flush();
+        if (hub.db.kind === 'postgres') await hub.db.rawQuery(`NOTIFY ${CACHE_CHANNEL}`);
       }
     }
     if (row.expired && !AUTH_METHODS.has(method)) throw new AuthExpired(`session "${s.id}" has expired`);
@@ -166,6 +174,7 @@ export class Session {
     }
     if (Date.now() / 1000 - row.update_ts.value > hub.options.SessionUpdateInterval) {
       // last-activity stamp, coalesced; failures here must not fail the call
+      hub.sessionCache.touch(s.id, { update_ts: new Float(Date.now() / 1000) });
       hub.db.rawQuery('UPDATE sessions SET update_time = NOW() WHERE id = $1', [s.id]).catch((e: Error) => {
         hub.log.warn({ err: e.message, session: s.id }, 'could not update session update_time');
       });
