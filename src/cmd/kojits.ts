@@ -7,6 +7,7 @@
  *   passwd  set a user's password (through the running hub, as the admin)
  *   migrate apply database migrations to a PostgreSQL server
  */
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,7 +30,10 @@ commands:
   migrate --db URL
 `;
 
-const say = (l: string) => process.stdout.write(l + '\n');
+// hub worker processes (HubWorkers > 1) stay quiet; the primary reports
+const say = (l: string) => {
+  if (!cluster.isWorker) process.stdout.write(l + '\n');
+};
 
 function nodeArch(): string {
   return ({ x64: 'x86_64', arm64: 'aarch64', ppc64: 'ppc64le', s390x: 's390x', ia32: 'i686' } as Record<string, string>)[process.arch] ?? process.arch;

@@ -3,6 +3,7 @@
  * config (PGlite under DIR/db unless a PostgreSQL URL is given), migrate, bootstrap the
  * first users, start the hub. Shared by `kojits up` and `kojits hub`.
  */
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { databaseUrl, loadHubConfig } from '../config/hub.ts';
@@ -32,13 +33,28 @@ export interface Served {
 
 export async function serve(o: ServeOptions): Promise<Served> {
   const say = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const cfg = loadHubConfig(o.hubConf, { env: process.env, warn: (m) => say(`warning: ${m}`), overrides: o.overrides });
+  const worker = cluster.isWorker;
+  const cfg = loadHubConfig(o.hubConf, { env: process.env, warn: (m) => (worker ? undefined : say(`warning: ${m}`)), overrides: o.overrides });
   const url = o.dbUrl ?? databaseUrl(cfg.options);
   if (!url && o.pgliteDir === null) throw new Error(`${o.hubConf} names no database (set DBConnectionString or DBName…)`);
-  const db = await openDatabase({ url, pgliteDir: o.pgliteDir, timezone: cfg.options.DBTimeZone ?? defaultTimezone(), poolSize: cfg.options.DBPoolSize });
+  const workers = cfg.options.HubWorkers;
+  if (workers > 1 && !url) throw new Error(`HubWorkers = ${workers} needs a PostgreSQL server: a PGlite database belongs to one process`);
+  const db = await openDatabase(
+    { url, pgliteDir: o.pgliteDir, timezone: cfg.options.DBTimeZone ?? defaultTimezone(), poolSize: cfg.options.DBPoolSize },
+    { migrate: !worker },
+  );
   const dbLabel = url ? `PostgreSQL ${redact(url)}` : `PGlite in ${o.pgliteDir}`;
+  if (workers > 1 && !worker) {
+    // the primary migrates and bootstraps, then the workers serve (they share the listening sockets)
+    try {
+      if (o.bootstrap) for (const c of await bootstrapDatabase(db, o.bootstrap)) say(`created ${c}`);
+    } finally {
+      await db.close();
+    }
+    return startWorkers(workers, dbLabel);
+  }
   try {
-    if (o.bootstrap) {
+    if (o.bootstrap && !worker) {
       const created = await bootstrapDatabase(db, o.bootstrap);
       for (const c of created) say(`created ${c}`);
     }
@@ -49,6 +65,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
     const log = pino({ name: 'kojihub', level: levels[cfg.options.LogLevel.toUpperCase()] ?? 'warn' }, pino.destination(2));
     const hub = createHub({ options: cfg.options, policy: cfg.policy, db, log });
     const running = await startHub(hub);
+    if (worker) process.send?.({ kojits: 'listening', httpUrl: running.httpUrl, httpsUrl: running.httpsUrl });
     return {
       running,
       db,
@@ -62,4 +79,35 @@ export async function serve(o: ServeOptions): Promise<Served> {
     await db.close();
     throw e;
   }
+}
+
+/** Fork hub workers; resolve once all listen. Stopping the primary stops them. */
+function startWorkers(n: number, dbLabel: string): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    let listening = 0;
+    let urls: { httpUrl: string | null; httpsUrl: string | null } = { httpUrl: null, httpsUrl: null };
+    let stopping = false;
+    const procs = Array.from({ length: n }, () => cluster.fork());
+    for (const w of procs) {
+      w.on('message', (m: { kojits?: string; httpUrl: string | null; httpsUrl: string | null }) => {
+        if (m?.kojits !== 'listening') return;
+        urls = m;
+        listening += 1;
+        if (listening === n) {
+          resolve({
+            running: { httpUrl: urls.httpUrl, httpsUrl: urls.httpsUrl } as Served['running'],
+            db: null as unknown as Driver,
+            dbLabel: `${dbLabel}, ${n} hub processes`,
+            async stop() {
+              stopping = true;
+              await Promise.all(procs.map((p) => new Promise<void>((r) => (p.isDead() ? r() : (p.once('exit', () => r()), p.kill('SIGTERM'))))));
+            },
+          });
+        }
+      });
+      w.on('exit', (code) => {
+        if (!stopping && listening < n) reject(new Error(`hub worker exited with code ${code} before listening`));
+      });
+    }
+  });
 }

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: load on the hub over loopback with autocannon, against PostgreSQL (when the
+ * server at 127.0.0.1:5432 answers) and PGlite. Prints requests/s, p50, p99 per call and the
+ * hub's RSS before and after 100,000 requests. Not a test: figures go in README.
+ *
+ * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (hub processes
+ * on PostgreSQL, default 2), BENCH_ENGINES (pglite,postgres), KOJITS_TEST_PG.
+ */
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { encodeCall } from '../src/protocol/encode.ts';
+import { ClientSession } from '../src/protocol/client.ts';
+import { startHubProcess, type HubProcess } from './hub-process.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PG_URL = process.env.KOJITS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Scenario {
+  name: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+async function load(url: string, s: Scenario, opts: { duration?: number; amount?: number }) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    pipelining: 1,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration }),
+    headers: { 'content-type': 'text/xml', ...(s.headers ?? {}) },
+    body: s.body,
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${s.name}: ${result.non2xx} non-2xx replies, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+}
+
+async function pgAvailable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function scenarios(hub: HubProcess): Promise<Scenario[]> {
+  const c = new ClientSession(hub.url, { maxRetries: 0 });
+  await c.login('kojiadmin', hub.adminPassword);
+  await c.call('addHost', ['bench-host.example.com', ['x86_64', 'aarch64']]);
+  const names: string[] = [];
+  for (let i = 0; i < 50; i++) names.push(`bench-user-${i}`);
+  await c.multiCall(names.map((n) => ({ method: 'createUser', args: [n] })), { strict: true });
+  const sinfo = c.sinfo as { 'session-id': number; 'session-key': string };
+  // reads never record their callnum, so one value can be replayed (as Koji allows)
+  const session = { 'Koji-Session-Id': String(sinfo['session-id']), 'Koji-Session-Key': sinfo['session-key'], 'Koji-Session-Callnum': '1000' };
+  const multi = names.map((n) => ({ methodName: 'getUser', params: [n] }));
+  c.close();
+  return [
+    { name: 'getAPIVersion', body: encodeCall('getAPIVersion', []) },
+    { name: 'getLoggedInUser (session)', body: encodeCall('getLoggedInUser', []), headers: session },
+    { name: 'getHost', body: encodeCall('getHost', ['bench-host.example.com']) },
+    { name: 'multiCall 50× getUser', body: encodeCall('multiCall', [multi]) },
+  ];
+}
+
+function fmt(n: number, w: number): string {
+  return String(Math.round(n)).padStart(w);
+}
+
+async function benchEngine(engine: 'pglite' | 'postgres', port: number): Promise<string[]> {
+  const workers = engine === 'postgres' ? Number(process.env.BENCH_WORKERS ?? 2) : 1;
+  const hub = await startHubProcess(engine, { pgAdminUrl: PG_URL, workers, port });
+  const lines: string[] = [];
+  try {
+    const list = await scenarios(hub);
+    lines.push(`${engine} (${workers} hub process${workers > 1 ? 'es' : ''}, ${CONNECTIONS} connections, ${SECONDS}s each)`);
+    lines.push(`  ${'call'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}`);
+    for (const s of list) {
+      await load(hub.url, s, { duration: 2 }); // warm-up
+      const r = await load(hub.url, s, { duration: SECONDS });
+      lines.push(`  ${s.name.padEnd(28)} ${fmt(r.rps, 8)} ${fmt(r.p50, 7)} ${fmt(r.p99, 7)}`);
+      process.stdout.write(lines[lines.length - 1] + '\n');
+    }
+    const before = hub.rssKiB();
+    await load(hub.url, list[1], { amount: 100_000 });
+    const after = hub.rssKiB();
+    const growth = ((after - before) / before) * 100;
+    lines.push(`  hub RSS after warm-up ${Math.round(before / 1024)} MiB, after 100,000 more requests ${Math.round(after / 1024)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%)`);
+  } finally {
+    await hub.stop();
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const wanted = (process.env.BENCH_ENGINES ?? 'postgres,pglite').split(',');
+  const out: string[] = [];
+  let port = 19080;
+  for (const engine of wanted as Array<'pglite' | 'postgres'>) {
+    if (engine === 'postgres' && !(await pgAvailable())) {
+      out.push(`postgres: skipped (no server at ${PG_URL})`);
+      continue;
+    }
+    out.push(...(await benchEngine(engine, port)));
+    port += 10;
+  }
+  process.stdout.write('\n' + out.join('\n') + '\n');
+}
+
+await main();
