@@ -15,17 +15,9 @@ import { activateSession, ensureConnection } from './session.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult, type GlobalOptions } from './command.ts';
 import { formatHelp, parseCommandArgs } from './parse.ts';
 import { COMMANDS, findCommand } from './commands/index.ts';
+import { CATEGORIES, epilog, listCommands as listCommandsOf } from './help.ts';
 
-export const CATEGORIES: Record<string, string> = {
-  admin: 'admin commands',
-  bind: 'bind commands',
-  build: 'build commands',
-  download: 'download commands',
-  info: 'info commands',
-  misc: 'miscellaneous commands',
-  monitor: 'monitor commands',
-  search: 'search commands',
-};
+export { CATEGORIES };
 
 const GREETINGS = new Set(['hello', 'hi', 'hey', 'hallo', 'bonjour', 'hola', 'moshimoshi', 'ciao', 'ahoj', 'hej', 'salut', 'namaste', 'howdy', 'ola', 'bok', 'hallo', 'halo', 'zdravo', 'szia', 'dobrý den']);
 
@@ -59,21 +51,9 @@ export interface CliIo {
   progname?: string;
 }
 
-function epilog(prog: string): string {
-  const cats = ['all', ...Object.keys(CATEGORIES)].sort().join(', ');
-  return `\nTry "${prog} --help" for help about global options\nTry "${prog} help" to get all available commands\nTry "${prog} <command> --help" for help about the options of a particular command\nTry "${prog} help <category>" to get commands under a particular category\nAvailable categories are: ${cats}\n`;
-}
-
+/** The command list, as `koji help` prints it (see help.ts). */
 export function listCommands(prog: string, chosen?: string[]): string {
-  const cats = !chosen || chosen.length === 0 || chosen.includes('all') ? Object.keys(CATEGORIES) : chosen;
-  const out = ['Available commands:'];
-  for (const cat of cats.slice().sort()) {
-    out.push('', `${CATEGORIES[cat]}:`);
-    for (const c of COMMANDS.filter((x) => x.category === cat).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      out.push(`        ${c.name.padEnd(25)} ${c.summary}`);
-    }
-  }
-  return out.join('\n') + '\n' + epilog(prog).replace(/\n$/, '') + '\n';
+  return listCommandsOf(prog, COMMANDS, chosen);
 }
 
 /** Split argv at the command: global options come first (optparse disable_interspersed_args). */

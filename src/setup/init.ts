@@ -5,7 +5,7 @@
  * existing file is never rewritten, only missing pieces are made. Also issues certificates
  * for new users and build hosts.
  */
-import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { promises as dns } from 'node:dns';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';

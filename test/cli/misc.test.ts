@@ -30,7 +30,7 @@ describe.each(engines())('misc CLI commands on %s', (engine) => {
     const r = await cli.run('call', 'getUser', 'kojiadmin');
     expect(r.output).toMatch(/^\{'id': \d+, 'krb_principals': \[\], 'name': 'kojiadmin', 'status': 0, 'usertype': 0\}\n$/);
     const wide = await cli.run('call', 'getAllPerms');
-    expect(wide.output).toMatch(/^\[\{'description': 'Full administrator access\. Perform all actions\.',\n  'id': 1,\n  'name': 'admin'\},\n \{'description'/);
+    expect(wide.output.startsWith("[{'description': 'Full administrator access. Perform all actions.',\n  'id': 1,\n  'name': 'admin'},\n {'description'")).toBe(true);
     const j = await cli.run('call', '--json', 'getUser', 'userInfo="kojiadmin"', 'krb_princs=false');
     expect(JSON.parse(j.output)).toMatchObject({ name: 'kojiadmin' });
     expect(JSON.parse(j.output).krb_principals).toBeUndefined();
@@ -65,6 +65,6 @@ describe.each(engines())('misc CLI commands on %s', (engine) => {
     const r = await cli.run('call', '--help');
     expect(r.exitCode).toBe(0);
     expect(r.output).toMatch(/^usage: koji call \[options\] <name> \[<arg> \.\.\.\]/);
-    expect(r.output).toContain('  -j, --json            Use JSON syntax for input and output');
+    expect(r.output).toContain(`  -j, --json${' '.repeat(12)}Use JSON syntax for input and output`);
   });
 });

@@ -1,8 +1,12 @@
 /** All CLI commands, gathered from the per-group modules. */
 import type { Command } from '../command.ts';
 import { miscCommands } from './misc.ts';
+import { userCommands } from './users.ts';
+import { permCommands } from './perms.ts';
+import { hostCommands } from './hosts.ts';
+import { channelCommands } from './channels.ts';
 
-export const COMMANDS: Command[] = [...miscCommands];
+export const COMMANDS: Command[] = [...miscCommands, ...userCommands, ...permCommands, ...hostCommands, ...channelCommands];
 
 const ALIASES: Record<string, string> = {
   'cancel-task': 'cancel',

@@ -3,7 +3,8 @@ import { AUTHTYPES } from '../../protocol/enums.ts';
 import { KOJI_VERSION } from '../../protocol/version.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { UsageError, type Command } from '../command.ts';
-import { pformat } from '../pyformat.ts';
+import { pformat, pyStr } from '../pyformat.ts';
+import { CATEGORIES, categoryLines, listCommands } from '../help.ts';
 
 export const GREETINGS = ['hello', 'hi', 'yo', "what's up", "g'day", 'back to work', 'bonjour', 'hallo', 'ciao', 'hola', 'olá', 'dobrý den', 'zdravstvuite', 'góðan daginn', 'hej', 'tervehdys', 'grüezi', 'céad míle fáilte', 'hylô', 'bună ziua', 'jó napot', 'dobre dan', '你好', 'こんにちは', 'नमस्कार', '안녕하세요'];
 
@@ -79,8 +80,34 @@ export const miscCommands: Command[] = [
     },
   },
   {
+    name: 'help',
+    category: 'info',
+    summary: 'List available commands',
+    usage: 'help <category> ...',
+    // the stock handler never logs in
+    anon: true,
+    options: [{ name: 'admin', type: 'bool', help: '', hidden: true }],
+    async handler(_ctx, o, args, usage) {
+      // the registry imports this module: load it when the command runs, not at import time
+      const { COMMANDS } = await import('./index.ts');
+      const prog = usage().replace(/^usage: /, '').split(' ')[0];
+      const chosen = new Set(args);
+      if (o.admin) chosen.add('admin');
+      const out: string[] = [];
+      for (const c of chosen) if (!(c in CATEGORIES) && c !== 'all') out.push(`No such help category: ${c}`);
+      const sorted = [...chosen].sort();
+      const unknown = chosen.has('all') ? undefined : sorted.find((c) => !(c in CATEGORIES));
+      if (unknown === undefined) return out.join('\n') + (out.length ? '\n' : '') + listCommands(prog, COMMANDS, chosen);
+      // as the stock CLI: the categories sorted before the unknown one are listed, then it dies on it
+      out.push('Available commands:');
+      for (const c of sorted.slice(0, sorted.indexOf(unknown))) out.push(...categoryLines(COMMANDS, c));
+      return { output: out.join('\n') + '\n', error: `KeyError: ${pyStr(unknown)}`, exitCode: 1 };
+    },
+  },
+  {
     name: 'call',
-    category: 'admin',
+    // its docstring has no [category] tag, so the stock CLI lists it under misc
+    category: 'misc',
     summary: 'Execute an arbitrary XML-RPC call',
     usage: 'call [options] <name> [<arg> ...]\n\n<arg> values of the form NAME=VALUE are treated as keyword arguments\nNote, that you can use global option --noauth for anonymous calls here',
     options: [
