@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine for koji-ts: system packages, then the npm dependencies.
+# Node.js 20+ and npm must already be there. Runs apt-get through sudo when not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# rpm (rpmbuild, rpmsign) and gnupg build and sign the test RPMs; openssl inspects certificates
+PACKAGES=(rpm rpm2cpio gnupg openssl ca-certificates)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+npm ci --no-audit --no-fund
