@@ -186,7 +186,8 @@ async function runCommand(cmd: Command, argv: string[], env: { global: GlobalOpt
     const result: CommandResult = typeof r === 'string' ? { output: r, exitCode: 0 } : r ?? { output: '', exitCode: 0 };
     return finish(result);
   } catch (e) {
-    if (e instanceof UsageError) return finish({ output: '', error: `${usage()}\n\n${prog} ${cmd.name}: error: ${e.message}`, exitCode: 2 });
+    // optparse: the usage line, a blank line, then "<prog>: error: <message>"
+    if (e instanceof UsageError) return finish({ output: '', error: `Usage: ${usage().replace(/^usage: /, '')}\n\n${prog}: error: ${e.message}`, exitCode: 2 });
     if (e instanceof CliError) return finish({ output: '', error: e.message, exitCode: e.exitCode });
     if (e instanceof KojiError || e instanceof Fault) {
       if (global.debug) return finish({ output: '', error: String((e as Error).stack), exitCode: 1 });

@@ -65,12 +65,13 @@ export function parseCommandArgs(specs: OptionSpec[], argv: string[]): { opts: O
   return { opts, args: parsed.positionals, help: Boolean((parsed.values as Record<string, unknown>).help) };
 }
 
-function wrap(text: string, width: number, indent: string): string[] {
+/** textwrap.wrap: words greedily filled to `width` columns. */
+function wrap(text: string, width: number): string[] {
   const words = text.split(/\s+/).filter(Boolean);
   const lines: string[] = [];
   let line = '';
   for (const w of words) {
-    if (line && (indent + line + ' ' + w).length > width) {
+    if (line && line.length + 1 + w.length > width) {
       lines.push(line);
       line = w;
     } else line = line ? `${line} ${w}` : w;
@@ -79,10 +80,15 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
-/** optparse-style help: usage, description, options. */
+/**
+ * optparse's IndentedHelpFormatter (width 78 = 80 columns − 2, max_help_position 24): the help
+ * column sits 2 past the longest option text, at most at 24; longer option texts get their help
+ * on the next line.
+ */
 export function formatHelp(usage: string, specs: OptionSpec[], description?: string): string {
-  const out = [usage, ''];
-  if (description) out.push(...wrap(description, 79, ''), '');
+  const width = Math.max((Number(process.env.COLUMNS) || 80) - 2, 20);
+  const out = [`Usage: ${usage.replace(/^usage: /i, '')}`, ''];
+  if (description) out.push(...wrap(description, width), '');
   out.push('Options:');
   const rows: Array<[string, string]> = [['-h, --help', 'show this help message and exit']];
   for (const o of specs) {
@@ -90,18 +96,22 @@ export function formatHelp(usage: string, specs: OptionSpec[], description?: str
     const meta = o.metavar ?? optionKey(o).toUpperCase();
     const takes = !(o.type === 'bool' || o.type === 'count');
     const long = takes ? `--${o.name}=${meta}` : `--${o.name}`;
-    const names = o.short ? `-${o.short}${takes ? ` ${meta}` : ''}, ${long}` : long;
-    rows.push([names, o.help]);
+    rows.push([o.short ? `-${o.short}${takes ? ` ${meta}` : ''}, ${long}` : long, o.help]);
   }
+  const indent = 2;
+  const maxLen = Math.max(...rows.map(([names]) => names.length + indent));
+  const helpPos = Math.min(maxLen + 2, 24);
+  const helpWidth = Math.max(width - helpPos, 11);
+  const optWidth = helpPos - indent - 2;
   for (const [names, help] of rows) {
-    const head = `  ${names}`;
-    const helpLines = wrap(help, 79, ' '.repeat(24));
-    if (head.length <= 22) {
-      out.push(head.padEnd(24) + (helpLines[0] ?? ''));
-      for (const l of helpLines.slice(1)) out.push(' '.repeat(24) + l);
+    const lines = help ? wrap(help, helpWidth) : [];
+    if (names.length > optWidth) {
+      out.push(' '.repeat(indent) + names);
+      for (const l of lines) out.push(' '.repeat(helpPos) + l);
     } else {
-      out.push(head);
-      for (const l of helpLines) out.push(' '.repeat(24) + l);
+      const head = ' '.repeat(indent) + names.padEnd(optWidth) + '  ';
+      out.push(lines.length ? head + lines[0] : head.trimEnd());
+      for (const l of lines.slice(1)) out.push(' '.repeat(helpPos) + l);
     }
   }
   return out.join('\n') + '\n';

@@ -126,7 +126,7 @@ export class ClientSession {
         const v = reply.headers['koji-version'];
         if (typeof v === 'string') this.hubVersion = v;
         this.opts.debugXmlrpc?.(`reply: ${reply.body.toString('utf8').slice(0, 1024)}`);
-        const res = decodeResponse(reply.body.toString('utf8'));
+        const res = decodeResponse(reply.body.toString('utf8'), { floats: true });
         if (res.ok) return res.value;
         const err = faultToError(res.faultCode, res.faultString);
         if (err instanceof ServerOffline && this.opts.offlineRetry) {

@@ -5,7 +5,7 @@
  * structure that is not a methodCall/methodResponse, with a message naming the problem.
  */
 import { SaxesParser } from 'saxes';
-import { Binary, DateTime, type XmlRpcValue } from './values.ts';
+import { Binary, DateTime, Float, type XmlRpcValue } from './values.ts';
 
 export class DecodeError extends Error {}
 
@@ -28,7 +28,7 @@ type Frame =
 const SCALARS = new Set(['int', 'i4', 'i8', 'boolean', 'string', 'double', 'base64', 'dateTime.iso8601', 'nil', 'ex:nil']);
 const MAX_DEPTH = 200;
 
-function convertScalar(type: string, text: string): XmlRpcValue {
+function convertScalar(type: string, text: string, floats: boolean): XmlRpcValue {
   switch (type) {
     case 'int':
     case 'i4':
@@ -53,7 +53,7 @@ function convertScalar(type: string, text: string): XmlRpcValue {
       const t = text.trim();
       const n = Number(t);
       if (t === '' || Number.isNaN(n) && t.toLowerCase() !== 'nan') throw new DecodeError(`invalid <double> value: ${JSON.stringify(t)}`);
-      return n;
+      return floats ? new Float(n) : n;
     }
     case 'string':
       return text;
@@ -72,7 +72,7 @@ function convertScalar(type: string, text: string): XmlRpcValue {
  * Parse a whole XML-RPC document. Returns the root element name and the list of
  * top-level values found under params/param (or the fault value), plus methodName.
  */
-function parseDocument(xml: string): { root: string; methodName: string | null; values: XmlRpcValue[]; fault: boolean } {
+function parseDocument(xml: string, floats = false): { root: string; methodName: string | null; values: XmlRpcValue[]; fault: boolean } {
   const parser = new SaxesParser({ xmlns: false, position: false });
   const stack: Frame[] = [];
   const path: string[] = [];
@@ -167,7 +167,7 @@ function parseDocument(xml: string): { root: string; methodName: string | null; 
         stack.pop();
         {
           const v = stack[stack.length - 1] as Extract<Frame, { kind: 'value' }>;
-          v.result = convertScalar(top.type, text);
+          v.result = convertScalar(top.type, text, floats);
           v.set = true;
         }
         return;
@@ -218,8 +218,12 @@ export function decodeCall(xml: string): MethodCall {
   return { methodName: doc.methodName, params: doc.values };
 }
 
-export function decodeResponse(xml: string): MethodResponse {
-  const doc = parseDocument(xml);
+/**
+ * Parse a methodResponse. With `floats`, `<double>` values come back as {@link Float} so that a
+ * client can tell 2.0 from 2 when it prints them (Python does).
+ */
+export function decodeResponse(xml: string, o: { floats?: boolean } = {}): MethodResponse {
+  const doc = parseDocument(xml, o.floats ?? false);
   if (doc.root !== 'methodResponse') throw new DecodeError(`expected <methodResponse>, got <${doc.root}>`);
   if (doc.fault) {
     const f = doc.values[0] as Record<string, XmlRpcValue> | undefined;

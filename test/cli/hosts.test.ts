@@ -1,3 +1,4 @@
+import { Float } from '../../src/protocol/values.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
@@ -57,11 +58,11 @@ describe.each(engines())('host CLI commands on %s', (engine) => {
 
   it('edit-host edits several fields of several hosts', async () => {
     const r = await cli.run('edit-host', 'builder1', '--arches', 'x86_64,i686 noarch', '--capacity', '4.5', '--description', 'Line one\nline two', '--comment', 'In rack 7');
-    expect(r).toMatchObject({ exitCode: 0, output: 'Edited builder1\n' });
-    expect(await getHost('builder1')).toMatchObject({ arches: 'x86_64 i686 noarch', capacity: 4.5, description: 'Line one\nline two', comment: 'In rack 7' });
+    expect(r, r.error).toMatchObject({ exitCode: 0, output: 'Edited builder1\n' });
+    expect(await getHost('builder1')).toMatchObject({ arches: 'x86_64 i686 noarch', capacity: new Float(4.5), description: 'Line one\nline two', comment: 'In rack 7' });
     const again = await cli.run('edit-host', 'builder1', 'builder2', '--capacity', '4.5');
     expect(again.output).toBe('No changes made to builder1\nEdited builder2\n');
-    expect((await getHost('builder2'))?.capacity).toBe(4.5);
+    expect(Number((await getHost('builder2'))?.capacity)).toBe(4.5);
     expect((await cli.run('edit-host', 'builder2', '--capacity', '2')).output).toBe('Edited builder2\n');
   });
 

@@ -111,7 +111,7 @@ export const miscCommands: Command[] = [
     summary: 'Execute an arbitrary XML-RPC call',
     usage: 'call [options] <name> [<arg> ...]\n\n<arg> values of the form NAME=VALUE are treated as keyword arguments\nNote, that you can use global option --noauth for anonymous calls here',
     options: [
-      { name: 'python', short: 'p', type: 'bool', help: 'Use python syntax for RPC parameter values (koji-ts reads Python literals as JSON with True/False/None)' },
+      { name: 'python', short: 'p', type: 'bool', help: 'Use python syntax for RPC parameter values' },
       { name: 'kwargs', type: 'string', help: 'Specify keyword arguments as a dictionary (implies --python or --json-input)' },
       { name: 'json', short: 'j', type: 'bool', help: 'Use JSON syntax for input and output' },
       { name: 'json-input', type: 'bool', help: 'Use JSON syntax for input' },
