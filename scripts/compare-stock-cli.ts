@@ -1,0 +1,107 @@
+/**
+ * Compatibility check (a development tool, not a test): runs the same command sequence with the
+ * stock Python koji CLI against one fresh koji-ts hub and with our CLI against another, for
+ * certificate and password logins, and reports where the outputs differ.
+ *
+ *   KOJI_SRC=/path/to/unpacked/koji-1.35.3 node --import tsx scripts/compare-stock-cli.ts
+ *
+ * Needs /usr/bin/python3 with requests, dateutil, six, defusedxml (Debian: python3-requests
+ * python3-dateutil python3-six python3-defusedxml). Nothing from the Koji tree is stored here.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const KOJI_SRC = process.env.KOJI_SRC;
+if (!KOJI_SRC) {
+  process.stderr.write('set KOJI_SRC to an unpacked Koji source tree\n');
+  process.exit(2);
+}
+
+const SEQUENCE: string[][] = [
+  ['moshimoshi'], ['version'], ['call', 'getLoggedInUser'], ['call', '--json', 'getUser', 'kojiadmin'],
+  ['add-user', 'alice'], ['add-user', 'bob', '--principal', 'bob@EXAMPLE.COM'], ['add-user', 'alice'],
+  ['disable-user', 'bob'], ['enable-user', 'bob'], ['edit-user', 'bob', '--rename', 'bobby'],
+  ['edit-user', 'bobby', '--add-krb', 'bobby@EXAMPLE.COM'], ['list-users'], ['userinfo', 'kojiadmin'], ['userinfo', 'bobby'],
+  ['userinfo', 'nosuchuser'],
+  ['grant-permission', 'tag', 'alice'], ['grant-permission', '--new', '--description', 'A new one', 'newperm', 'alice'],
+  ['grant-permission', 'tag', 'alice'], ['revoke-permission', 'tag', 'alice'], ['edit-permission', 'newperm', 'Changed'],
+  ['list-permissions'], ['list-permissions', '--user', 'alice'], ['list-permissions', '--mine'],
+  ['add-host', 'builder1', 'x86_64', 'noarch'], ['add-host', 'builder2', 'aarch64'], ['add-host', 'builder1', 'x86_64'],
+  ['edit-host', 'builder1', '--capacity', '4', '--comment', 'rack 7', '--description', 'fast one', '--arches', 'x86_64 i686'],
+  ['edit-host', 'builder1', '--capacity', '4'], ['disable-host', 'builder2'], ['enable-host', 'builder2'],
+  ['add-channel', 'build-ch', '--description', 'the build channel'], ['edit-channel', 'build-ch', '--comment', 'busy'],
+  ['add-host-to-channel', 'builder1', 'build-ch'], ['add-host-to-channel', 'builder1', 'newch', '--new'],
+  ['add-host-to-channel', 'builder1', 'nosuch'], ['remove-host-from-channel', 'builder1', 'newch'],
+  ['disable-channel', 'newch'], ['enable-channel', 'newch'], ['list-channels'], ['list-channels', '--simple'],
+  ['list-hosts'], ['list-hosts', '--show-channels'], ['list-hosts', '--channel', 'build-ch'], ['list-hosts', '--arch', 'aarch64'],
+  ['hostinfo', 'builder1'], ['list-users', '--usertype', 'host'], ['list-api', 'getUser'],
+];
+
+interface Hub { dir: string; proc: ReturnType<typeof spawn>; }
+
+async function startHub(port: number): Promise<Hub> {
+  const dir = mkdtempSync(join(tmpdir(), 'kojits-compat-'));
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/kojits'), 'up', '--data', dir, '--https-port', String(port), '--http-port', String(port + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) resolve();
+    });
+    proc.on('exit', () => reject(new Error(out)));
+  });
+  return { dir, proc };
+}
+
+function normalise(s: string): string {
+  return s
+    .replace(/^.*, (\w+)!$/m, 'GREETING, $1!')
+    .replace(/localhost:\d+/g, 'localhost:PORT')
+    .replace(/\/tmp\/kojits-compat-\w+/g, 'DATA');
+}
+
+function runStock(hub: Hub, profile: string, args: string[]): string {
+  const conf = join(hub.dir, 'client/koji.conf');
+  const auth = profile === 'kojits-password' ? ['--user', 'kojiadmin', '--password', spawnSync('cat', [join(hub.dir, 'client/admin-password')]).stdout.toString().trim()] : [];
+  const r = spawnSync('/usr/bin/python3', [join(KOJI_SRC as string, 'cli/koji'), '-c', conf, '-p', profile, ...auth, ...args], {
+    env: { ...process.env, PYTHONPATH: `${KOJI_SRC}:${KOJI_SRC}/cli` },
+  });
+  return `${r.stdout}${r.stderr.toString().replace(/^\d{4}-\d\d-\d\d [\d:,]+ \[ERROR\] koji: /gm, '')}[exit ${r.status}]`;
+}
+
+function runOurs(hub: Hub, profile: string, args: string[]): string {
+  const conf = join(hub.dir, 'client/koji.conf');
+  const auth = profile === 'kojits-password' ? ['--user', 'kojiadmin', '--password', spawnSync('cat', [join(hub.dir, 'client/admin-password')]).stdout.toString().trim()] : [];
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/koji'), '-c', conf, '-p', profile, ...auth, ...args]);
+  return `${r.stdout}${r.stderr}[exit ${r.status}]`;
+}
+
+async function main(): Promise<void> {
+  let same = 0;
+  const diffs: string[] = [];
+  for (const [i, profile] of ['kojits', 'kojits-password'].entries()) {
+    const a = await startHub(21443 + i * 10);
+    const b = await startHub(21463 + i * 10);
+    try {
+      for (const args of SEQUENCE) {
+        const stock = normalise(runStock(a, profile, args));
+        const ours = normalise(runOurs(b, profile, args));
+        if (stock === ours) same += 1;
+        else diffs.push(`--- ${profile}: koji ${args.join(' ')}\n[stock]\n${stock}\n[koji-ts]\n${ours}\n`);
+      }
+    } finally {
+      for (const h of [a, b]) {
+        h.proc.kill('SIGTERM');
+        await new Promise((r) => h.proc.once('exit', r));
+        rmSync(h.dir, { recursive: true, force: true });
+      }
+    }
+  }
+  process.stdout.write(diffs.join('\n'));
+  process.stdout.write(`\n${same} of ${SEQUENCE.length * 2} command runs printed the same output with the stock CLI and koji-ts's CLI; ${diffs.length} differ.\n`);
+}
+
+await main();
