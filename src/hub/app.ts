@@ -11,6 +11,7 @@ import type { Driver } from '../db/types.ts';
 import { buildRegistry } from './api/index.ts';
 import { CACHE_CHANNEL, SessionCache } from './auth/cache.ts';
 import { createServers, type FrontOptions } from './http.ts';
+import { hubPolicies } from './policy/hub.ts';
 import type { Hub } from './types.ts';
 
 export interface HubDeps {
@@ -22,14 +23,17 @@ export interface HubDeps {
 
 export function createHub(deps: HubDeps): Hub {
   const levels: Record<string, string> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error', CRITICAL: 'fatal' };
+  const log = deps.log ?? pino({ name: 'kojihub', level: levels[String(deps.options.LogLevel).toUpperCase()] ?? 'warn' });
+  const policy = deps.policy ?? new Map<string, string>();
   return {
     options: deps.options,
-    policy: deps.policy ?? new Map(),
+    policy,
     db: deps.db,
     registry: buildRegistry(),
-    log: deps.log ?? pino({ name: 'kojihub', level: levels[String(deps.options.LogLevel).toUpperCase()] ?? 'warn' }),
+    log,
     kojiDir: resolve(deps.options.KojiDir),
     sessionCache: new SessionCache(),
+    policies: hubPolicies({ policy, options: deps.options, log }),
   };
 }
 

@@ -108,6 +108,9 @@ async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue
     markChanged() {
       state.sql.changed = true;
     },
+    nextEvent() {
+      eventId = null;
+    },
   };
   const req = m.requires;
   if (req === 'login') state.session.assertLogin();

@@ -10,6 +10,7 @@ import type { Session } from './auth/session.ts';
 import type { Registry } from './registry.ts';
 import type { PeerIdentity } from './auth/peer.ts';
 import type { SessionCache } from './auth/cache.ts';
+import type { PolicySet } from './policy/index.ts';
 
 export interface Hub {
   options: HubOptions;
@@ -22,6 +23,8 @@ export interface Hub {
   kojiDir: string;
   /** session rows for read-only calls (see auth/cache.ts) */
   sessionCache: SessionCache;
+  /** hub.conf [policy] over Koji's defaults, parsed at start-up */
+  policies: PolicySet;
 }
 
 /** What the HTTP layer knows about the caller. */
@@ -45,6 +48,8 @@ export interface CallContext {
   method: string;
   /** the event of this call's changes, allocated on first use */
   event(): Promise<number>;
+  /** make the next change use a new event (to keep an order, as massTag does) */
+  nextEvent(): void;
   /** mark that this call changed data (so its callnum is recorded) */
   markChanged(): void;
 }

@@ -5,8 +5,28 @@ import { userCommands } from './users.ts';
 import { permCommands } from './perms.ts';
 import { hostCommands } from './hosts.ts';
 import { channelCommands } from './channels.ts';
+import { tagCommands } from './tags.ts';
+import { pkgCommands } from './pkgs.ts';
+import { groupCommands } from './groups.ts';
+import { targetCommands } from './targets.ts';
+import { buildCommands } from './builds.ts';
+import { historyCommands } from './history.ts';
+import { importCommands } from './import.ts';
 
-export const COMMANDS: Command[] = [...miscCommands, ...userCommands, ...permCommands, ...hostCommands, ...channelCommands];
+export const COMMANDS: Command[] = [
+  ...miscCommands,
+  ...userCommands,
+  ...permCommands,
+  ...hostCommands,
+  ...channelCommands,
+  ...tagCommands,
+  ...pkgCommands,
+  ...groupCommands,
+  ...targetCommands,
+  ...buildCommands,
+  ...historyCommands,
+  ...importCommands,
+];
 
 const ALIASES: Record<string, string> = {
   'cancel-task': 'cancel',

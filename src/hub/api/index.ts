@@ -13,6 +13,19 @@ import { KOJI_API } from './koji-api.ts';
 import { permMethods } from './perms.ts';
 import { sessionMethods } from './sessions.ts';
 import { userMethods } from './users.ts';
+import { tagMethods } from './tags.ts';
+import { packageMethods } from './packages.ts';
+import { taggingMethods } from './tagging.ts';
+import { groupMethods } from './groups.ts';
+import { targetMethods } from './targets.ts';
+import { buildMethods } from './builds.ts';
+import { rpmMethods } from './rpms.ts';
+import { archiveMethods } from './archives.ts';
+import { historyMethods } from './history.ts';
+import { searchMethods } from './search.ts';
+import { repoReadMethods } from './repos-read.ts';
+import { taskReadMethods } from './tasks-read.ts';
+import { importMethods } from './import.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -22,6 +35,19 @@ export const IMPLEMENTED: MethodDef[] = [
   ...permMethods,
   ...hostMethods,
   ...channelMethods,
+  ...tagMethods,
+  ...packageMethods,
+  ...taggingMethods,
+  ...groupMethods,
+  ...targetMethods,
+  ...buildMethods,
+  ...rpmMethods,
+  ...archiveMethods,
+  ...historyMethods,
+  ...searchMethods,
+  ...repoReadMethods,
+  ...taskReadMethods,
+  ...importMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {

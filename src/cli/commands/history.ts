@@ -1,0 +1,4 @@
+/** list-history and search. */
+import type { Command } from '../command.ts';
+
+export const historyCommands: Command[] = [];

@@ -1,0 +1,4 @@
+/** import, import-sig. */
+import type { Command } from '../command.ts';
+
+export const importCommands: Command[] = [];

@@ -1,0 +1,4 @@
+/** Package lists and tagged builds (add-pkg … list-pkgs, list-tagged, latest-build). */
+import type { Command } from '../command.ts';
+
+export const pkgCommands: Command[] = [];

@@ -1,0 +1,4 @@
+/** queryHistory. */
+import type { MethodDef } from '../registry.ts';
+
+export const historyMethods: MethodDef[] = [];

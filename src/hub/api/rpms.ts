@@ -1,0 +1,4 @@
+/** RPMs (listRPMs, getRPM, headers, files, changelogs …). */
+import type { MethodDef } from '../registry.ts';
+
+export const rpmMethods: MethodDef[] = [];

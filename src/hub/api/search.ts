@@ -1,0 +1,4 @@
+/** search. */
+import type { MethodDef } from '../registry.ts';
+
+export const searchMethods: MethodDef[] = [];

@@ -1,0 +1,192 @@
+/** Tagging builds and reading what is tagged: tagBuildBypass, untagBuild*, massTag, listTagged … */
+import { BUILD_STATES } from '../../protocol/enums.ts';
+import { GenericError, TagError } from '../../protocol/faults.ts';
+import type { XmlRpcValue } from '../../protocol/values.ts';
+import { method, t, type MethodDef } from '../registry.ts';
+import { insertVersioned, revokeRows } from '../versioned.ts';
+import type { CallContext } from '../types.ts';
+import { assertTagAccess, getTag, tagId, type TagInfo } from '../content/tag.ts';
+import { getBuild, type BuildInfo } from '../content/build.ts';
+import { packageEntry } from '../content/pkglist.ts';
+import { readTaggedBuilds, readTaggedRPMS } from '../content/tagged.ts';
+import { assertPolicy } from '../policy/hub.ts';
+import { tagChangeEvent, tagChangedSinceEvent } from '../content/changes.ts';
+
+/** Koji's _direct_tag_build: no access checks. */
+export async function directTagBuild(ctx: CallContext, tag: TagInfo, build: BuildInfo, userId: number, force: boolean): Promise<void> {
+  if (build.state !== BUILD_STATES.byName.COMPLETE) {
+    throw new TagError(`build ${build.nvr} not complete: state ${BUILD_STATES.name(build.state)}`);
+  }
+  const tagged = await ctx.sql.value('SELECT build_id FROM tag_listing WHERE active IS TRUE AND tag_id = $1 AND build_id = $2 FOR UPDATE', [tag.id, build.id]);
+  if (tagged !== null) {
+    if (!force) throw new TagError(`build ${build.nvr} already tagged (${tag.name})`);
+    await revokeRows(ctx, 'tag_listing', { tag_id: tag.id, build_id: build.id });
+  }
+  const event = await ctx.event();
+  await ctx.sql.execute('INSERT INTO tag_listing (tag_id, build_id, create_event, creator_id) VALUES ($1, $2, $3, $4)', [tag.id, build.id, event, userId]);
+}
+
+export async function directUntagBuild(ctx: CallContext, tag: TagInfo, build: BuildInfo, strict: boolean): Promise<void> {
+  const n = await revokeRows(ctx, 'tag_listing', { tag_id: tag.id, build_id: build.id });
+  if (n === 0 && strict) throw new TagError(`build ${build.nvr} not in tag ${tag.name}`);
+}
+
+/** koji-ts also refuses (unless forced by an admin) to tag a build whose package the tag does not list. */
+async function checkPackageListed(ctx: CallContext, tag: TagInfo, build: BuildInfo, force: boolean): Promise<void> {
+  const entry = await packageEntry(ctx.sql, tag.id, build.package_id, null, false);
+  let problem: string | null = null;
+  if (!entry) problem = `Package ${build.name} not in list for ${tag.name}`;
+  else if (entry.blocked) problem = `Package ${build.name} blocked in ${tag.name}`;
+  if (problem && !(force && (await ctx.session.hasPerm('admin')))) throw new TagError(problem);
+}
+
+function latestArg(v: unknown): boolean | number {
+  if (typeof v === 'number') return v;
+  return Boolean(v);
+}
+
+export const taggingMethods: MethodDef[] = [
+  method({
+    name: 'tagBuildBypass',
+    sig: '(tag, build, force=False, notify=False)',
+    requires: { perm: 'tag' },
+    writes: true,
+    doc: 'Tag a build at once (no task). Checks the tag lock/perm, the package list and the tag policy; force (admin) overrides.',
+    args: { force: t.flag, notify: t.flag },
+    async handler(ctx, a) {
+      const tag = (await getTag(ctx, a.tag, { strict: true })) as TagInfo;
+      const build = (await getBuild(ctx.sql, a.build, true)) as BuildInfo;
+      await assertPolicy(ctx, 'tag', { tag: tag.id, build: build.id, fromtag: null, operation: 'tag' }, a.force);
+      await assertTagAccess(ctx, tag, ctx.session.userId, a.force);
+      await checkPackageListed(ctx, tag, build, a.force);
+      await directTagBuild(ctx, tag, build, ctx.session.userId as number, a.force);
+      return null;
+    },
+  }),
+  method({
+    name: 'untagBuildBypass',
+    sig: '(tag, build, strict=True, force=False, notify=False)',
+    requires: { perm: 'tag' },
+    writes: true,
+    doc: 'Untag a build (tag permission; checks the tag lock/perm and the tag policy).',
+    args: { strict: t.flag, force: t.flag, notify: t.flag },
+    async handler(ctx, a) {
+      const tag = (await getTag(ctx, a.tag, { strict: true })) as TagInfo;
+      const build = (await getBuild(ctx.sql, a.build, true)) as BuildInfo;
+      await assertPolicy(ctx, 'tag', { tag: null, build: build.id, fromtag: tag.id, operation: 'untag' }, a.force);
+      await assertTagAccess(ctx, tag, ctx.session.userId, a.force);
+      await directUntagBuild(ctx, tag, build, a.strict);
+      return null;
+    },
+  }),
+  method({
+    name: 'untagBuild',
+    sig: '(tag, build, strict=True, force=False)',
+    requires: 'login',
+    writes: true,
+    doc: 'Untag a build at once (checks the tag policy and the tag lock/perm).',
+    args: { strict: t.flag, force: t.flag },
+    async handler(ctx, a) {
+      const tag = (await getTag(ctx, a.tag, { strict: true })) as TagInfo;
+      const build = (await getBuild(ctx.sql, a.build, true)) as BuildInfo;
+      await assertPolicy(ctx, 'tag', { tag: null, build: build.id, fromtag: tag.id, operation: 'untag' }, a.force);
+      await assertTagAccess(ctx, tag, ctx.session.userId, a.force);
+      await directUntagBuild(ctx, tag, build, a.strict);
+      return null;
+    },
+  }),
+  method({
+    name: 'massTag',
+    sig: '(tag, builds)',
+    requires: { perm: 'tag' },
+    writes: true,
+    doc: 'Tag many builds (N-V-Rs or ids) in order, skipping access checks and policies.',
+    args: { builds: t.list },
+    async handler(ctx, a) {
+      const tag = (await getTag(ctx, a.tag, { strict: true })) as TagInfo;
+      for (const b of a.builds) {
+        const build = (await getBuild(ctx.sql, b, true)) as BuildInfo;
+        await directTagBuild(ctx, tag, build, ctx.session.userId as number, true);
+        ctx.nextEvent(); // keeps the tagging order
+      }
+      return null;
+    },
+  }),
+  method({
+    name: 'listTagged',
+    sig: '(tag, event=None, inherit=False, prefix=None, latest=False, package=None, owner=None, type=None, strict=True, extra=False, draft=None)',
+    doc: 'Builds tagged in a tag (optionally inherited, latest per package, at an event …), newest tagging first.',
+    args: { event: t.int.nullable(), inherit: t.flag, strict: t.flag, extra: t.flag, prefix: t.str.nullable(), package: t.str.nullable(), owner: t.str.nullable(), type: t.str.nullable() },
+    async handler(ctx, a) {
+      const tag = await getTag(ctx, a.tag, { strict: a.strict, event: a.event });
+      if (!tag) return [];
+      let rows = await readTaggedBuilds(ctx.sql, { tagId: tag.id, event: a.event, inherit: a.inherit, latest: latestArg(a.latest), package: a.package, owner: a.owner, type: a.type, extra: a.extra, draft: a.draft as boolean | null });
+      if (a.prefix) {
+        const p = a.prefix.toLowerCase();
+        rows = rows.filter((r) => String(r.package_name).toLowerCase().startsWith(p));
+      }
+      return rows;
+    },
+  }),
+  method({
+    name: 'listTaggedRPMS',
+    sig: '(tag, event=None, inherit=False, latest=False, package=None, arch=None, rpmsigs=False, owner=None, type=None, strict=True, extra=True, draft=None)',
+    doc: 'RPMs and builds in a tag: [rpms, builds].',
+    args: { event: t.int.nullable(), inherit: t.flag, rpmsigs: t.flag, strict: t.flag, extra: t.flag, package: t.str.nullable(), owner: t.str.nullable(), type: t.str.nullable() },
+    async handler(ctx, a) {
+      const tag = await getTag(ctx, a.tag, { strict: a.strict, event: a.event });
+      if (!tag) return [];
+      return (await readTaggedRPMS(ctx.sql, { tagId: tag.id, event: a.event, inherit: a.inherit, latest: latestArg(a.latest), package: a.package, arch: a.arch as string | string[] | null, rpmsigs: a.rpmsigs, owner: a.owner, type: a.type, rpmExtra: a.extra, draft: a.draft as boolean | null })) as XmlRpcValue;
+    },
+  }),
+  method({
+    name: 'getLatestBuilds',
+    sig: '(tag, event=None, package=None, type=None, draft=None)',
+    doc: 'Latest build per package in a tag, following inheritance.',
+    args: { event: t.int.nullable(), package: t.str.nullable(), type: t.str.nullable() },
+    async handler(ctx, a) {
+      const id = (await tagId(ctx.sql, a.tag, true)) as number;
+      return readTaggedBuilds(ctx.sql, { tagId: id, event: a.event, inherit: true, latest: true, package: a.package, type: a.type, draft: a.draft as boolean | null });
+    },
+  }),
+  method({
+    name: 'getLatestRPMS',
+    sig: '(tag, package=None, arch=None, event=None, rpmsigs=False, type=None, draft=None)',
+    doc: 'RPMs of the latest builds in a tag, following inheritance: [rpms, builds].',
+    args: { event: t.int.nullable(), rpmsigs: t.flag, package: t.str.nullable(), type: t.str.nullable() },
+    async handler(ctx, a) {
+      const id = (await tagId(ctx.sql, a.tag, true)) as number;
+      return (await readTaggedRPMS(ctx.sql, { tagId: id, event: a.event, inherit: true, latest: true, package: a.package, arch: a.arch as string | string[] | null, rpmsigs: a.rpmsigs, type: a.type, draft: a.draft as boolean | null })) as XmlRpcValue;
+    },
+  }),
+  method({
+    name: 'tagChangedSinceEvent',
+    sig: '(event, taglist)',
+    doc: 'Has any of these tags changed since the event? (no inheritance)',
+    args: { event: t.int, taglist: t.list },
+    async handler(ctx, a) {
+      const ids: number[] = [];
+      for (const tg of a.taglist) {
+        const id = await tagId(ctx.sql, tg);
+        if (id !== null) ids.push(id);
+      }
+      return tagChangedSinceEvent(ctx.sql, a.event, ids);
+    },
+  }),
+  method({
+    name: 'tagLastChangeEvent',
+    sig: '(tag, before=None, inherit=True)',
+    doc: 'The most recent event that changed the tag (or its ancestors), or None.',
+    args: { before: t.intish.nullable(), inherit: t.flag },
+    handler: (ctx, a) => tagChangeEvent(ctx, a.tag, { last: true, bound: a.before, inherit: a.inherit }),
+  }),
+  method({
+    name: 'tagFirstChangeEvent',
+    sig: '(tag, after=None, inherit=True)',
+    doc: 'The earliest event after `after` that changed the tag (or its ancestors), or None.',
+    args: { after: t.intish.nullable(), inherit: t.flag },
+    handler: (ctx, a) => tagChangeEvent(ctx, a.tag, { last: false, bound: a.after, inherit: a.inherit }),
+  }),
+];
+
+export { insertVersioned, GenericError };

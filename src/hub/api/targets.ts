@@ -1,0 +1,4 @@
+/** Build targets. */
+import type { MethodDef } from '../registry.ts';
+
+export const targetMethods: MethodDef[] = [];

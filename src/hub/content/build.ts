@@ -1,0 +1,86 @@
+/** Builds: lookup by id, N-V-R string or {name, version, release}; the build row as Koji returns it. */
+import { GenericError } from '../../protocol/faults.ts';
+import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import type { Sql } from '../../db/types.ts';
+import { parseNVR } from '../../util/nvr.ts';
+import { pyRepr } from '../lookup.ts';
+
+export interface BuildInfo {
+  id: number;
+  build_id: number;
+  package_id: number;
+  package_name: string;
+  name: string;
+  version: string;
+  release: string;
+  epoch: number | null;
+  nvr: string;
+  draft: boolean;
+  state: number;
+  task_id: number | null;
+  owner_id: number;
+  owner_name: string;
+  volume_id: number;
+  volume_name: string;
+  creation_event_id: number;
+  extra: Record<string, XmlRpcValue> | null;
+  [k: string]: XmlRpcValue;
+}
+
+/** SELECT list and joins giving getBuild's keys for `build b`. */
+export const BUILD_COLUMNS = `b.id, b.version, b.release, b.id AS build_id, b.epoch, b.draft, b.state,
+  b.completion_time, b.promotion_time, b.start_time, b.task_id,
+  e.id AS creation_event_id, e.time AS creation_time,
+  p.id AS package_id, p.name AS package_name, p.name AS name,
+  v.id AS volume_id, v.name AS volume_name,
+  p.name || '-' || b.version || '-' || b.release AS nvr,
+  date_part('epoch', e.time) AS creation_ts, date_part('epoch', b.start_time) AS start_ts,
+  date_part('epoch', b.completion_time) AS completion_ts, date_part('epoch', b.promotion_time) AS promotion_ts,
+  u.id AS owner_id, u.name AS owner_name, pr.id AS promoter_id, pr.name AS promoter_name,
+  b.cg_id, cg.name AS cg_name, b.source, b.extra`;
+
+export const BUILD_JOINS = `JOIN events e ON e.id = b.create_event
+  JOIN package p ON p.id = b.pkg_id
+  JOIN volume v ON v.id = b.volume_id
+  JOIN users u ON u.id = b.owner
+  LEFT JOIN users pr ON pr.id = b.promoter
+  LEFT JOIN content_generator cg ON cg.id = b.cg_id`;
+
+/** Parse a build's `extra` JSON text like Koji's _fix_extra_field. */
+export function fixExtra<T extends { extra?: unknown }>(row: T): T {
+  if (typeof row.extra === 'string') {
+    try {
+      row.extra = JSON.parse(row.extra);
+    } catch {
+      throw new GenericError(`No such build extra data: ${row.extra}`);
+    }
+  }
+  return row;
+}
+
+/** Koji's find_build_id. */
+export async function findBuildId(sql: Sql, info: unknown, strict = false): Promise<number | null> {
+  if (typeof info === 'number' && Number.isInteger(info)) return info;
+  let data: Record<string, unknown>;
+  if (typeof info === 'string') data = parseNVR(info) as unknown as Record<string, unknown>;
+  else if (isStruct(info)) data = info;
+  else throw new GenericError(`Invalid type for argument: ${Array.isArray(info) ? 'list' : typeof info}`);
+  if (!('name' in data && 'version' in data && 'release' in data)) throw new GenericError('did not provide name, version, and release');
+  const id = await sql.value<number>(
+    'SELECT b.id FROM build b JOIN package p ON p.id = b.pkg_id WHERE p.name = $1 AND b.version = $2 AND b.release = $3',
+    [String(data.name), String(data.version), String(data.release)],
+  );
+  if (id === null && strict) throw new GenericError(`No such build: ${pyRepr(info)}`);
+  return id;
+}
+
+export async function getBuild(sql: Sql, info: unknown, strict = false): Promise<BuildInfo | null> {
+  const id = await findBuildId(sql, info, strict);
+  if (id === null) return null;
+  const row = await sql.maybeOne<BuildInfo>(`SELECT ${BUILD_COLUMNS} FROM build b ${BUILD_JOINS} WHERE b.id = $1`, [id]);
+  if (!row) {
+    if (strict) throw new GenericError(`No such build: ${String(info)}`);
+    return null;
+  }
+  return fixExtra(row);
+}

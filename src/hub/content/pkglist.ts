@@ -1,0 +1,90 @@
+/**
+ * Package lists: which packages a tag carries (and which it blocks), with owners, following
+ * inheritance. One query does the whole inherited read: the walk (tag order + accumulated
+ * pkg_filter regexes, anchored at the start like Python's re.match) is passed in as JSON and
+ * `DISTINCT ON (package)` keeps the first entry in walk order — blocked entries included, so a
+ * block hides the package from every parent.
+ */
+import { GenericError } from '../../protocol/faults.ts';
+import type { XmlRpcValue } from '../../protocol/values.ts';
+import type { Sql } from '../../db/types.ts';
+import { eventCond } from './tag.ts';
+import { readFullInheritance } from './inheritance.ts';
+
+export interface PkgEntry {
+  package_id: number;
+  package_name: string;
+  tag_id: number;
+  tag_name: string;
+  extra_arches: string | null;
+  blocked: boolean;
+  owner_id?: number;
+  owner_name?: string;
+  [k: string]: XmlRpcValue | undefined;
+}
+
+export interface PkgListQuery {
+  tagId?: number | null;
+  userId?: number | null;
+  /** package id, or name */
+  pkg?: number | string | null;
+  event?: number | null;
+  inherit?: boolean;
+  withDups?: boolean;
+  withOwners?: boolean;
+  withBlocked?: boolean;
+}
+
+/** The tags a package list is read from, in order, with their accumulated filters. */
+export async function packageWalk(sql: Sql, tagId: number, event: number | null | undefined, inherit: boolean): Promise<Array<{ ord: number; tag_id: number; filters: string[] | null }>> {
+  const walk: Array<{ ord: number; tag_id: number; filters: string[] | null }> = [{ ord: 0, tag_id: tagId, filters: null }];
+  if (inherit) {
+    const order = await readFullInheritance(sql, tagId, event);
+    order.forEach((n, i) => walk.push({ ord: i + 1, tag_id: n.parent_id, filters: n.filter.length ? n.filter : null }));
+  }
+  return walk;
+}
+
+/** Koji's readPackageList, as rows (first per package unless withDups), ordered by package id. */
+export async function readPackageList(sql: Sql, q: PkgListQuery): Promise<PkgEntry[]> {
+  if (q.tagId == null && q.userId == null && q.pkg == null) throw new GenericError('tag,user, and/or pkg must be specified');
+  const withOwners = q.withOwners !== false;
+  if (q.userId != null && !withOwners) throw new GenericError("userID and with_owners=False can't be used together");
+  const params: unknown[] = [];
+  const clauses: string[] = [eventCond('tp', q.event, params)];
+  let from = 'tag_packages tp';
+  let distinct = '';
+  let order = 'tp.package_id';
+  if (q.tagId != null) {
+    const walk = await packageWalk(sql, q.tagId, q.event, Boolean(q.inherit));
+    params.push(JSON.stringify(walk));
+    from = `jsonb_to_recordset($${params.length}::jsonb) AS w(ord int, tag_id int, filters text[]) JOIN tag_packages tp ON tp.tag_id = w.tag_id`;
+    clauses.push(`(w.filters IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(w.filters) f WHERE p.name !~ ('^(?:' || f || ')')))`);
+    if (!q.withDups) distinct = 'DISTINCT ON (tp.package_id) ';
+    order = 'tp.package_id, w.ord';
+  }
+  let joins = 'JOIN package p ON p.id = tp.package_id JOIN tag t ON t.id = tp.tag_id';
+  let cols = 'tp.package_id, p.name AS package_name, tp.tag_id, t.name AS tag_name, tp.extra_arches, tp.blocked';
+  if (withOwners) {
+    const oc = eventCond('o', q.event, params);
+    joins += ` JOIN tag_package_owners o ON o.tag_id = tp.tag_id AND o.package_id = tp.package_id AND ${oc} JOIN users u ON u.id = o.owner`;
+    cols += ', u.id AS owner_id, u.name AS owner_name';
+  }
+  if (q.userId != null) {
+    params.push(q.userId);
+    clauses.push(`u.id = $${params.length}`);
+  }
+  if (q.pkg != null) {
+    params.push(q.pkg);
+    clauses.push(typeof q.pkg === 'number' ? `p.id = $${params.length}` : `p.name = $${params.length}`);
+  }
+  // as in Koji, excluding blocked entries happens before the first-entry-wins selection
+  if (q.withBlocked === false) clauses.push('NOT tp.blocked');
+  return sql.query<PkgEntry>(`SELECT ${distinct}${cols} FROM ${from} ${joins} WHERE ${clauses.join(' AND ')} ORDER BY ${order}`, params);
+}
+
+/** The inherited entry for one package in a tag, or null. */
+export async function packageEntry(sql: Sql, tagId: number, pkgId: number, event: number | null = null, withOwners = true): Promise<PkgEntry | null> {
+  const rows = await readPackageList(sql, { tagId, pkg: pkgId, inherit: true, event, withOwners });
+  return rows[0] ?? null;
+}

@@ -1,0 +1,162 @@
+/**
+ * Tags: lookup (by id, name or struct; current or at an event), extra values, creation,
+ * editing and deletion (a delete revokes every versioned row of the tag), and the lock/perm
+ * access check applied when builds are tagged.
+ */
+import { ActionNotAllowed, GenericError } from '../../protocol/faults.ts';
+import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { parseArches } from '../../util/arch.ts';
+import { lookupName, nameOrId, pyRepr, verifyNameInternal } from '../lookup.ts';
+import { userPerms } from '../auth/session.ts';
+import { insertVersioned, revokeRows } from '../versioned.ts';
+import type { CallContext } from '../types.ts';
+import type { Sql } from '../../db/types.ts';
+
+export interface TagInfo {
+  id: number;
+  name: string;
+  perm_id: number | null;
+  perm: string | null;
+  arches: string | null;
+  locked: boolean;
+  maven_support: boolean;
+  maven_include_all: boolean;
+  extra: Record<string, XmlRpcValue>;
+  query_event?: number;
+  revoke_event?: number;
+  [k: string]: XmlRpcValue | undefined;
+}
+
+/** `event` condition for versioned table `t` ($n placeholders appended to params). */
+export function eventCond(t: string, event: number | null | undefined, params: unknown[]): string {
+  if (event === null || event === undefined) return `${t}.active IS TRUE`;
+  params.push(event);
+  const p = `$${params.length}`;
+  return `(${t}.create_event <= ${p} AND (${t}.revoke_event IS NULL OR ${p} < ${t}.revoke_event))`;
+}
+
+export function parseJsonValue(text: string, what: string): XmlRpcValue {
+  try {
+    return JSON.parse(text) as XmlRpcValue;
+  } catch {
+    throw new GenericError(`No such tag extra data: ${what}`);
+  }
+}
+
+/** A tag's own extra values; with `blocked`, each value is [is_blocked, value]. */
+export async function getTagExtra(sql: Sql, tagId: number, event: number | null | undefined, blocked: boolean): Promise<Record<string, XmlRpcValue>> {
+  const params: unknown[] = [tagId];
+  const cond = eventCond('tag_extra', event, params);
+  const rows = await sql.query<{ key: string; value: string | null }>(
+    `SELECT key, value FROM tag_extra WHERE tag_id = $1 AND ${cond}${blocked ? '' : ' AND value IS NOT NULL'} ORDER BY key`,
+    params,
+  );
+  const out: Record<string, XmlRpcValue> = {};
+  for (const r of rows) {
+    const value = r.value === null ? null : parseJsonValue(r.value, r.key);
+    out[r.key] = blocked ? [r.value === null, value] : value;
+  }
+  return out;
+}
+
+export async function getTag(ctx: CallContext | { sql: Sql }, tagInfo: unknown, o: { strict?: boolean; event?: number | 'auto' | null; blocked?: boolean } = {}): Promise<TagInfo | null> {
+  const { column, value } = nameOrId(tagInfo);
+  let event = o.event ?? null;
+  let revokeEvent: number | null = null;
+  if (event === 'auto') {
+    const last = await ctx.sql.maybeOne<{ revoke_event: number | null }>(
+      `SELECT tc.revoke_event FROM tag_config tc JOIN tag ON tag.id = tc.tag_id WHERE tag.${column} = $1 ORDER BY tc.create_event DESC LIMIT 1`,
+      [value],
+    );
+    revokeEvent = last?.revoke_event ?? null;
+    event = revokeEvent === null ? null : revokeEvent - 1;
+  }
+  const params: unknown[] = [value];
+  const cond = eventCond('tag_config', event, params);
+  const row = await ctx.sql.maybeOne<TagInfo>(
+    `SELECT tag.id, tag.name, tag_config.perm_id, permissions.name AS perm, tag_config.arches, tag_config.locked,
+            tag_config.maven_support, tag_config.maven_include_all
+       FROM tag_config JOIN tag ON tag.id = tag_config.tag_id
+       LEFT JOIN permissions ON permissions.id = tag_config.perm_id
+      WHERE tag.${column} = $1 AND ${cond}`,
+    params,
+  );
+  if (!row) {
+    if (o.strict) throw new GenericError(`No such tagInfo: ${pyRepr(tagInfo)}`);
+    return null;
+  }
+  row.extra = await getTagExtra(ctx.sql, row.id, event, o.blocked ?? false);
+  if (revokeEvent !== null) row.revoke_event = revokeEvent;
+  if (event !== null) row.query_event = event;
+  return row;
+}
+
+/** id of a tag, current or not (the tag row survives deletion). */
+export async function tagId(sql: Sql, info: unknown, strict = false): Promise<number | null> {
+  const row = await lookupName(sql, 'tag', info, { strict: false });
+  if (!row && strict) throw new GenericError(`No such tag: ${String(isStruct(info) ? pyRepr(info) : info)}`);
+  return row?.id ?? null;
+}
+
+/** Tag names must be internal names, and never contain path separators or control characters (they become directories). */
+export function verifyTagName(ctx: CallContext, name: unknown): asserts name is string {
+  verifyNameInternal(ctx, name);
+  if (/[/\\\x00-\x1f\x7f]/.test(name) || name === '.' || name === '..') {
+    throw new GenericError(`Invalid tag name ${JSON.stringify(name)}: tag names become directory names, so '/', '\\\\' and control characters are not allowed`);
+  }
+}
+
+export async function createTagRow(
+  ctx: CallContext,
+  a: { name: string; arches: string | null; perm: unknown; locked: boolean; maven_support: boolean; maven_include_all: boolean; extra: Record<string, XmlRpcValue> | null },
+): Promise<number> {
+  verifyTagName(ctx, a.name);
+  const arches = a.arches === null ? null : parseArches(a.arches, true).join(' ');
+  if (!ctx.hub.options.EnableMaven && (a.maven_support || a.maven_include_all)) throw new GenericError('Maven support not enabled');
+  if (await getTag(ctx, a.name)) throw new GenericError(`A tag with the name '${a.name}' already exists`);
+  let permId: number | null = null;
+  if (a.perm !== null && a.perm !== undefined) permId = (await lookupName(ctx.sql, 'permissions', a.perm, { strict: true }))!.id;
+  // a deleted tag's row is reused, as Koji does
+  const id = (await lookupName(ctx.sql, 'tag', a.name, { create: true }))!.id;
+  await insertVersioned(ctx, 'tag_config', { tag_id: id, arches, perm_id: permId, locked: a.locked, maven_support: a.maven_support, maven_include_all: a.maven_include_all });
+  for (const [key, value] of Object.entries(a.extra ?? {})) {
+    await insertVersioned(ctx, 'tag_extra', { tag_id: id, key, value: JSON.stringify(value) });
+  }
+  return id;
+}
+
+/** Every versioned row that belongs to a tag, revoked (Koji never deletes tag data). */
+export async function deleteTagRows(ctx: CallContext, id: number): Promise<void> {
+  const revoke = async (table: string, column = 'tag_id') => revokeRows(ctx, table, { [column]: id });
+  await revoke('tag_config');
+  await revoke('tag_extra');
+  await revoke('tag_inheritance');
+  await revoke('tag_inheritance', 'parent_id');
+  await revoke('build_target_config', 'build_tag');
+  await revoke('build_target_config', 'dest_tag');
+  await revoke('tag_listing');
+  await revoke('tag_packages');
+  await revoke('tag_package_owners');
+  await revoke('tag_external_repos');
+  await revoke('group_config');
+  await revoke('group_req_listing');
+  await revoke('group_package_listing');
+}
+
+/** Koji's check_tag_access: locked tags and tags with a perm refuse; admins may override with force. */
+export async function checkTagAccess(ctx: CallContext, tag: TagInfo, userId: number | null): Promise<{ access: boolean; override: boolean; reason: string }> {
+  if (userId === null) throw new GenericError('a user_id is required');
+  const perms = await userPerms(ctx.sql, userId, true);
+  const override = perms.has('admin');
+  if (tag.locked) return { access: false, override, reason: 'tag is locked' };
+  if (tag.perm_id !== null) {
+    const needed = tag.perm ?? (await lookupName(ctx.sql, 'permissions', tag.perm_id, { strict: true }))!.name;
+    if (!perms.has(needed)) return { access: false, override, reason: `tag requires ${needed} permission` };
+  }
+  return { access: true, override, reason: '' };
+}
+
+export async function assertTagAccess(ctx: CallContext, tag: TagInfo, userId: number | null, force: boolean): Promise<void> {
+  const r = await checkTagAccess(ctx, tag, userId);
+  if (!r.access && !(r.override && force)) throw new ActionNotAllowed(r.reason);
+}

@@ -1,0 +1,124 @@
+/**
+ * Small helpers that reproduce the Python value semantics Koji's policy code relies on:
+ * whitespace splitting (str.split()), truthiness (bool(x)), str()/repr() for messages, and
+ * the int()/float() number syntax accepted by the `compare` test.
+ *
+ * Policy data is a plain record; JavaScript `undefined` is treated as "key absent" and `null`
+ * as Python's None (a present key whose value is None).
+ */
+
+/** Python's str.split() whitespace (JS \s plus the separators \x1c-\x1f and NEL). */
+const WS = /[\s\x1c-\x1f\x85]+/;
+const WS_EDGES = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/g;
+
+/** str.split() with no arguments: split on runs of whitespace, no empty items. */
+export function pySplit(s: string): string[] {
+  return s.split(WS).filter((x) => x !== '');
+}
+
+/** str.strip() with no arguments. */
+export function pyStrip(s: string): string {
+  return s.replace(WS_EDGES, '');
+}
+
+/** str.split(None, 1) padded to two items: first word and the rest (leading space dropped). */
+export function splitFirstWord(s: string): [string, string] {
+  const t = s.replace(/^[\s\x1c-\x1f\x85]+/, '');
+  const m = /[\s\x1c-\x1f\x85]/.exec(t);
+  if (!m) return [t, ''];
+  return [t.slice(0, m.index), t.slice(m.index).replace(/^[\s\x1c-\x1f\x85]+/, '')];
+}
+
+/** str.splitlines(): every line boundary Python recognises. */
+export function pySplitLines(s: string): string[] {
+  const lines = s.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** `key in data` for policy data: present and not undefined (null counts as present). */
+export function hasField(data: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(data, key) && data[key] !== undefined;
+}
+
+/** Python's bool(x): None, False, 0, '', and empty containers are false. */
+export function pyTruthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false) return false;
+  if (typeof v === 'number') return v !== 0; // bool(nan) is True in Python
+  if (typeof v === 'bigint') return v !== 0n;
+  if (typeof v === 'string') return v.length > 0;
+  if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof Set || v instanceof Map) return v.size > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+/** A list-like value (Python list/tuple/set) as an array, or null for anything else. */
+export function asList(v: unknown): unknown[] | null {
+  if (Array.isArray(v)) return v;
+  if (v instanceof Set) return [...v];
+  return null;
+}
+
+/** Python's str(x) for the values that appear in policy data. */
+export function pyStr(v: unknown): string {
+  if (typeof v === 'string') return v;
+  return pyRepr(v);
+}
+
+/** Python's repr(x), used in error messages the way Koji formats them with %r. */
+export function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'nan';
+    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    return String(v);
+  }
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string') {
+    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+    const body = v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+    return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
+  }
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (v instanceof Set) return v.size ? `{${[...v].map(pyRepr).join(', ')}}` : 'set()';
+  if (typeof v === 'object') {
+    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  }
+  return String(v);
+}
+
+/** Python's type name, for TypeError-like messages. */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'string') return 'str';
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof Set) return 'set';
+  return 'dict';
+}
+
+const DIGITS = String.raw`\d(?:_?\d)*`;
+const INT_RE = new RegExp(`^[+-]?${DIGITS}$`);
+const FLOAT_RE = new RegExp(`^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`);
+const SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
+
+/**
+ * int(s), falling back to float(s), as CompareTest parses its operand. Returns null when
+ * Python would raise ValueError.
+ */
+export function parsePyNumber(s: string): number | null {
+  const t = pyStrip(s);
+  if (INT_RE.test(t)) return Number(t.replace(/_/g, ''));
+  if (FLOAT_RE.test(t)) return Number(t.replace(/_/g, ''));
+  const m = SPECIAL_RE.exec(t);
+  if (m) {
+    if (m[2].toLowerCase() === 'nan') return NaN;
+    return m[1] === '-' ? -Infinity : Infinity;
+  }
+  return null;
+}

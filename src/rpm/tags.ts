@@ -1,0 +1,363 @@
+/**
+ * RPM header constants: data types, the common RPMTAG_* and RPMSIGTAG_* numbers (as in rpm's
+ * rpmtag.h), dependency sense flags and kinds (Koji's DEP_* numbering), and the OpenPGP hash
+ * algorithm ids rpm uses for FILEDIGESTALGO.
+ */
+
+/** Header entry data types. */
+export const RPM_TYPE = {
+  NULL: 0,
+  CHAR: 1,
+  INT8: 2,
+  INT16: 3,
+  INT32: 4,
+  INT64: 5,
+  STRING: 6,
+  BIN: 7,
+  STRING_ARRAY: 8,
+  I18NSTRING: 9,
+} as const;
+
+export const RPM_TYPE_NAMES: readonly string[] = ['NULL', 'CHAR', 'INT8', 'INT16', 'INT32', 'INT64', 'STRING', 'BIN', 'STRING_ARRAY', 'I18NSTRING'];
+
+/** Size in bytes of one element of the fixed-size types (0 for variable-size ones). */
+export const RPM_TYPE_SIZE: readonly number[] = [0, 1, 1, 2, 4, 8, 0, 1, 0, 0];
+
+/** Main-header tags (RPMTAG_*), name without prefix → number. */
+export const RPMTAG: Readonly<Record<string, number>> = {
+  HEADERIMAGE: 61,
+  HEADERSIGNATURES: 62,
+  HEADERIMMUTABLE: 63,
+  HEADERREGIONS: 64,
+  HEADERI18NTABLE: 100,
+  SIGSIZE: 257,
+  SIGPGP: 259,
+  SIGMD5: 261,
+  SIGGPG: 262,
+  PUBKEYS: 266,
+  DSAHEADER: 267,
+  RSAHEADER: 268,
+  SHA1HEADER: 269,
+  LONGSIGSIZE: 270,
+  LONGARCHIVESIZE: 271,
+  SHA256HEADER: 273,
+  VERITYSIGNATURES: 276,
+  VERITYSIGNATUREALGO: 277,
+  NAME: 1000,
+  VERSION: 1001,
+  RELEASE: 1002,
+  EPOCH: 1003,
+  SUMMARY: 1004,
+  DESCRIPTION: 1005,
+  BUILDTIME: 1006,
+  BUILDHOST: 1007,
+  INSTALLTIME: 1008,
+  SIZE: 1009,
+  DISTRIBUTION: 1010,
+  VENDOR: 1011,
+  GIF: 1012,
+  XPM: 1013,
+  LICENSE: 1014,
+  PACKAGER: 1015,
+  GROUP: 1016,
+  CHANGELOG: 1017,
+  SOURCE: 1018,
+  PATCH: 1019,
+  URL: 1020,
+  OS: 1021,
+  ARCH: 1022,
+  PREIN: 1023,
+  POSTIN: 1024,
+  PREUN: 1025,
+  POSTUN: 1026,
+  OLDFILENAMES: 1027,
+  FILESIZES: 1028,
+  FILESTATES: 1029,
+  FILEMODES: 1030,
+  FILEUIDS: 1031,
+  FILEGIDS: 1032,
+  FILERDEVS: 1033,
+  FILEMTIMES: 1034,
+  FILEDIGESTS: 1035,
+  FILELINKTOS: 1036,
+  FILEFLAGS: 1037,
+  FILEUSERNAME: 1039,
+  FILEGROUPNAME: 1040,
+  ICON: 1043,
+  SOURCERPM: 1044,
+  FILEVERIFYFLAGS: 1045,
+  ARCHIVESIZE: 1046,
+  PROVIDENAME: 1047,
+  REQUIREFLAGS: 1048,
+  REQUIRENAME: 1049,
+  REQUIREVERSION: 1050,
+  NOSOURCE: 1051,
+  NOPATCH: 1052,
+  CONFLICTFLAGS: 1053,
+  CONFLICTNAME: 1054,
+  CONFLICTVERSION: 1055,
+  EXCLUDEARCH: 1059,
+  EXCLUDEOS: 1060,
+  EXCLUSIVEARCH: 1061,
+  EXCLUSIVEOS: 1062,
+  RPMVERSION: 1064,
+  TRIGGERSCRIPTS: 1065,
+  TRIGGERNAME: 1066,
+  TRIGGERVERSION: 1067,
+  TRIGGERFLAGS: 1068,
+  TRIGGERINDEX: 1069,
+  VERIFYSCRIPT: 1079,
+  CHANGELOGTIME: 1080,
+  CHANGELOGNAME: 1081,
+  CHANGELOGTEXT: 1082,
+  PREINPROG: 1085,
+  POSTINPROG: 1086,
+  PREUNPROG: 1087,
+  POSTUNPROG: 1088,
+  BUILDARCHS: 1089,
+  OBSOLETENAME: 1090,
+  VERIFYSCRIPTPROG: 1091,
+  TRIGGERSCRIPTPROG: 1092,
+  COOKIE: 1094,
+  FILEDEVICES: 1095,
+  FILEINODES: 1096,
+  FILELANGS: 1097,
+  PREFIXES: 1098,
+  INSTPREFIXES: 1099,
+  SOURCEPACKAGE: 1106,
+  PROVIDEFLAGS: 1112,
+  PROVIDEVERSION: 1113,
+  OBSOLETEFLAGS: 1114,
+  OBSOLETEVERSION: 1115,
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
+  OPTFLAGS: 1122,
+  DISTURL: 1123,
+  PAYLOADFORMAT: 1124,
+  PAYLOADCOMPRESSOR: 1125,
+  PAYLOADFLAGS: 1126,
+  INSTALLCOLOR: 1127,
+  PLATFORM: 1132,
+  FILECOLORS: 1140,
+  FILECLASS: 1141,
+  CLASSDICT: 1142,
+  FILEDEPENDSX: 1143,
+  FILEDEPENDSN: 1144,
+  DEPENDSDICT: 1145,
+  SOURCEPKGID: 1146,
+  PRETRANS: 1151,
+  POSTTRANS: 1152,
+  PRETRANSPROG: 1153,
+  POSTTRANSPROG: 1154,
+  DISTTAG: 1155,
+  OLDSUGGESTSNAME: 1156,
+  OLDSUGGESTSVERSION: 1157,
+  OLDSUGGESTSFLAGS: 1158,
+  OLDENHANCESNAME: 1159,
+  OLDENHANCESVERSION: 1160,
+  OLDENHANCESFLAGS: 1161,
+  FILENAMES: 5000,
+  LONGFILESIZES: 5008,
+  LONGSIZE: 5009,
+  FILECAPS: 5010,
+  FILEDIGESTALGO: 5011,
+  BUGURL: 5012,
+  HEADERCOLOR: 5017,
+  PREINFLAGS: 5020,
+  POSTINFLAGS: 5021,
+  PREUNFLAGS: 5022,
+  POSTUNFLAGS: 5023,
+  PRETRANSFLAGS: 5024,
+  POSTTRANSFLAGS: 5025,
+  VERIFYSCRIPTFLAGS: 5026,
+  TRIGGERSCRIPTFLAGS: 5027,
+  POLICYNAMES: 5030,
+  POLICYTYPES: 5031,
+  POLICYTYPESINDEXES: 5032,
+  POLICYFLAGS: 5033,
+  VCS: 5034,
+  ORDERNAME: 5035,
+  ORDERVERSION: 5036,
+  ORDERFLAGS: 5037,
+  RECOMMENDNAME: 5046,
+  RECOMMENDVERSION: 5047,
+  RECOMMENDFLAGS: 5048,
+  SUGGESTNAME: 5049,
+  SUGGESTVERSION: 5050,
+  SUGGESTFLAGS: 5051,
+  SUPPLEMENTNAME: 5052,
+  SUPPLEMENTVERSION: 5053,
+  SUPPLEMENTFLAGS: 5054,
+  ENHANCENAME: 5055,
+  ENHANCEVERSION: 5056,
+  ENHANCEFLAGS: 5057,
+  ENCODING: 5062,
+  FILETRIGGERSCRIPTS: 5066,
+  FILETRIGGERSCRIPTPROG: 5067,
+  FILETRIGGERSCRIPTFLAGS: 5068,
+  FILETRIGGERNAME: 5069,
+  FILETRIGGERINDEX: 5070,
+  FILETRIGGERVERSION: 5071,
+  FILETRIGGERFLAGS: 5072,
+  TRANSFILETRIGGERSCRIPTS: 5076,
+  TRANSFILETRIGGERSCRIPTPROG: 5077,
+  TRANSFILETRIGGERSCRIPTFLAGS: 5078,
+  TRANSFILETRIGGERNAME: 5079,
+  TRANSFILETRIGGERINDEX: 5080,
+  TRANSFILETRIGGERVERSION: 5081,
+  TRANSFILETRIGGERFLAGS: 5082,
+  FILETRIGGERPRIORITIES: 5084,
+  TRANSFILETRIGGERPRIORITIES: 5085,
+  FILESIGNATURES: 5090,
+  FILESIGNATURELENGTH: 5091,
+  PAYLOADDIGEST: 5092,
+  PAYLOADDIGESTALGO: 5093,
+  MODULARITYLABEL: 5096,
+  PAYLOADDIGESTALT: 5097,
+  SPEC: 5099,
+};
+
+/** Aliases rpm (and Koji's get_header_fields) accept for some tags. */
+const RPMTAG_ALIASES: Readonly<Record<string, string>> = {
+  FILEMD5S: 'FILEDIGESTS',
+  PROVIDES: 'PROVIDENAME',
+  REQUIRES: 'REQUIRENAME',
+  CONFLICTS: 'CONFLICTNAME',
+  OBSOLETES: 'OBSOLETENAME',
+  RECOMMENDS: 'RECOMMENDNAME',
+  SUGGESTS: 'SUGGESTNAME',
+  SUPPLEMENTS: 'SUPPLEMENTNAME',
+  ENHANCES: 'ENHANCENAME',
+  PKGID: 'SIGMD5',
+  HDRID: 'SHA1HEADER',
+};
+
+/** Signature-header tags (RPMSIGTAG_*); 1000…1008 collide with main-header tag numbers. */
+export const RPMSIGTAG: Readonly<Record<string, number>> = {
+  HEADERSIGNATURES: 62,
+  DSA: 267,
+  RSA: 268,
+  SHA1: 269,
+  LONGSIZE: 270,
+  LONGARCHIVESIZE: 271,
+  SHA256: 273,
+  FILESIGNATURES: 274,
+  FILESIGNATURELENGTH: 275,
+  VERITYSIGNATURES: 276,
+  VERITYSIGNATUREALGO: 277,
+  SIZE: 1000,
+  LEMD5_1: 1001,
+  PGP: 1002,
+  LEMD5_2: 1003,
+  MD5: 1004,
+  GPG: 1005,
+  PGP5: 1006,
+  PAYLOADSIZE: 1007,
+  RESERVEDSPACE: 1008,
+};
+
+/** Koji's RPM_SIGTAG_* names for the tags that carry an OpenPGP signature, in Koji's lookup order. */
+export const SIGNATURE_PACKET_TAGS: readonly { tag: number; name: string }[] = [
+  { tag: RPMSIGTAG.GPG, name: 'gpg' },
+  { tag: RPMSIGTAG.PGP, name: 'pgp' },
+  { tag: RPMSIGTAG.DSA, name: 'dsa' },
+  { tag: RPMSIGTAG.RSA, name: 'rsa' },
+];
+
+const RPMTAG_BY_NUMBER = new Map<number, string>(Object.entries(RPMTAG).map(([k, v]) => [v, k]));
+const RPMSIGTAG_BY_NUMBER = new Map<number, string>(Object.entries(RPMSIGTAG).map(([k, v]) => [v, k]));
+
+/**
+ * A tag number from a name: 'NAME', 'name', 'RPMTAG_NAME', 'RPMSIGTAG_MD5', 'filemd5s' …
+ * Undefined when the name is not in the tables.
+ */
+export function tagNumber(name: string): number | undefined {
+  let n = name.trim().toUpperCase();
+  if (n.startsWith('RPMSIGTAG_')) return RPMSIGTAG[n.slice(10)];
+  if (n.startsWith('RPMTAG_')) n = n.slice(7);
+  return RPMTAG[RPMTAG_ALIASES[n] ?? n];
+}
+
+/** The RPMTAG_ name (or RPMSIGTAG_ name, for a signature header) of a tag number, if known. */
+export function tagName(tag: number, signatureHeader = false): string | undefined {
+  return signatureHeader ? (RPMSIGTAG_BY_NUMBER.get(tag) ?? RPMTAG_BY_NUMBER.get(tag)) : RPMTAG_BY_NUMBER.get(tag);
+}
+
+/** rpm dependency sense flags (Koji's RPMSENSE_*), plus a few more bits rpm sets. */
+export const RPMSENSE = {
+  ANY: 0,
+  LESS: 2,
+  GREATER: 4,
+  EQUAL: 8,
+  POSTTRANS: 1 << 5,
+  PREREQ: 1 << 6,
+  PRETRANS: 1 << 7,
+  INTERP: 1 << 8,
+  SCRIPT_PRE: 1 << 9,
+  SCRIPT_POST: 1 << 10,
+  SCRIPT_PREUN: 1 << 11,
+  SCRIPT_POSTUN: 1 << 12,
+  SCRIPT_VERIFY: 1 << 13,
+  FIND_REQUIRES: 1 << 14,
+  FIND_PROVIDES: 1 << 15,
+  TRIGGERIN: 1 << 16,
+  TRIGGERUN: 1 << 17,
+  TRIGGERPOSTUN: 1 << 18,
+  MISSINGOK: 1 << 19,
+  RPMLIB: 1 << 24,
+  TRIGGERPREIN: 1 << 25,
+  KEYRING: 1 << 26,
+  CONFIG: 1 << 28,
+} as const;
+
+/** Koji's DEP_* numbering of dependency kinds, and the header tag prefix of each. */
+export const DEP_TYPES = [
+  { id: 0, key: 'requires', prefix: 'REQUIRE' },
+  { id: 1, key: 'provides', prefix: 'PROVIDE' },
+  { id: 2, key: 'obsoletes', prefix: 'OBSOLETE' },
+  { id: 3, key: 'conflicts', prefix: 'CONFLICT' },
+  { id: 4, key: 'suggests', prefix: 'SUGGEST' },
+  { id: 5, key: 'enhances', prefix: 'ENHANCE' },
+  { id: 6, key: 'supplements', prefix: 'SUPPLEMENT' },
+  { id: 7, key: 'recommends', prefix: 'RECOMMEND' },
+] as const;
+
+export type DependencyKind = (typeof DEP_TYPES)[number]['key'];
+
+export const DEP = {
+  REQUIRE: 0,
+  PROVIDE: 1,
+  OBSOLETE: 2,
+  CONFLICT: 3,
+  SUGGEST: 4,
+  ENHANCE: 5,
+  SUPPLEMENT: 6,
+  RECOMMEND: 7,
+} as const;
+
+/** File flags (RPMFILE_*). */
+export const RPMFILE = {
+  CONFIG: 1,
+  DOC: 2,
+  MISSINGOK: 8,
+  NOREPLACE: 16,
+  GHOST: 64,
+  LICENSE: 128,
+  README: 256,
+  ARTIFACT: 4096,
+} as const;
+
+/**
+ * OpenPGP hash algorithm ids → the lower-case names Koji's filedigestAlgo() returns
+ * (a missing FILEDIGESTALGO tag means md5; an id not listed is 'unknown').
+ */
+export const DIGEST_ALGO_NAMES: Readonly<Record<number, string>> = {
+  1: 'md5',
+  2: 'sha1',
+  3: 'ripemd160',
+  8: 'sha256',
+  9: 'sha384',
+  10: 'sha512',
+  11: 'sha224',
+};
