@@ -12,6 +12,7 @@ import { buildRegistry } from './api/index.ts';
 import { CACHE_CHANNEL, SessionCache } from './auth/cache.ts';
 import { createServers, type FrontOptions } from './http.ts';
 import { hubPolicies } from './policy/hub.ts';
+import { handleUpload } from './uploads.ts';
 import type { Hub } from './types.ts';
 
 export interface HubDeps {
@@ -64,7 +65,7 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
   const httpsPort = o.httpsPort === undefined ? opts.HTTPSPort : o.httpsPort;
   const httpPort = o.httpPort === undefined ? opts.HTTPPort : o.httpPort;
   const tls = httpsPort !== null && opts.SSLCertificateFile ? { cert: opts.SSLCertificateFile, key: opts.SSLCertificateKeyFile, ca: opts.SSLCACertificateFile } : null;
-  const servers = createServers(hub, tls, o.front);
+  const servers = createServers(hub, tls, { upload: handleUpload, ...o.front });
   // other hub processes announce session/user changes; drop what we cached
   const unlisten = await hub.db.listen(CACHE_CHANNEL, () => hub.sessionCache.flush());
   const open: http.Server[] = [];

@@ -88,7 +88,29 @@ interface CallState {
   sql: TrackedSql;
 }
 
-async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue[]): Promise<XmlRpcValue> {
+/** File-system work registered by calls (ctx.onCommit / ctx.onRollback). */
+class Hooks {
+  commit: Array<() => Promise<void> | void> = [];
+  rollback: Array<() => Promise<void> | void> = [];
+  async run(which: 'commit' | 'rollback', log: Hub['log']): Promise<void> {
+    const list = which === 'commit' ? this.commit : this.rollback;
+    this.commit = [];
+    this.rollback = [];
+    for (const fn of list) {
+      try {
+        await fn();
+      } catch (e) {
+        log.error({ err: e }, `${which} hook failed`);
+      }
+    }
+  }
+  absorb(other: Hooks): void {
+    this.commit.push(...other.commit);
+    this.rollback.push(...other.rollback);
+  }
+}
+
+async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue[], hooks: Hooks): Promise<XmlRpcValue> {
   const { args, kwargs } = decodeArgs(params);
   const bound = checkArgTypes(m, bindArgs(m.name, m.binding, args, kwargs));
   let eventId: number | null = null;
@@ -110,6 +132,12 @@ async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue
     },
     nextEvent() {
       eventId = null;
+    },
+    onCommit(fn) {
+      hooks.commit.push(fn);
+    },
+    onRollback(fn) {
+      hooks.rollback.push(fn);
     },
   };
   const req = m.requires;
@@ -146,16 +174,22 @@ export async function handleCall(hub: Hub, request: RequestInfo, methodName: str
     }
     if (isMulti) return { ok: true, value: await multiCall(state, params, writes) };
     const method = m as RegisteredMethod;
-    if (!method.writes) return { ok: true, value: await invoke(state, method, params) };
+    const hooks = new Hooks();
     try {
-      const value = await hub.db.transaction(async (tx) => {
-        state.sql = new TrackedSql(tx);
-        const v = await invoke(state, method, params);
-        await recordCallnum(state);
-        await announceSessionChanges(state, tx);
-        return v;
-      });
+      const value = !method.writes
+        ? await invoke(state, method, params, hooks)
+        : await hub.db.transaction(async (tx) => {
+            state.sql = new TrackedSql(tx);
+            const v = await invoke(state, method, params, hooks);
+            await recordCallnum(state);
+            await announceSessionChanges(state, tx);
+            return v;
+          });
+      await hooks.run('commit', hub.log);
       return { ok: true, value };
+    } catch (e) {
+      await hooks.run('rollback', hub.log);
+      throw e;
     } finally {
       flushIfChanged(state, state.sql);
     }
@@ -172,15 +206,20 @@ async function recordCallnum(state: CallState): Promise<void> {
 }
 
 /** One multicall entry: `[result]` or a fault struct (with a traceback for non-Koji errors). */
-async function multicallEntry(state: CallState, call: XmlRpcValue, i: number): Promise<XmlRpcValue> {
+async function multicallEntry(state: CallState, call: XmlRpcValue, i: number, kept: Hooks): Promise<XmlRpcValue> {
+  const hooks = new Hooks();
   try {
     if (!isStruct(call) || typeof call.methodName !== 'string') throw new ParameterError('each multicall entry must be a struct with methodName and params');
     if (MULTICALL.has(call.methodName)) throw new GenericError('multicall cannot be nested');
     const m = lookup(state.hub, call.methodName);
     const p = call.params === undefined ? [] : call.params;
     if (!Array.isArray(p)) throw new ParameterError(`params of multicall entry ${i} must be a list`);
-    return [await invoke(state, m, p)];
+    const value = await invoke(state, m, p, hooks);
+    kept.absorb(hooks);
+    return [value];
   } catch (e) {
+    // this call's changes are rolled back to its savepoint: undo its files too
+    await hooks.run('rollback', state.hub.log);
     const f = faultOf(state.hub, e);
     const entry: Record<string, XmlRpcValue> = { faultCode: f.faultCode, faultString: f.faultString };
     if (!(e instanceof KojiError)) entry.traceback = String((e as Error)?.stack ?? e).split('\n');
@@ -199,20 +238,27 @@ async function multiCall(state: CallState, params: XmlRpcValue[], writes: boolea
   const { args } = decodeArgs(params);
   if (args.length !== 1 || !Array.isArray(args[0])) throw new ParameterError('multiCall() takes exactly one argument: a list of {methodName, params} structs');
   const calls = args[0];
+  const kept = new Hooks();
   // only reads: nothing to roll back, so no transaction and no savepoints
   if (!writes) {
     const results: XmlRpcValue[] = [];
-    for (const call of calls) results.push(await multicallEntry(state, call, results.length + 1));
+    for (const call of calls) results.push(await multicallEntry(state, call, results.length + 1, kept));
+    await kept.run('commit', state.hub.log);
     return results;
   }
   try {
-    return await multiCallTx(state, calls);
+    const results = await multiCallTx(state, calls, kept);
+    await kept.run('commit', state.hub.log);
+    return results;
+  } catch (e) {
+    await kept.run('rollback', state.hub.log);
+    throw e;
   } finally {
     flushIfChanged(state, state.sql);
   }
 }
 
-async function multiCallTx(state: CallState, calls: XmlRpcValue[]): Promise<XmlRpcValue[]> {
+async function multiCallTx(state: CallState, calls: XmlRpcValue[], kept: Hooks): Promise<XmlRpcValue[]> {
   return state.hub.db.transaction(async (tx) => {
     const sql = new TrackedSql(tx);
     state.sql = sql;
@@ -222,7 +268,7 @@ async function multiCallTx(state: CallState, calls: XmlRpcValue[]): Promise<XmlR
       i += 1;
       const sp = `multicall_${i}`;
       await tx.rawQuery(`SAVEPOINT ${sp}`);
-      const entry = await multicallEntry(state, call, i);
+      const entry = await multicallEntry(state, call, i, kept);
       await tx.rawQuery(Array.isArray(entry) ? `RELEASE SAVEPOINT ${sp}` : `ROLLBACK TO SAVEPOINT ${sp}`);
       results.push(entry);
     }

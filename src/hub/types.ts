@@ -50,6 +50,13 @@ export interface CallContext {
   event(): Promise<number>;
   /** make the next change use a new event (to keep an order, as massTag does) */
   nextEvent(): void;
+  /**
+   * File-system work tied to this call's transaction: `onCommit` runs after the data is
+   * committed, `onRollback` when the call fails (to remove files it placed). Outside a
+   * transaction they run when the call ends.
+   */
+  onCommit(fn: () => Promise<void> | void): void;
+  onRollback(fn: () => Promise<void> | void): void;
   /** mark that this call changed data (so its callnum is recorded) */
   markChanged(): void;
 }

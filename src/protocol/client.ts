@@ -4,6 +4,9 @@
  * session headers, callnum, keyword structs, multicall, sslLogin at SERVER/ssllogin over https,
  * re-login with renew=True on fault 1007, retries of non-fault failures.
  */
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Adler32 } from '../util/adler32.ts';
 import { decodeResponse } from './decode.ts';
 import { encodeCall } from './encode.ts';
 import { AuthExpired, KojiError, ServerOffline, faultToError, AuthError, ActionNotAllowed } from './faults.ts';
@@ -235,6 +238,46 @@ export class ClientSession {
     if (opts.volume) query.volume = opts.volume;
     const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
     return (await this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload')) as XmlRpcStruct;
+  }
+
+  /**
+   * Upload a local file to work/<path>/<name> in chunks (Koji's fastUpload), checking each
+   * chunk's size and adler32, then the whole file with checkUpload. `progress(done, total)` is
+   * called after each chunk.
+   */
+  async uploadWrapper(localfile: string, path: string, name?: string, opts: { blocksize?: number; overwrite?: boolean; volume?: string; progress?: (done: number, total: number) => void } = {}): Promise<void> {
+    if (!this.loggedIn) throw new ActionNotAllowed('You must be logged in to upload files');
+    const fname = name ?? basename(localfile);
+    const blocksize = opts.blocksize ?? this.opts.uploadBlocksize ?? 1048576;
+    const fh = await open(localfile, 'r');
+    try {
+      const total = (await fh.stat()).size;
+      const whole = new Adler32();
+      const buf = Buffer.alloc(blocksize);
+      let ofs = 0;
+      opts.progress?.(0, total);
+      for (let first = true; ; first = false) {
+        const { bytesRead } = await fh.read(buf, 0, blocksize, ofs);
+        if (bytesRead === 0 && !first) break;
+        const chunk = buf.subarray(0, bytesRead);
+        const res = await this.rawUpload(Buffer.from(chunk), ofs, path, fname, { overwrite: opts.overwrite, volume: opts.volume && opts.volume !== 'DEFAULT' ? opts.volume : undefined });
+        const digest = new Adler32().update(chunk).hexdigest();
+        if (res.size !== bytesRead) throw new KojiError(`server returned wrong chunk size: ${String(res.size)} != ${bytesRead}`);
+        if (res.hexdigest !== digest) throw new KojiError(`upload checksum failed: ${String(res.hexdigest)} != ${digest}`);
+        whole.update(chunk);
+        ofs += bytesRead;
+        opts.progress?.(ofs, total);
+        if (bytesRead === 0) break;
+      }
+      const kw: Record<string, XmlRpcValue> = { verify: 'adler32' };
+      if (opts.volume && opts.volume !== 'DEFAULT') kw.volume = opts.volume;
+      const check = (await this.call('checkUpload', [path, fname], kw)) as XmlRpcStruct | null;
+      if (!check) throw new KojiError(`File upload failed: ${path}/${fname}`);
+      if (Number(check.size) !== ofs) throw new KojiError(`Uploaded file is wrong length: ${path}/${fname}, ${String(check.size)} != ${ofs}`);
+      if (check.hexdigest !== whole.hexdigest()) throw new KojiError(`Uploaded file has wrong checksum: ${path}/${fname}, ${String(check.hexdigest)} != ${whole.hexdigest()}`);
+    } finally {
+      await fh.close();
+    }
   }
 
   close(): void {

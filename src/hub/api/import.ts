@@ -1,4 +1,383 @@
-/** Uploads and imports: uploadFile, checkUpload, importRPM, addExternalRPM, signatures. */
-import type { MethodDef } from '../registry.ts';
+/**
+ * Uploads (legacy uploadFile, checkUpload) and imports: importRPM, addExternalRPM, and RPM
+ * signatures (addRPMSig, queryRPMSigs, deleteRPMSig). The octet-stream upload is in ../uploads.ts.
+ */
+import { promises as fsp, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { GenericError } from '../../protocol/faults.ts';
+import { Binary, isStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { parseHeader } from '../../rpm/header.ts';
+import { getBinary, readRpmHeaders, RpmFormatError, RPMSIGTAG, sigpacketKeyId } from '../../rpm/index.ts';
+import { parseNVRA } from '../../util/nvr.ts';
+import { PathInfo } from '../../util/pathinfo.ts';
+import { lookupName, pyRepr } from '../lookup.ts';
+import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
+import { Select } from '../query.ts';
+import type { CallContext } from '../types.ts';
+import { addRpmSig, importRpmFile } from '../content/rpmimport.ts';
+import { uploadPath, verifier } from '../content/uploads.ts';
+import { getBuild } from '../content/build.ts';
 
-export const importMethods: MethodDef[] = [];
+interface RpmRow {
+  id: number;
+  name: string;
+  version: string;
+  release: string;
+  arch: string;
+  epoch: number | null;
+  payloadhash: string;
+  build_id: number | null;
+  external_repo_id: number;
+  external_repo_name: string;
+  [k: string]: XmlRpcValue;
+}
+
+/** An rpm by id, N-V-R.A (optionally @external-repo) or {name, version, release, arch}. */
+export async function findRpm(ctx: CallContext, info: unknown, strict = false): Promise<RpmRow | null> {
+  const cols = `r.id, r.name, r.version, r.release, r.arch, r.epoch, r.payloadhash, r.build_id, r.external_repo_id, x.name AS external_repo_name`;
+  let row: RpmRow | null = null;
+  if (typeof info === 'number') {
+    row = await ctx.sql.maybeOne<RpmRow>(`SELECT ${cols} FROM rpminfo r JOIN external_repo x ON x.id = r.external_repo_id WHERE r.id = $1`, [info]);
+  } else {
+    let data: Record<string, unknown>;
+    let repo: string | null = null;
+    if (typeof info === 'string') {
+      const at = info.indexOf('@');
+      data = parseNVRA(at >= 0 ? info.slice(0, at) : info) as unknown as Record<string, unknown>;
+      if (at >= 0) repo = info.slice(at + 1);
+    } else if (isStruct(info)) data = info;
+    else throw new GenericError(`Invalid type for rpminfo: ${typeof info}`);
+    const params = [data.name, data.version, data.release, data.arch];
+    let where = 'r.name = $1 AND r.version = $2 AND r.release = $3 AND r.arch = $4';
+    if (repo !== null) {
+      params.push(repo);
+      where += ' AND x.name = $5';
+    } else where += ' AND r.external_repo_id = 0';
+    row = await ctx.sql.maybeOne<RpmRow>(`SELECT ${cols} FROM rpminfo r JOIN external_repo x ON x.id = r.external_repo_id WHERE ${where} AND r.draft IS NOT TRUE`, params);
+  }
+  if (!row && strict) throw new GenericError(`No such rpm: ${pyRepr(info)}`);
+  return row;
+}
+
+function toInt(v: unknown, what: string): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v);
+  throw new GenericError(`Invalid ${what}: ${String(v)}`);
+}
+
+async function legacyUpload(ctx: CallContext, a: Record<string, unknown>): Promise<boolean> {
+  ctx.session.assertLogin();
+  if (typeof a.data !== 'string') throw new GenericError('uploadFile: data must be base64 text');
+  const contents = Buffer.from(a.data, 'base64');
+  const offset = toInt(a.offset, 'offset') ?? 0;
+  const size = toInt(a.size, 'size');
+  let checksum = a.checksum ?? a.md5sum ?? null;
+  let verify: string | null = null;
+  let digest: string | null = null;
+  if (typeof checksum === 'string') {
+    verify = 'md5';
+    digest = checksum;
+  } else if (Array.isArray(checksum) && checksum.length === 2) {
+    [verify, digest] = checksum.map(String);
+  } else checksum = null;
+  if (offset !== -1) {
+    if (size !== null && size !== contents.length) return false;
+    if (verify) {
+      const v = verifier(verify)!;
+      v.update(contents);
+      if (v.hexdigest() !== digest) return false;
+    }
+  }
+  const fn = await uploadPath({ kojiDir: ctx.hub.kojiDir, sql: ctx.sql, session: ctx.session }, String(a.path), String(a.name), { create: true, volume: (a.volume as string) ?? null });
+  const st = await fsp.lstat(fn).catch(() => null);
+  if (st) {
+    if (!st.isFile()) throw new GenericError(`destination not a file: ${fn}`);
+    if (offset === 0 && !fn.endsWith('.log')) throw new GenericError(`file already exists: ${fn}`);
+  }
+  const fh = await fsp.open(fn, constants.O_RDWR | constants.O_CREAT, 0o666);
+  try {
+    if (offset === 0 || (offset === -1 && size === contents.length)) await fh.truncate(0);
+    const pos = offset === -1 ? (await fh.stat()).size : offset;
+    await fh.write(contents, 0, contents.length, pos);
+    if (offset === -1) {
+      if (size !== null) await fh.truncate(size);
+      if (verify) {
+        const v = verifier(verify)!;
+        const all = await fh.readFile();
+        v.update(all);
+        if (v.hexdigest() !== digest) return false;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+async function checkUpload(ctx: CallContext, a: Record<string, unknown>): Promise<XmlRpcValue> {
+  const fn = await uploadPath({ kojiDir: ctx.hub.kojiDir, sql: ctx.sql, session: ctx.session }, String(a.path), String(a.name), { volume: (a.volume as string) ?? null });
+  const st = await fsp.stat(fn).catch(() => null);
+  if (!st) return null;
+  if (!st.isFile()) throw new GenericError(`Not a regular file: ${fn}`);
+  const out: Record<string, XmlRpcValue> = { size: st.size, mtime: st.mtimeMs / 1000 };
+  if (a.verify) {
+    const v = verifier(String(a.verify))!;
+    let start = 0;
+    if (a.tail !== null && a.tail !== undefined) {
+      const tail = Number(a.tail);
+      if (!(tail >= 0)) throw new GenericError(`Invalid tail value: ${String(a.tail)}`);
+      start = Math.max(st.size - tail, 0);
+    }
+    let length = 0;
+    const fh = await fsp.open(fn, 'r');
+    try {
+      const buf = Buffer.alloc(1 << 20);
+      for (let pos = start; ; ) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        v.update(buf.subarray(0, bytesRead));
+        length += bytesRead;
+        pos += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+    out.sumlength = length;
+    out.hexdigest = v.hexdigest();
+  }
+  return out;
+}
+
+async function writeSignedRpm(ctx: CallContext, anRpm: unknown, sigkeyIn: string, force: boolean): Promise<null> {
+  const rpm = (await findRpm(ctx, anRpm, true)) as RpmRow;
+  const nvra = `${rpm.name}-${rpm.version}-${rpm.release}.${rpm.arch}`;
+  if (rpm.external_repo_id) throw new GenericError(`Not an internal rpm: ${nvra} (from ${rpm.external_repo_name})`);
+  const build = (await getBuild(ctx.sql, rpm.build_id, true))!;
+  const pi = new PathInfo(ctx.hub.kojiDir);
+  const builddir = pi.build(build);
+  const rpmPath = join(builddir, pi.rpm(rpm));
+  const st = await fsp.stat(rpmPath).catch(() => null);
+  if (!st) throw new GenericError(`No such path: ${rpmPath}`);
+  if (!st.isFile()) throw new GenericError(`Not a regular file: ${rpmPath}`);
+  const key = sigkeyIn.toLowerCase();
+  if ((await ctx.sql.value('SELECT rpm_id FROM rpmsigs WHERE rpm_id = $1 AND sigkey = $2', [rpm.id, key])) === null) {
+    throw new GenericError(`No cached signature for package ${nvra}, key ${key}`);
+  }
+  const signed = join(builddir, pi.signed(rpm, key));
+  if (await fsp.stat(signed).catch(() => null)) {
+    if (!force) return null;
+    await fsp.rm(signed);
+  }
+  const sighdr = await fsp.readFile(join(builddir, pi.sighdr(rpm, key)));
+  const sums = await spliceSigHeader(rpmPath, sighdr, signed);
+  ctx.onRollback(() => fsp.rm(signed, { force: true }));
+  for (const [type, name] of [[0, 'md5'], [2, 'sha256']] as const) {
+    const sum = sums[name];
+    await ctx.sql.execute('INSERT INTO rpm_checksum (rpm_id, sigkey, checksum, checksum_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [rpm.id, key, sum, type]);
+  }
+  return null;
+}
+
+/** A copy of an rpm with another signature header in place of its own; streamed, with its md5 and sha256. */
+async function spliceSigHeader(src: string, sighdr: Buffer, dst: string): Promise<{ md5: string; sha256: string }> {
+  const pkg = await readRpmHeaders(src);
+  const start = pkg.sigHeaderRange.start;
+  await fsp.mkdir(dirname(dst), { recursive: true });
+  const tmp = `${dst}.tmp-${process.pid}`;
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  const out = await fsp.open(tmp, 'w');
+  try {
+    const write = async (b: Buffer) => {
+      md5.update(b);
+      sha256.update(b);
+      await out.write(b);
+    };
+    const inp = await fsp.open(src, 'r');
+    try {
+      const lead = Buffer.alloc(start);
+      await inp.read(lead, 0, start, 0);
+      await write(lead);
+      await write(sighdr);
+      const buf = Buffer.alloc(1 << 20);
+      for (let pos = start + pkg.sigHeaderRange.length; ; ) {
+        const { bytesRead } = await inp.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        await write(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+      }
+    } finally {
+      await inp.close();
+    }
+  } finally {
+    await out.close();
+  }
+  await fsp.rename(tmp, dst);
+  return { md5: md5.digest('hex'), sha256: sha256.digest('hex') };
+}
+
+/** Signature tags Koji takes the key id from, in its order. */
+const SIG_TAGS = [RPMSIGTAG.GPG, RPMSIGTAG.PGP, RPMSIGTAG.DSA, RPMSIGTAG.RSA];
+
+function parseSigHeader(bytes: Buffer): { sigmd5: string | null; sigkey: string } {
+  let hdr;
+  try {
+    // the stored header may carry its padding to 8 bytes
+    if (bytes.length < 16) throw new RpmFormatError(`signature header is only ${bytes.length} bytes`);
+    const length = 16 + bytes.readUInt32BE(8) * 16 + bytes.readUInt32BE(12);
+    if (length > bytes.length) throw new RpmFormatError(`signature header says it is ${length} bytes, got ${bytes.length}`);
+    hdr = parseHeader('signature', 0, bytes.subarray(0, length));
+  } catch (e) {
+    if (e instanceof RpmFormatError) throw new GenericError(`not an RPM signature header: ${e.message}`);
+    throw e;
+  }
+  const md5 = getBinary(hdr, RPMSIGTAG.MD5);
+  let key = '';
+  for (const tag of SIG_TAGS) {
+    const packet = getBinary(hdr, tag);
+    if (packet && packet.length) {
+      key = (sigpacketKeyId(packet) ?? '').slice(-8);
+      break;
+    }
+  }
+  return { sigmd5: md5 ? md5.toString('hex') : null, sigkey: key.toLowerCase() };
+}
+
+export const importMethods: MethodDef[] = [
+  method({
+    name: 'uploadFile',
+    sig: '(path, name, size, md5sum, offset, data, volume=None, checksum=None)',
+    writes: true,
+    doc: 'Upload a chunk of a file (base64 text) to work/<path>/<name>; offset -1 finalises. The octet-stream upload is faster.',
+    handler: (ctx, a) => legacyUpload(ctx, a),
+  }),
+  method({
+    name: 'checkUpload',
+    sig: '(path, name, verify=None, tail=None, volume=None)',
+    doc: 'Size, mtime (and with verify a checksum, over the last `tail` bytes) of an uploaded file, or None.',
+    handler: (ctx, a) => checkUpload(ctx, a),
+  }),
+  method({
+    name: 'importRPM',
+    sig: '(path, basename)',
+    requires: { perm: 'admin' },
+    writes: true,
+    doc: 'Import an uploaded RPM (work/<path>/<basename>) into the database and packages/.',
+    args: { path: t.str, basename: t.str },
+    async handler(ctx, a) {
+      if (a.basename.includes('/') || a.path.split('/').includes('..')) throw new GenericError(`Invalid path: ${a.path}/${a.basename}`);
+      const fn = join(new PathInfo(ctx.hub.kojiDir).work(), a.path, a.basename);
+      if (!(await fsp.stat(fn).catch(() => null))) throw new GenericError(`No such file: ${fn}`);
+      return (await importRpmFile(ctx, fn)) as XmlRpcValue;
+    },
+  }),
+  method({
+    name: 'addExternalRPM',
+    sig: '(rpminfo, external_repo, strict=True)',
+    requires: { perm: 'admin' },
+    writes: true,
+    doc: 'Record an RPM from an external repo (name, version, release, epoch, arch, payloadhash, size, buildtime).',
+    args: { rpminfo: t.struct, strict: t.flag },
+    async handler(ctx, a) {
+      const r = a.rpminfo;
+      const types: Array<[string, (v: unknown) => boolean]> = [
+        ['name', (v) => typeof v === 'string'], ['version', (v) => typeof v === 'string'], ['release', (v) => typeof v === 'string'],
+        ['epoch', (v) => v === null || typeof v === 'number'], ['arch', (v) => typeof v === 'string'], ['payloadhash', (v) => typeof v === 'string'],
+        ['size', (v) => typeof v === 'number'], ['buildtime', (v) => typeof v === 'number'],
+      ];
+      for (const [f, ok] of types) {
+        if (!(f in r)) throw new GenericError(`${f} field missing: ${pyRepr(r)}`);
+        if (!ok(r[f])) throw new GenericError(`Invalid value for ${f}: ${pyRepr(r[f])}`);
+      }
+      const repo = await lookupName(ctx.sql, 'external_repo', a.external_repo, { strict: true });
+      if (repo!.id === 0) throw new GenericError('external_repo cannot be INTERNAL');
+      const prev = await ctx.sql.maybeOne<{ id: number; payloadhash: string }>(
+        'SELECT id, payloadhash FROM rpminfo WHERE name = $1 AND version = $2 AND release = $3 AND arch = $4 AND external_repo_id = $5',
+        [r.name, r.version, r.release, r.arch, repo!.id],
+      );
+      if (prev) {
+        const nvra = `${String(r.name)}-${String(r.version)}-${String(r.release)}.${String(r.arch)}`;
+        if (prev.payloadhash !== r.payloadhash) throw new GenericError(`hash changed for external rpm: ${nvra} (${repo!.name}) ${prev.payloadhash} -> ${String(r.payloadhash)}`);
+        if (a.strict) throw new GenericError(`external rpm already exists: ${nvra}`);
+        return null;
+      }
+      await ctx.sql.execute(
+        `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch, arch, draft, external_repo_id, payloadhash, size, buildtime)
+         VALUES (NULL, NULL, $1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)`,
+        [r.name, r.version, r.release, r.epoch, r.arch, repo!.id, r.payloadhash, r.size, r.buildtime],
+      );
+      return null;
+    },
+  }),
+  method({
+    name: 'addRPMSig',
+    sig: '(an_rpm, data)',
+    requires: { perm: 'sign' },
+    writes: true,
+    doc: 'Store a signature header (base64) for an rpm; it must belong to the same payload (sigmd5).',
+    async handler(ctx, a) {
+      const rpm = (await findRpm(ctx, a.an_rpm, true)) as RpmRow;
+      const bytes = a.data instanceof Binary ? a.data.data : typeof a.data === 'string' ? Buffer.from(a.data, 'base64') : null;
+      if (!bytes) throw new GenericError('addRPMSig: data must be the signature header in base64');
+      const { sigmd5, sigkey } = parseSigHeader(bytes);
+      await addRpmSig(ctx, rpm, bytes, sigmd5 ?? rpm.payloadhash, sigkey);
+      return null;
+    },
+  }),
+  method({
+    name: 'queryRPMSigs',
+    sig: '(rpm_id=None, sigkey=None, queryOpts=None)',
+    doc: 'Signatures stored for rpms: [{rpm_id, sigkey, sighash}].',
+    args: { queryOpts: queryOptsSchema, sigkey: t.str.nullable() },
+    async handler(ctx, a) {
+      let rpmId = a.rpm_id;
+      if (rpmId !== null && typeof rpmId !== 'number') {
+        const r = await findRpm(ctx, rpmId);
+        if (!r) return [];
+        rpmId = r.id;
+      }
+      const q = new Select('rpmsigs').columns(['rpm_id', 'rpm_id'], ['sigkey', 'sigkey'], ['sighash', 'sighash']);
+      if (rpmId !== null) q.where(`rpm_id = ${q.p(rpmId)}`);
+      if (a.sigkey !== null) q.where(`sigkey = ${q.p(a.sigkey.toLowerCase())}`);
+      return (await q.run(ctx.sql, a.queryOpts)) as XmlRpcValue;
+    },
+  }),
+  method({
+    name: 'writeSignedRPM',
+    sig: '(an_rpm, sigkey, force=False)',
+    requires: { perm: 'sign' },
+    writes: true,
+    doc: 'Write data/signed/<key>/… : a copy of the rpm with its stored signature header spliced in.',
+    args: { sigkey: t.str, force: t.flag },
+    handler: (ctx, a) => writeSignedRpm(ctx, a.an_rpm, a.sigkey, a.force),
+  }),
+  method({
+    name: 'deleteRPMSig',
+    sig: '(rpminfo, sigkey=None, all_sigs=False)',
+    requires: { perm: 'admin' },
+    writes: true,
+    doc: 'Delete stored signature(s) of an rpm and their cached files (goes against immutability; use rarely).',
+    args: { sigkey: t.str.nullable(), all_sigs: t.flag },
+    async handler(ctx, a) {
+      if (!a.all_sigs && !a.sigkey) throw new GenericError('No signature specified');
+      const rpm = (await findRpm(ctx, a.rpminfo, true)) as RpmRow;
+      const nvra = `${rpm.name}-${rpm.version}-${rpm.release}.${rpm.arch}`;
+      if (rpm.external_repo_id) throw new GenericError(`Not an internal rpm: ${String(a.rpminfo)} (from ${rpm.external_repo_name})`);
+      const sigs = await ctx.sql.query<{ sigkey: string }>(`SELECT sigkey FROM rpmsigs WHERE rpm_id = $1${a.all_sigs ? '' : ' AND sigkey = $2'}`, a.all_sigs ? [rpm.id] : [rpm.id, a.sigkey!.toLowerCase()]);
+      if (!sigs.length) throw new GenericError(`${nvra} has no matching signatures to delete`);
+      const build = await getBuild(ctx.sql, rpm.build_id, true);
+      const pi = new PathInfo(ctx.hub.kojiDir);
+      for (const s of sigs) {
+        await ctx.sql.execute('DELETE FROM rpmsigs WHERE rpm_id = $1 AND sigkey = $2', [rpm.id, s.sigkey]);
+        await ctx.sql.execute('DELETE FROM rpm_checksum WHERE rpm_id = $1 AND sigkey = $2', [rpm.id, s.sigkey]);
+        const files = [join(pi.build(build!), pi.sighdr(rpm, s.sigkey)), join(pi.build(build!), pi.signed(rpm, s.sigkey))];
+        ctx.onCommit(async () => {
+          for (const f of files) await fsp.rm(f, { force: true });
+        });
+      }
+      return null;
+    },
+  }),
+];

@@ -26,6 +26,7 @@ import { searchMethods } from './search.ts';
 import { repoReadMethods } from './repos-read.ts';
 import { taskReadMethods } from './tasks-read.ts';
 import { importMethods } from './import.ts';
+import { buildLookupMethods } from './build-lookup.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -48,6 +49,7 @@ export const IMPLEMENTED: MethodDef[] = [
   ...repoReadMethods,
   ...taskReadMethods,
   ...importMethods,
+  ...buildLookupMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {
