@@ -90,7 +90,7 @@ export async function startHubProcess(engine: 'pglite' | 'postgres', o: { pgAdmi
         child.kill('SIGTERM');
       });
       rmSync(dataDir, { recursive: true, force: true });
-      if (dbName) {
+      if (dbName && !process.env.BENCH_KEEP_DB) {
         const admin = new pg.Client({ connectionString: o.pgAdminUrl });
         await admin.connect();
         await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { encodeCall } from '../src/protocol/encode.ts';
 import { ClientSession } from '../src/protocol/client.ts';
 import { startHubProcess, type HubProcess } from './hub-process.ts';
+import { benchContent } from './content.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -98,15 +99,20 @@ async function benchEngine(engine: 'pglite' | 'postgres', port: number): Promise
 
 async function main(): Promise<void> {
   const wanted = (process.env.BENCH_ENGINES ?? 'postgres,pglite').split(',');
+  const suites = (process.env.BENCH_SUITES ?? 'hub,content').split(',');
   const out: string[] = [];
   let port = 19080;
-  for (const engine of wanted as Array<'pglite' | 'postgres'>) {
+  for (const engine of suites.includes('hub') ? (wanted as Array<'pglite' | 'postgres'>) : []) {
     if (engine === 'postgres' && !(await pgAvailable())) {
       out.push(`postgres: skipped (no server at ${PG_URL})`);
       continue;
     }
     out.push(...(await benchEngine(engine, port)));
     port += 10;
+  }
+  if (suites.includes('content')) {
+    if (await pgAvailable()) out.push(...(await benchContent(PG_URL, port)));
+    else out.push(`content model: skipped (no PostgreSQL server at ${PG_URL})`);
   }
   process.stdout.write('\n' + out.join('\n') + '\n');
 }

@@ -40,7 +40,8 @@ function wrap(c: pg.Pool | pg.PoolClient): RawQueryable {
 }
 
 export async function openPostgres(url: string, timezone: string, poolSize = 10): Promise<Driver> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c TimeZone=${timezone}` });
+  // big listings sort tens of thousands of rows: give them memory instead of temp files
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c TimeZone=${timezone} -c work_mem=32MB` });
   // fail fast with a clear message when the server is not there
   try {
     const c = await pool.connect();

@@ -9,7 +9,7 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { decodeCall, DecodeError } from '../protocol/decode.ts';
-import { encodeFault, encodeResponse } from '../protocol/encode.ts';
+import { encodeFault, encodeResponse, encodeResponseBuffer } from '../protocol/encode.ts';
 import { KOJI_VERSION } from '../protocol/version.ts';
 import { peerIdentity } from './auth/peer.ts';
 import { handleCall } from './dispatch.ts';
@@ -133,9 +133,9 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
     return;
   }
   const outcome = await handleCall(hub, info, call.methodName, call.params);
-  let body: string;
+  let body: string | Buffer;
   try {
-    body = outcome.ok ? encodeResponse(outcome.value) : encodeFault(outcome.faultCode, outcome.faultString);
+    body = outcome.ok ? encodeResponseBuffer(outcome.value) : encodeFault(outcome.faultCode, outcome.faultString);
   } catch (e) {
     body = encodeFault(1, `<class 'EncodeError'>: ${(e as Error).message}`);
   }

@@ -10,70 +10,72 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const INT64_LIMIT = 9223372036854775807n;
 
+const NEEDS_ESCAPE = /[&<>]/;
 export function escapeXml(s: string): string {
-  if (!/[&<>]/.test(s)) return s;
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export class EncodeError extends Error {}
 
-function encodeInto(out: string[], v: XmlRpcValue, depth: number): void {
-  if (depth > 100) throw new EncodeError('value nested too deeply to encode');
-  if (v === null || v === undefined) {
-    out.push('<value><nil/></value>');
-    return;
+/** `<member><name>key</name>` for struct keys seen before (result rows repeat the same keys). */
+const memberPrefix = new Map<string, string>();
+function member(key: string): string {
+  let p = memberPrefix.get(key);
+  if (p === undefined) {
+    p = `<member><name>${escapeXml(key)}</name>`;
+    if (memberPrefix.size < 10_000) memberPrefix.set(key, p);
   }
+  return p;
+}
+
+/**
+ * Encode one value, appending to a string (V8 concatenates into ropes, which is far cheaper
+ * than collecting millions of small pieces; large listings reply with tens of MB).
+ */
+function enc(v: XmlRpcValue, depth: number): string {
+  if (v === null || v === undefined) return '<value><nil/></value>';
   switch (typeof v) {
     case 'string':
-      out.push('<value><string>', escapeXml(v), '</string></value>');
-      return;
+      return '<value><string>' + escapeXml(v) + '</string></value>';
     case 'boolean':
-      out.push(v ? '<value><boolean>1</boolean></value>' : '<value><boolean>0</boolean></value>');
-      return;
+      return v ? '<value><boolean>1</boolean></value>' : '<value><boolean>0</boolean></value>';
     case 'number':
       if (Number.isInteger(v)) {
-        if (v >= INT32_MIN && v <= INT32_MAX) out.push('<value><int>', String(v), '</int></value>');
-        else if (Number.isSafeInteger(v)) out.push('<value><i8>', String(v), '</i8></value>');
-        else out.push('<value><double>', pyFloat(v), '</double></value>');
-      } else {
-        out.push('<value><double>', pyFloat(v), '</double></value>');
+        if (v >= INT32_MIN && v <= INT32_MAX) return '<value><int>' + v + '</int></value>';
+        if (Number.isSafeInteger(v)) return '<value><i8>' + v + '</i8></value>';
       }
-      return;
+      return '<value><double>' + pyFloat(v) + '</double></value>';
     case 'bigint':
       if (v > INT64_LIMIT || v < -INT64_LIMIT - 1n) throw new EncodeError(`int exceeds XML-RPC limits: ${v}`);
-      out.push(v >= INT32_MIN && v <= INT32_MAX ? '<value><int>' : '<value><i8>', v.toString(),
-        v >= INT32_MIN && v <= INT32_MAX ? '</int></value>' : '</i8></value>');
-      return;
+      return v >= INT32_MIN && v <= INT32_MAX ? '<value><int>' + v + '</int></value>' : '<value><i8>' + v + '</i8></value>';
     case 'object':
       break;
     default:
       throw new EncodeError(`cannot marshal ${typeof v} objects`);
   }
-  if (v instanceof Float) {
-    out.push('<value><double>', pyFloat(v.value), '</double></value>');
-  } else if (Array.isArray(v)) {
-    out.push('<value><array><data>');
-    for (const item of v) encodeInto(out, item, depth + 1);
-    out.push('</data></array></value>');
-  } else if (v instanceof Binary) {
-    out.push('<value><base64>', v.data.toString('base64'), '</base64></value>');
-  } else if (v instanceof DateTime) {
-    out.push('<value><dateTime.iso8601>', escapeXml(v.iso), '</dateTime.iso8601></value>');
-  } else if (v instanceof Date) {
-    out.push('<value><string>', v.toISOString(), '</string></value>');
-  } else if (v instanceof Map) {
-    throw new EncodeError('cannot marshal Map objects; use a plain object');
-  } else {
-    out.push('<value><struct>');
-    for (const key of Object.keys(v)) {
-      const item = (v as Record<string, XmlRpcValue>)[key];
-      if (item === undefined) continue;
-      out.push('<member><name>', escapeXml(key), '</name>');
-      encodeInto(out, item, depth + 1);
-      out.push('</member>');
-    }
-    out.push('</struct></value>');
+  if (depth > 100) throw new EncodeError('value nested too deeply to encode');
+  if (v instanceof Float) return '<value><double>' + pyFloat(v.value) + '</double></value>';
+  if (Array.isArray(v)) {
+    let out = '<value><array><data>';
+    for (let i = 0; i < v.length; i++) out += enc(v[i], depth + 1);
+    return out + '</data></array></value>';
   }
+  if (v instanceof Binary) return '<value><base64>' + v.data.toString('base64') + '</base64></value>';
+  if (v instanceof DateTime) return '<value><dateTime.iso8601>' + escapeXml(v.iso) + '</dateTime.iso8601></value>';
+  if (v instanceof Date) return '<value><string>' + v.toISOString() + '</string></value>';
+  if (v instanceof Map) throw new EncodeError('cannot marshal Map objects; use a plain object');
+  let out = '<value><struct>';
+  for (const key in v) {
+    const item = (v as Record<string, XmlRpcValue>)[key];
+    if (item === undefined) continue;
+    out += member(key) + enc(item, depth + 1) + '</member>';
+  }
+  return out + '</struct></value>';
+}
+
+function encodeInto(out: string[], v: XmlRpcValue, depth: number): void {
+  out.push(enc(v, depth));
 }
 
 /** Python's repr of a float: always has a '.' or an exponent, so the peer reads a float. */
@@ -97,6 +99,34 @@ export function encodeResponse(result: XmlRpcValue): string {
   encodeInto(out, result, 0);
   out.push('</param></params></methodResponse>\n');
   return out.join('');
+}
+
+/**
+ * A methodResponse as bytes. Large replies (listings of tens of thousands of builds) are
+ * encoded element by element into Buffers, so no huge JavaScript string is ever built.
+ */
+export function encodeResponseBuffer(result: XmlRpcValue): Buffer {
+  if (!Array.isArray(result) || result.length < 64 && !result.some(Array.isArray)) return Buffer.from(encodeResponse(result), 'utf8');
+  const parts: Buffer[] = [];
+  let batch = HEAD + '<methodResponse><params><param>';
+  const put = (s: string) => {
+    batch += s;
+    if (batch.length > 65536) {
+      parts.push(Buffer.from(batch, 'utf8'));
+      batch = '';
+    }
+  };
+  const walk = (v: XmlRpcValue, depth: number) => {
+    if (Array.isArray(v) && depth < 3) {
+      put('<value><array><data>');
+      for (let i = 0; i < v.length; i++) walk(v[i], depth + 1);
+      put('</data></array></value>');
+    } else put(enc(v, depth));
+  };
+  walk(result, 0);
+  put('</param></params></methodResponse>\n');
+  parts.push(Buffer.from(batch, 'utf8'));
+  return Buffer.concat(parts);
 }
 
 export function encodeFault(code: number, message: string): string {

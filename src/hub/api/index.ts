@@ -26,7 +26,6 @@ import { searchMethods } from './search.ts';
 import { repoReadMethods } from './repos-read.ts';
 import { taskReadMethods } from './tasks-read.ts';
 import { importMethods } from './import.ts';
-import { buildLookupMethods } from './build-lookup.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -49,7 +48,6 @@ export const IMPLEMENTED: MethodDef[] = [
   ...repoReadMethods,
   ...taskReadMethods,
   ...importMethods,
-  ...buildLookupMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {
