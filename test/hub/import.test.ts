@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { packageInfo, readRpmHeaders } from '../../src/rpm/index.ts';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { request } from 'node:http';
@@ -90,7 +92,7 @@ describe.each(engines())('importing RPMs on %s', (engine) => {
     for (const [label, bytes] of cases) {
       const f = join(scratch, label, basename(arched.srpm));
       const dir = join(scratch, label);
-      if (!existsSync(dir)) (await import('node:fs')).mkdirSync(dir, { recursive: true });
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
       writeFileSync(f, bytes);
       await expect(uploadAndImport(admin, f), label).rejects.toMatchObject({ faultCode: 1020, message: expect.stringContaining('not a valid RPM') });
     }
@@ -144,7 +146,7 @@ describe.each(engines())('importing RPMs on %s', (engine) => {
 
   it('legacy uploadFile writes base64 chunks and verifies them', async () => {
     const content = Buffer.from('hello world, legacy upload\n');
-    const md5 = (await import('node:crypto')).createHash('md5').update(content).digest('hex');
+    const md5 = createHash('md5').update(content).digest('hex');
     expect(await admin.call('uploadFile', ['cli-import/legacy', 'f.txt', content.length, md5, 0, content.toString('base64')])).toBe(true);
     expect(await admin.call('uploadFile', ['cli-import/legacy', 'f.txt', content.length, md5, -1, '', null, ['md5', md5]])).toBe(true);
     expect(await admin.call('uploadFile', ['cli-import/legacy', 'g.txt', 3, 'wrong', 0, content.toString('base64')])).toBe(false);
@@ -158,13 +160,13 @@ describe.each(engines())('importing RPMs on %s', (engine) => {
     try {
       const rpm = hello.rpms[0];
       const signedFile = join(scratch, 'signed', basename(rpm));
-      (await import('node:fs')).mkdirSync(join(scratch, 'signed'), { recursive: true });
+      mkdirSync(join(scratch, 'signed'), { recursive: true });
       const s = signCopy(rpm, signedFile, key);
       if (!s.ok) return t.skip(s.reason);
-      const info = (await import('../../src/rpm/index.ts')).packageInfo(await (await import('../../src/rpm/index.ts')).readRpmHeaders(signedFile));
-      const rinfo = (await admin.call('getRPM', [`${info.name}-${info.version}-${info.release}.${info.arch}`]).catch(() => null)) as Record<string, unknown> | null;
-      const rpmId = rinfo?.id ?? (await hub.db.rawQuery('SELECT id FROM rpminfo WHERE name = $1 AND arch = $2', [info.name, info.arch])).rows[0]?.id;
-      const pkg = await (await import('../../src/rpm/index.ts')).readRpmHeaders(signedFile);
+      const pkg = await readRpmHeaders(signedFile);
+      const info = packageInfo(pkg);
+      const rinfo = (await admin.call('getRPM', [`${info.name}-${info.version}-${info.release}.${info.arch}`], { strict: true })) as Record<string, number>;
+      const rpmId = rinfo.id;
       await admin.call('addRPMSig', [rpmId, pkg.sigHeaderBytes.toString('base64')]);
       await expect(admin.call('addRPMSig', [rpmId, pkg.sigHeaderBytes.toString('base64')])).rejects.toThrow('Signature already exists');
       const sigkey = key.keyId.slice(-8).toLowerCase();
@@ -175,7 +177,7 @@ describe.each(engines())('importing RPMs on %s', (engine) => {
       expect(written).toBeDefined();
       expect(readFileSync(join(hub.kojiDir, 'packages', 'hello', written!)).equals(readFileSync(signedFile))).toBe(true);
       // a signature header of another package is refused
-      const other = await (await import('../../src/rpm/index.ts')).readRpmHeaders(arched.srpm);
+      const other = await readRpmHeaders(arched.srpm);
       await expect(admin.call('addRPMSig', [rpmId, other.sigHeaderBytes.toString('base64')])).rejects.toThrow('wrong md5');
     } finally {
       removeSigningKey(key.home);

@@ -249,6 +249,7 @@ export const importMethods: MethodDef[] = [
   method({
     name: 'uploadFile',
     sig: '(path, name, size, md5sum, offset, data, volume=None, checksum=None)',
+    requires: 'login',
     writes: true,
     doc: 'Upload a chunk of a file (base64 text) to work/<path>/<name>; offset -1 finalises. The octet-stream upload is faster.',
     handler: (ctx, a) => legacyUpload(ctx, a),

@@ -12,9 +12,9 @@ import { packageEntry, readPackageList } from '../content/pkglist.ts';
 import { assertPolicy } from '../policy/hub.ts';
 import { getUser } from './users.ts';
 
+/** Koji's _pkglist_remove: only the tag_packages entry is revoked (the owner row stays, as in Koji). */
 async function removeEntry(ctx: CallContext, tagId: number, pkgId: number): Promise<void> {
   await revokeRows(ctx, 'tag_packages', { package_id: pkgId, tag_id: tagId });
-  await revokeRows(ctx, 'tag_package_owners', { package_id: pkgId, tag_id: tagId });
 }
 
 async function setOwner(ctx: CallContext, tagId: number, pkgId: number, owner: number): Promise<void> {

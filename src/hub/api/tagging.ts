@@ -8,6 +8,7 @@ import type { CallContext } from '../types.ts';
 import { assertTagAccess, getTag, tagId, type TagInfo } from '../content/tag.ts';
 import { getBuild, type BuildInfo } from '../content/build.ts';
 import { packageEntry } from '../content/pkglist.ts';
+import { pkglistAdd } from './packages.ts';
 import { readTaggedBuilds, readTaggedRPMS } from '../content/tagged.ts';
 import { assertPolicy } from '../policy/hub.ts';
 import { tagChangeEvent, tagChangedSinceEvent } from '../content/changes.ts';
@@ -31,13 +32,20 @@ export async function directUntagBuild(ctx: CallContext, tag: TagInfo, build: Bu
   if (n === 0 && strict) throw new TagError(`build ${build.nvr} not in tag ${tag.name}`);
 }
 
-/** koji-ts also refuses (unless forced by an admin) to tag a build whose package the tag does not list. */
+/**
+ * koji-ts also applies to tagBuildBypass the package-list check Koji's tagBuild makes: a build
+ * whose package the tag does not list (or blocks) is refused, unless an admin forces it — then,
+ * as tagBuild does, the package is added to the list so the build is visible in the tag.
+ */
 async function checkPackageListed(ctx: CallContext, tag: TagInfo, build: BuildInfo, force: boolean): Promise<void> {
   const entry = await packageEntry(ctx.sql, tag.id, build.package_id, null, false);
   let problem: string | null = null;
   if (!entry) problem = `Package ${build.name} not in list for ${tag.name}`;
   else if (entry.blocked) problem = `Package ${build.name} blocked in ${tag.name}`;
-  if (problem && !(force && (await ctx.session.hasPerm('admin')))) throw new TagError(problem);
+  if (!problem) return;
+  if (!(force && (await ctx.session.hasPerm('admin')))) throw new TagError(problem);
+  await pkglistAdd(ctx, { taginfo: tag.id, pkginfo: build.package_id, force: true, block: false, policy: false });
+  ctx.hub.log.info(`Package add policy ${tag.name}/${build.nvr} overridden by ${ctx.session.userName}`);
 }
 
 function latestArg(v: unknown): boolean | number {
@@ -145,7 +153,8 @@ export const taggingMethods: MethodDef[] = [
     doc: 'Latest build per package in a tag, following inheritance.',
     args: { event: t.int.nullable(), package: t.str.nullable(), type: t.str.nullable() },
     async handler(ctx, a) {
-      const id = (await tagId(ctx.sql, a.tag, true)) as number;
+      // as Koji: an int is used as it is (an unknown id has no builds)
+      const id = typeof a.tag === 'number' ? a.tag : ((await tagId(ctx.sql, a.tag, true)) as number);
       return readTaggedBuilds(ctx.sql, { tagId: id, event: a.event, inherit: true, latest: true, package: a.package, type: a.type, draft: a.draft as boolean | null });
     },
   }),

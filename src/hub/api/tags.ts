@@ -122,12 +122,13 @@ export const tagMethods: MethodDef[] = [
     args: { name: t.str, arches: t.str.nullable(), locked: t.flag, maven_support: t.flag, maven_include_all: t.flag, extra: t.struct.nullable() },
     async handler(ctx, a) {
       let parentId: number | null = null;
-      if (a.parent) {
+      const checkParent = async () => {
+        if (!a.parent) return;
         const parent = await getTag(ctx, a.parent);
         if (!parent) throw new GenericError(`Parent tag '${String(a.parent)}' could not be found`);
         parentId = parent.id;
-      }
-      const id = await createTagRow(ctx, { name: a.name, arches: a.arches, perm: a.perm, locked: a.locked, maven_support: a.maven_support, maven_include_all: a.maven_include_all, extra: a.extra });
+      };
+      const id = await createTagRow(ctx, { name: a.name, arches: a.arches, perm: a.perm, locked: a.locked, maven_support: a.maven_support, maven_include_all: a.maven_include_all, extra: a.extra }, checkParent);
       if (parentId !== null) await writeInheritanceData(ctx, id, { parent_id: parentId, priority: 0, maxdepth: null, intransitive: false, noconfig: false, pkg_filter: '' }, false);
       return id;
     },
@@ -233,7 +234,8 @@ export const tagMethods: MethodDef[] = [
           if (truthy(v)) throw new ParameterError(`${k} option has been removed since 1.26`);
         } else throw new ParameterError(`getFullInheritance() got an unexpected keyword argument '${k}'`);
       }
-      const id = (await tagId(ctx.sql, a.tag, true)) as number;
+      // as Koji: an int is used as it is (an unknown id has no inheritance)
+      const id = typeof a.tag === 'number' ? a.tag : ((await tagId(ctx.sql, a.tag, true)) as number);
       return (await readFullInheritance(ctx.sql, id, a.event, a.reverse)) as unknown as XmlRpcValue;
     },
   }),

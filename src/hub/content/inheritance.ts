@@ -208,7 +208,8 @@ export async function writeInheritanceData(ctx: CallContext, tagId: number, chan
       maxdepth: l.maxdepth ?? null,
       intransitive: Boolean(l.intransitive),
       noconfig: Boolean(l.noconfig),
-      pkg_filter: l.pkg_filter ?? '',
+      // stored as given, as Koji does (None stays NULL)
+      pkg_filter: l.pkg_filter ?? null,
     });
   }
 }

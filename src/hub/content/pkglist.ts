@@ -45,7 +45,12 @@ export async function packageWalk(sql: Sql, tagId: number, event: number | null 
   return walk;
 }
 
-/** Koji's readPackageList, as rows (first per package unless withDups), ordered by package id. */
+/**
+ * Koji's readPackageList, as rows in the order of Koji's result dict: for a tag, the tag's own
+ * entries first, then each package as it is first met along the inheritance walk (by package id
+ * within a tag); with_dups keeps every entry, grouped by package in that order. Without a tag and
+ * without with_dups, Koji keeps one entry per package (the last one read; here the newest).
+ */
 export async function readPackageList(sql: Sql, q: PkgListQuery): Promise<PkgEntry[]> {
   if (q.tagId == null && q.userId == null && q.pkg == null) throw new GenericError('tag,user, and/or pkg must be specified');
   const withOwners = q.withOwners !== false;
@@ -53,18 +58,20 @@ export async function readPackageList(sql: Sql, q: PkgListQuery): Promise<PkgEnt
   const params: unknown[] = [];
   const clauses: string[] = [eventCond('tp', q.event, params)];
   let from = 'tag_packages tp';
-  let distinct = '';
-  let order = 'tp.package_id';
+  let distinct = q.withDups ? '' : 'DISTINCT ON (tp.package_id) ';
+  let order = q.withDups ? 'tp.package_id, tp.tag_id' : 'tp.package_id, tp.create_event DESC';
+  let ordCol = '0';
   if (q.tagId != null) {
     const walk = await packageWalk(sql, q.tagId, q.event, Boolean(q.inherit));
     params.push(JSON.stringify(walk));
     from = `jsonb_to_recordset($${params.length}::jsonb) AS w(ord int, tag_id int, filters text[]) JOIN tag_packages tp ON tp.tag_id = w.tag_id`;
     clauses.push(`(w.filters IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(w.filters) f WHERE p.name !~ ('^(?:' || f || ')')))`);
-    if (!q.withDups) distinct = 'DISTINCT ON (tp.package_id) ';
+    distinct = q.withDups ? '' : 'DISTINCT ON (tp.package_id) ';
     order = 'tp.package_id, w.ord';
+    ordCol = 'w.ord';
   }
   let joins = 'JOIN package p ON p.id = tp.package_id JOIN tag t ON t.id = tp.tag_id';
-  let cols = 'tp.package_id, p.name AS package_name, tp.tag_id, t.name AS tag_name, tp.extra_arches, tp.blocked';
+  let cols = `tp.package_id, p.name AS package_name, tp.tag_id, t.name AS tag_name, tp.extra_arches, tp.blocked, ${ordCol} AS _ord`;
   if (withOwners) {
     const oc = eventCond('o', q.event, params);
     joins += ` JOIN tag_package_owners o ON o.tag_id = tp.tag_id AND o.package_id = tp.package_id AND ${oc} JOIN users u ON u.id = o.owner`;
@@ -80,7 +87,14 @@ export async function readPackageList(sql: Sql, q: PkgListQuery): Promise<PkgEnt
   }
   // as in Koji, excluding blocked entries happens before the first-entry-wins selection
   if (q.withBlocked === false) clauses.push('NOT tp.blocked');
-  return sql.query<PkgEntry>(`SELECT ${distinct}${cols} FROM ${from} ${joins} WHERE ${clauses.join(' AND ')} ORDER BY ${order}`, params);
+  const rows = await sql.query<PkgEntry & { _ord?: number }>(`SELECT ${distinct}${cols} FROM ${from} ${joins} WHERE ${clauses.join(' AND ')} ORDER BY ${order}`, params);
+  // rows come by package (then walk position): order packages by where they were first met
+  const first = new Map<number, number>();
+  for (const r of rows) if (!first.has(r.package_id)) first.set(r.package_id, r._ord as number);
+  const pos = new Map(rows.map((r, i) => [r, i]));
+  rows.sort((a, b) => first.get(a.package_id)! - first.get(b.package_id)! || a.package_id - b.package_id || pos.get(a)! - pos.get(b)!);
+  for (const r of rows) delete r._ord;
+  return rows;
 }
 
 /** The inherited entry for one package in a tag, or null. */

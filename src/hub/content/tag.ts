@@ -94,7 +94,8 @@ export async function getTag(ctx: CallContext | { sql: Sql }, tagInfo: unknown, 
 /** id of a tag, current or not (the tag row survives deletion). */
 export async function tagId(sql: Sql, info: unknown, strict = false): Promise<number | null> {
   const row = await lookupName(sql, 'tag', info, { strict: false });
-  if (!row && strict) throw new GenericError(`No such tag: ${String(isStruct(info) ? pyRepr(info) : info)}`);
+  // Koji's get_tag_id → lookup_name(strict=True)
+  if (!row && strict) throw new GenericError(`No such entry in table tag: ${String(isStruct(info) ? pyRepr(info) : info)}`);
   return row?.id ?? null;
 }
 
@@ -109,11 +110,14 @@ export function verifyTagName(ctx: CallContext, name: unknown): asserts name is 
 export async function createTagRow(
   ctx: CallContext,
   a: { name: string; arches: string | null; perm: unknown; locked: boolean; maven_support: boolean; maven_include_all: boolean; extra: Record<string, XmlRpcValue> | null },
+  /** checks run where Koji checks the parent: after the name is found free, before the perm lookup */
+  beforeCreate?: () => Promise<void>,
 ): Promise<number> {
   verifyTagName(ctx, a.name);
   const arches = a.arches === null ? null : parseArches(a.arches, true).join(' ');
   if (!ctx.hub.options.EnableMaven && (a.maven_support || a.maven_include_all)) throw new GenericError('Maven support not enabled');
   if (await getTag(ctx, a.name)) throw new GenericError(`A tag with the name '${a.name}' already exists`);
+  await beforeCreate?.();
   let permId: number | null = null;
   if (a.perm !== null && a.perm !== undefined) permId = (await lookupName(ctx.sql, 'permissions', a.perm, { strict: true }))!.id;
   // a deleted tag's row is reused, as Koji does

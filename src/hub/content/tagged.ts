@@ -55,39 +55,50 @@ export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<Tagged
   const params: unknown[] = [JSON.stringify(pkgWalk), JSON.stringify(tagOrder)];
   const tpCond = eventCond('tp', q.event, params);
   const tlCond = eventCond('tl', q.event, params);
-  const where = ['b.state = 1', 'NOT pk.blocked'];
+  // filters that decide which builds compete for "latest" go into the narrow `tagged` step
+  const where = ['b.state = 1'];
+  const narrowJoins: string[] = [];
   const joins: string[] = [];
   let cols = TAGGED_COLUMNS;
   let pkgFilter = '';
   if (q.package) {
     params.push(q.package);
     pkgFilter = ` AND p2.name = $${params.length}`;
-    where.push(`p.name = $${params.length}`);
   }
   if (q.owner) {
     params.push(q.owner);
-    where.push(`u.name = $${params.length}`);
+    narrowJoins.push(`JOIN users ow ON ow.id = b.owner AND ow.name = $${params.length}`);
   }
   const dc = draftClause(q.draft, 'b');
   if (dc) where.push(dc);
   if (q.type) {
     if (q.type === 'maven') {
+      narrowJoins.push('JOIN maven_builds mb0 ON mb0.build_id = b.id');
       joins.push('JOIN maven_builds mb ON mb.build_id = b.id');
       cols += ', mb.group_id AS maven_group_id, mb.artifact_id AS maven_artifact_id, mb.version AS maven_version';
     } else if (q.type === 'win') {
+      narrowJoins.push('JOIN win_builds wb0 ON wb0.build_id = b.id');
       joins.push('JOIN win_builds wb ON wb.build_id = b.id');
       cols += ', wb.platform';
     } else if (q.type === 'image') {
-      joins.push('JOIN image_builds ib ON ib.build_id = b.id');
+      narrowJoins.push('JOIN image_builds ib ON ib.build_id = b.id');
     } else {
       const bt = await lookupName(sql, 'btype', q.type);
       if (!bt) throw new GenericError(`unsupported build type: ${q.type}`);
       params.push(bt.id);
-      joins.push(`JOIN build_types bt ON bt.build_id = b.id AND bt.btype_id = $${params.length}`);
+      narrowJoins.push(`JOIN build_types bt ON bt.build_id = b.id AND bt.btype_id = $${params.length}`);
     }
   }
   if (q.extra) cols += ', b.extra';
-  const inner = `
+  const order = 'pick.ord, pick.create_event DESC, pick.build_id DESC';
+  let pickSql: string;
+  if (latest === 0) pickSql = 'SELECT * FROM tagged';
+  else if (latest === 1) pickSql = 'SELECT DISTINCT ON (pkg_id) * FROM tagged ORDER BY pkg_id, ord, create_event DESC, build_id DESC';
+  else {
+    params.push(latest);
+    pickSql = `SELECT * FROM (SELECT tagged.*, row_number() OVER (PARTITION BY pkg_id ORDER BY ord, create_event DESC, build_id DESC) AS n FROM tagged) AS ranked WHERE n <= $${params.length}`;
+  }
+  const text = `
     WITH pw AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, tag_id int, filters text[])),
          tw AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS y(ord int, tag_id int)),
          pk AS (
@@ -95,34 +106,29 @@ export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<Tagged
              FROM pw JOIN tag_packages tp ON tp.tag_id = pw.tag_id AND ${tpCond}
              JOIN package p2 ON p2.id = tp.package_id${pkgFilter}
             WHERE pw.filters IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(pw.filters) f WHERE p2.name !~ ('^(?:' || f || ')'))
-            ORDER BY tp.package_id, pw.ord)
-    SELECT ${cols}, tw.ord AS _ord
-      FROM tw JOIN tag_listing tl ON tl.tag_id = tw.tag_id AND ${tlCond}
-      JOIN build b ON b.id = tl.build_id
-      JOIN pk ON pk.package_id = b.pkg_id
-      JOIN tag t ON t.id = tl.tag_id
+            ORDER BY tp.package_id, pw.ord),
+         tagged AS (
+           SELECT tl.build_id, tl.tag_id, tl.create_event, tw.ord, b.pkg_id
+             FROM tw JOIN tag_listing tl ON tl.tag_id = tw.tag_id AND ${tlCond}
+             JOIN build b ON b.id = tl.build_id
+             JOIN pk ON pk.package_id = b.pkg_id AND NOT pk.blocked
+             ${narrowJoins.join(' ')}
+            WHERE ${where.join(' AND ')}),
+         pick AS (${pickSql})
+    SELECT ${cols}
+      FROM pick
+      JOIN tag_listing tl ON tl.build_id = pick.build_id AND tl.tag_id = pick.tag_id AND tl.create_event = pick.create_event
+      JOIN build b ON b.id = pick.build_id
+      JOIN tag t ON t.id = pick.tag_id
       JOIN package p ON p.id = b.pkg_id
       JOIN events e ON e.id = b.create_event
       JOIN volume v ON v.id = b.volume_id
       JOIN users u ON u.id = b.owner
       LEFT JOIN users pr ON pr.id = b.promoter
       ${joins.join('\n      ')}
-     WHERE ${where.join(' AND ')}`;
-  let sqlText: string;
-  if (latest === 0) sqlText = `${inner} ORDER BY tw.ord, tl.create_event DESC, b.id DESC`;
-  else if (latest === 1) {
-    sqlText = `SELECT * FROM (SELECT DISTINCT ON (package_id) * FROM (${inner}) AS x ORDER BY package_id, _ord, create_event DESC, id DESC) AS y ORDER BY _ord, create_event DESC, id DESC`;
-  } else {
-    params.push(latest);
-    sqlText = `SELECT * FROM (SELECT x.*, row_number() OVER (PARTITION BY package_id ORDER BY _ord, create_event DESC, id DESC) AS _n FROM (${inner}) AS x) AS y
-      WHERE _n <= $${params.length} ORDER BY _ord, create_event DESC, id DESC`;
-  }
-  const rows = await sql.query<TaggedBuild & { _ord?: number; _n?: number }>(sqlText, params);
-  for (const r of rows) {
-    delete r._ord;
-    delete r._n;
-    if (q.extra) fixExtra(r as { extra?: unknown });
-  }
+     ORDER BY ${order}`;
+  const rows = await sql.query<TaggedBuild>(text, params);
+  if (q.extra) for (const r of rows) fixExtra(r as { extra?: unknown });
   return rows;
 }
 
@@ -158,9 +164,11 @@ export async function readTaggedRPMS(sql: Sql, q: TaggedRpmQuery): Promise<[Arra
   }
   if (q.rpmExtra !== false) cols += ', r.extra';
   const rpms = await sql.query<Record<string, XmlRpcValue>>(`SELECT ${cols} FROM rpminfo r ${joins} WHERE ${where.join(' AND ')}`, params);
-  // keep the builds' order
-  const pos = new Map(builds.map((b, i) => [b.build_id, i]));
-  rpms.sort((a, b) => (pos.get(a.build_id as number)! - pos.get(b.build_id as number)!) || ((a.id as number) - (b.id as number)));
+  // as Koji reads them: tag by tag along the walk, by rpm id within a tag
+  const tagRank = new Map<number, number>();
+  for (const b of builds) if (!tagRank.has(b.tag_id)) tagRank.set(b.tag_id, tagRank.size);
+  const rankOf = new Map(builds.map((b) => [b.build_id, tagRank.get(b.tag_id)!]));
+  rpms.sort((a, b) => rankOf.get(a.build_id as number)! - rankOf.get(b.build_id as number)! || (a.id as number) - (b.id as number));
   if (q.rpmExtra !== false) for (const r of rpms) fixExtra(r as { extra?: unknown });
   return [rpms, builds];
 }

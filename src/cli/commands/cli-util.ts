@@ -1,0 +1,110 @@
+/**
+ * Helpers for the tag and package-list commands: the stock CLI's `--event/--ts/--repo` options
+ * (koji.util.eventFromOpts and its "Querying at event" line with time.asctime), Python's int()
+ * and arg_filter(parse_json=True), and keeping what a command already printed when it then
+ * fails (the stock CLI prints as it goes, so earlier lines stay on stdout).
+ */
+import { Fault, KojiError } from '../../protocol/faults.ts';
+import { Float, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { CliError, UsageError, type CliContext, type CommandResult, type OptionSpec, type Options } from '../command.ts';
+import { pyStr } from '../pyformat.ts';
+import { PyError, toNum } from './common.ts';
+
+/** The --event/--ts/--repo options many read commands share. */
+export const EVENT_OPTIONS: OptionSpec[] = [
+  { name: 'event', type: 'int', metavar: 'EVENT#', help: 'query at event' },
+  { name: 'ts', type: 'int', metavar: 'TIMESTAMP', help: 'query at last event before timestamp' },
+  { name: 'repo', type: 'int', metavar: 'REPO#', help: 'query at event for a repo' },
+];
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** time.asctime(time.localtime(ts)): "Wed Jul  3 09:46:40 2024". */
+export function asctime(ts: unknown): string {
+  const d = new Date(Math.floor(toNum(ts)) * 1000);
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+export interface QueryEvent {
+  id: number;
+  ts: unknown;
+}
+
+/** koji.util.eventFromOpts: --event (when non-zero), else --ts, else --repo's create event. */
+export async function eventFromOpts(ctx: CliContext, o: Options): Promise<QueryEvent | null> {
+  if (o.event) return ctx.session.call<QueryEvent>('getEvent', [o.event as number]);
+  if (o.ts !== null && o.ts !== undefined) return ctx.session.call<QueryEvent>('getLastEvent', [], { before: o.ts as number });
+  if (o.repo !== null && o.repo !== undefined) {
+    const r = await ctx.session.call<XmlRpcStruct>('repoInfo', [o.repo as number], { strict: true });
+    return { id: r.create_event as number, ts: r.create_ts };
+  }
+  return null;
+}
+
+/** "Querying at event %(id)i (%(timestr)s)" */
+export function queryingLine(ev: QueryEvent): string {
+  return `Querying at event ${ev.id} (${asctime(ev.ts)})`;
+}
+
+/** Python's int(s) of a command-line string (ValueError as the stock CLI would die with). */
+export function pyIntOf(s: string): number {
+  const t = s.trim();
+  if (!/^[+-]?\d+(_\d+)*$/.test(t)) throw new PyError('ValueError', `invalid literal for int() with base 10: ${pyStr(s)}`);
+  return Number(t.replace(/_/g, ''));
+}
+
+/** str.isdigit() for ASCII input. */
+export function isDigits(s: string | null | undefined): boolean {
+  return typeof s === 'string' && /^\d+$/.test(s);
+}
+
+const ARGMAP: Record<string, XmlRpcValue> = { None: null, True: true, False: false };
+
+/** koji_cli.lib.arg_filter: int, float (sent as a double), None/True/False, JSON (parseJson), else the string. */
+export function argFilterJson(arg: string, parseJson: boolean): XmlRpcValue {
+  const t = arg.trim();
+  if (/^[+-]?\d+(_\d+)*$/.test(t)) return Number(t.replace(/_/g, ''));
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return new Float(Number(t));
+  if (/^[+-]?(inf|infinity|nan)$/i.test(t)) return new Float(Number(t.replace(/inf(inity)?/i, 'Infinity')));
+  if (arg in ARGMAP) return ARGMAP[arg];
+  if (parseJson) {
+    try {
+      return JSON.parse(arg) as XmlRpcValue;
+    } catch {
+      /* not JSON: the plain string */
+    }
+  }
+  return arg;
+}
+
+/**
+ * Run the part of a command that may fail after it printed something: the lines already in
+ * `out` stay on stdout and the failure is reported as the CLI's main would report it.
+ */
+export async function keepOutput(out: string[], usage: () => string, body: () => Promise<CommandResult | void>): Promise<CommandResult> {
+  const output = () => (out.length ? out.join('\n') + '\n' : '');
+  try {
+    const r = await body();
+    if (r) return { ...r, output: output() + r.output };
+    return { output: output(), exitCode: 0 };
+  } catch (e) {
+    if (e instanceof UsageError) {
+      const u = usage();
+      const prog = /^usage: (\S+)/.exec(u)?.[1] ?? 'koji';
+      return { output: output(), error: `Usage: ${u.replace(/^usage: /, '')}\n\n${prog}: error: ${e.message}`, exitCode: 2 };
+    }
+    if (e instanceof CliError) return { output: output(), error: e.message, exitCode: e.exitCode };
+    if (e instanceof KojiError || e instanceof Fault) return { output: output(), error: `${e instanceof Fault ? 'Fault' : e.name}: ${e.message}`, exitCode: 1 };
+    if (e instanceof PyError) return { output: output(), error: `${e.name}: ${e.message}`, exitCode: 1 };
+    throw e;
+  }
+}
+
+/** Python's "%-Ns" % value for str(value). */
+export function pad(v: unknown, width: number): string {
+  const s = v === null || v === undefined ? 'None' : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v);
+  const n = [...s].length;
+  return n >= width ? s : s + ' '.repeat(width - n);
+}
