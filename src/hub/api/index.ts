@@ -26,6 +26,7 @@ import { searchMethods } from './search.ts';
 import { repoReadMethods } from './repos-read.ts';
 import { taskReadMethods } from './tasks-read.ts';
 import { importMethods } from './import.ts';
+import { snapshotMethods } from './snapshot.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -48,6 +49,7 @@ export const IMPLEMENTED: MethodDef[] = [
   ...repoReadMethods,
   ...taskReadMethods,
   ...importMethods,
+  ...snapshotMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {
