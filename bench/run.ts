@@ -29,6 +29,7 @@ async function load(url: string, s: Scenario, opts: { duration?: number; amount?
     method: 'POST',
     connections: CONNECTIONS,
     pipelining: 1,
+    timeout: 120,
     ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration }),
     headers: { 'content-type': 'text/xml', ...(s.headers ?? {}) },
     body: s.body,

@@ -88,6 +88,7 @@ export const HUB_OPTIONS = [
   opt('SSLCertificateKeyFile', 'path', null as string | null, 'server key (PEM); defaults to SSLCertificateFile'),
   opt('SSLCACertificateFile', 'path', null as string | null, 'CA(s) that sign client certificates'),
   opt('HubWorkers', 'integer', 1, 'hub processes (PostgreSQL server only; PGlite allows one)', z.number().int().min(1).max(64)),
+  opt('ReplyCacheSize', 'integer', 268435456, 'bytes of large listing replies kept on local disk for reuse (0 = off); see src/hub/reply-cache.ts'),
   opt('SessionUpdateInterval', 'integer', 60, 'seconds: a session\'s update_time is written at most this often (Koji writes it on every call)'),
 ] as const;
 

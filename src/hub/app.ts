@@ -13,6 +13,7 @@ import { CACHE_CHANNEL, SessionCache } from './auth/cache.ts';
 import { createServers, type FrontOptions } from './http.ts';
 import { hubPolicies } from './policy/hub.ts';
 import { handleUpload } from './uploads.ts';
+import { ReplyCache } from './reply-cache.ts';
 import type { Hub } from './types.ts';
 
 export interface HubDeps {
@@ -35,6 +36,7 @@ export function createHub(deps: HubDeps): Hub {
     kojiDir: resolve(deps.options.KojiDir),
     sessionCache: new SessionCache(),
     policies: hubPolicies({ policy, options: deps.options, log }),
+    replyCache: new ReplyCache(deps.options.ReplyCacheSize),
   };
 }
 
@@ -67,7 +69,10 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
   const tls = httpsPort !== null && opts.SSLCertificateFile ? { cert: opts.SSLCertificateFile, key: opts.SSLCertificateKeyFile, ca: opts.SSLCACertificateFile } : null;
   const servers = createServers(hub, tls, { upload: handleUpload, ...o.front });
   // other hub processes announce session/user changes; drop what we cached
-  const unlisten = await hub.db.listen(CACHE_CHANNEL, () => hub.sessionCache.flush());
+  const unlisten = await hub.db.listen(CACHE_CHANNEL, (what) => {
+    if (what !== 'content') hub.sessionCache.flush();
+    if (what !== 'sessions') hub.replyCache.flush();
+  });
   const open: http.Server[] = [];
   let httpUrl: string | null = null;
   let httpsUrl: string | null = null;
@@ -93,6 +98,7 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
     httpsUrl,
     async close() {
       await unlisten();
+      hub.replyCache.close();
       await Promise.all(
         open.map(
           (s) =>

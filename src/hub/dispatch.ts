@@ -8,6 +8,8 @@
  * Rule for handlers: inside a transaction use only `ctx.sql`, never `hub.db` (PGlite has a single
  * connection, so a second query path would wait for the transaction forever).
  */
+import type { Readable } from 'node:stream';
+import { CACHEABLE_METHODS } from './reply-cache.ts';
 import { GenericError, KojiError, ServerOffline, ActionNotAllowed, AuthLockError, ParameterError } from '../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
@@ -21,19 +23,24 @@ const MULTICALL = new Set(['multiCall', 'system.multicall']);
 const LOCKOUT_EXEMPT = new Set(['login', 'sslLogin', 'logout']);
 const LOCKERROR_EXEMPT = new Set(['exclusiveSession', 'login', 'logout']);
 
-export type CallOutcome = { ok: true; value: XmlRpcValue } | { ok: false; faultCode: number; faultString: string; traceback?: string[] };
+export type CallOutcome =
+  | { ok: true; value: XmlRpcValue; cached?: { stream: Readable; size: number }; cacheTicket?: number }
+  | { ok: false; faultCode: number; faultString: string; traceback?: string[] };
 
 /** Sql that notices data changes, so the session's callnum is stored only then (Koji's rule). */
 class TrackedSql extends Sql {
   changed = false;
   /** a statement changed sessions/users/principals: cached sessions must go (auth/cache.ts) */
   sessionDataChanged = false;
+  /** a statement changed anything but sessions: cached listing replies must go (reply-cache.ts) */
+  contentChanged = false;
   constructor(raw: RawQueryable) {
     super(raw);
   }
   private note(sql: string): void {
     if (/^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql)) this.changed = true;
     if (touchesSessionData(sql)) this.sessionDataChanged = true;
+    if (/^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?!sessions\b)\w+/i.test(sql)) this.contentChanged = true;
   }
   override async query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     this.note(sql);
@@ -47,12 +54,15 @@ class TrackedSql extends Sql {
 
 /** Inside the transaction: tell other hubs (delivered at commit). */
 async function announceSessionChanges(state: CallState, tx: RawQueryable): Promise<void> {
-  if (state.sql.sessionDataChanged && state.hub.db.kind === 'postgres') await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}`);
+  if (state.hub.db.kind !== 'postgres') return;
+  if (state.sql.sessionDataChanged) await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}, 'sessions'`);
+  if (state.sql.contentChanged) await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}, 'content'`);
 }
 
 /** After commit (or rollback): forget our own cached sessions if the call changed them. */
 function flushIfChanged(state: CallState, sql: TrackedSql): void {
   if (sql.sessionDataChanged) state.hub.sessionCache.flush();
+  if (sql.contentChanged) state.hub.replyCache.flush();
 }
 
 function lookup(hub: Hub, name: string): RegisteredMethod {
@@ -129,6 +139,7 @@ async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue
     },
     markChanged() {
       state.sql.changed = true;
+      state.sql.contentChanged = true;
     },
     nextEvent() {
       eventId = null;
@@ -156,7 +167,7 @@ async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue
 }
 
 /** Handle one XML-RPC methodCall (possibly a multicall); never throws, returns the outcome. */
-export async function handleCall(hub: Hub, request: RequestInfo, methodName: string, params: XmlRpcValue[]): Promise<CallOutcome> {
+export async function handleCall(hub: Hub, request: RequestInfo, methodName: string, params: XmlRpcValue[], cacheKey?: string): Promise<CallOutcome> {
   if (hub.options.ServerOffline) {
     return { ok: false, faultCode: ServerOffline.faultCode, faultString: hub.options.OfflineMessage ?? 'server is offline' };
   }
@@ -174,6 +185,13 @@ export async function handleCall(hub: Hub, request: RequestInfo, methodName: str
     }
     if (isMulti) return { ok: true, value: await multiCall(state, params, writes) };
     const method = m as RegisteredMethod;
+    // large listings: served from the reply cache once the session has been checked
+    let cacheTicket: number | undefined;
+    if (cacheKey && CACHEABLE_METHODS.has(methodName) && !method.writes) {
+      const hit = hub.replyCache.get(cacheKey);
+      if (hit) return { ok: true, value: null, cached: hit };
+      cacheTicket = hub.replyCache.ticket();
+    }
     const hooks = new Hooks();
     try {
       const value = !method.writes
@@ -186,7 +204,7 @@ export async function handleCall(hub: Hub, request: RequestInfo, methodName: str
             return v;
           });
       await hooks.run('commit', hub.log);
-      return { ok: true, value };
+      return { ok: true, value, cacheTicket };
     } catch (e) {
       await hooks.run('rollback', hub.log);
       throw e;

@@ -9,7 +9,8 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { decodeCall, DecodeError } from '../protocol/decode.ts';
-import { encodeFault, encodeResponse, encodeResponseBuffer } from '../protocol/encode.ts';
+import { encodeFault, encodeResponse, encodeResponseParts } from '../protocol/encode.ts';
+import { ReplyCache, CACHEABLE_METHODS } from './reply-cache.ts';
 import { KOJI_VERSION } from '../protocol/version.ts';
 import { peerIdentity } from './auth/peer.ts';
 import { handleCall } from './dispatch.ts';
@@ -32,10 +33,12 @@ export interface FrontOptions {
 class BadRequest extends Error {}
 class RequestTimeout extends Error {}
 
-function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
-  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.writeHead(status, { 'Koji-Version': KOJI_VERSION, 'Content-Type': type, 'Content-Length': String(buf.length), ...extra });
-  res.end(buf);
+function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer | Buffer[], extra: Record<string, string> = {}): void {
+  const parts = Array.isArray(body) ? body : [typeof body === 'string' ? Buffer.from(body, 'utf8') : body];
+  const length = parts.reduce((n, b) => n + b.length, 0);
+  res.writeHead(status, { 'Koji-Version': KOJI_VERSION, 'Content-Type': type, 'Content-Length': String(length), ...extra });
+  for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+  res.end(parts[parts.length - 1]);
 }
 
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
@@ -117,11 +120,13 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
     return;
   }
   let call;
+  let cacheKey: string | undefined;
   try {
     const body = await readBody(req, hub.options.MaxRequestLength);
     if (body.length === 0) throw new BadRequest('Invalid request: Empty request');
     try {
       call = decodeCall(body.toString('utf8'));
+      if (CACHEABLE_METHODS.has(call.methodName) && hub.replyCache.maxBytes > 0) cacheKey = ReplyCache.key(call.methodName, body);
     } catch (e) {
       if (e instanceof DecodeError) throw new BadRequest(`Invalid request: ${e.message}`);
       throw e;
@@ -132,14 +137,22 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
     else throw e;
     return;
   }
-  const outcome = await handleCall(hub, info, call.methodName, call.params);
-  let body: string | Buffer;
+  const outcome = await handleCall(hub, info, call.methodName, call.params, cacheKey);
+  if (outcome.ok && outcome.cached) {
+    res.writeHead(200, { 'Koji-Version': KOJI_VERSION, 'Content-Type': 'text/xml', 'Content-Length': String(outcome.cached.size) });
+    outcome.cached.stream.on('error', () => res.destroy()).pipe(res);
+    return;
+  }
+  let body: string | Buffer[];
   try {
-    body = outcome.ok ? encodeResponseBuffer(outcome.value) : encodeFault(outcome.faultCode, outcome.faultString);
+    body = outcome.ok ? encodeResponseParts(outcome.value) : encodeFault(outcome.faultCode, outcome.faultString);
   } catch (e) {
     body = encodeFault(1, `<class 'EncodeError'>: ${(e as Error).message}`);
   }
   send(res, 200, 'text/xml', body);
+  if (outcome.ok && cacheKey && outcome.cacheTicket !== undefined && Array.isArray(body)) {
+    hub.replyCache.put(outcome.cacheTicket, cacheKey, body).catch((e: Error) => hub.log.warn({ err: e.message }, 'reply cache write failed'));
+  }
 }
 
 export interface TlsFiles {

@@ -11,6 +11,7 @@ import type { Registry } from './registry.ts';
 import type { PeerIdentity } from './auth/peer.ts';
 import type { SessionCache } from './auth/cache.ts';
 import type { PolicySet } from './policy/index.ts';
+import type { ReplyCache } from './reply-cache.ts';
 
 export interface Hub {
   options: HubOptions;
@@ -25,6 +26,8 @@ export interface Hub {
   sessionCache: SessionCache;
   /** hub.conf [policy] over Koji's defaults, parsed at start-up */
   policies: PolicySet;
+  /** large listing replies kept for reuse until anything changes (see reply-cache.ts) */
+  replyCache: ReplyCache;
 }
 
 /** What the HTTP layer knows about the caller. */

@@ -106,7 +106,12 @@ export function encodeResponse(result: XmlRpcValue): string {
  * encoded element by element into Buffers, so no huge JavaScript string is ever built.
  */
 export function encodeResponseBuffer(result: XmlRpcValue): Buffer {
-  if (!Array.isArray(result) || result.length < 64 && !result.some(Array.isArray)) return Buffer.from(encodeResponse(result), 'utf8');
+  return Buffer.concat(encodeResponseParts(result));
+}
+
+/** A methodResponse as a list of Buffers (for writing out without one big copy). */
+export function encodeResponseParts(result: XmlRpcValue): Buffer[] {
+  if (!Array.isArray(result) || result.length < 64 && !result.some(Array.isArray)) return [Buffer.from(encodeResponse(result), 'utf8')];
   const parts: Buffer[] = [];
   let batch = HEAD + '<methodResponse><params><param>';
   const put = (s: string) => {
@@ -126,7 +131,7 @@ export function encodeResponseBuffer(result: XmlRpcValue): Buffer {
   walk(result, 0);
   put('</param></params></methodResponse>\n');
   parts.push(Buffer.from(batch, 'utf8'));
-  return Buffer.concat(parts);
+  return parts;
 }
 
 export function encodeFault(code: number, message: string): string {

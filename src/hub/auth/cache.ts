@@ -11,7 +11,8 @@
  */
 import type { SessionRow } from './session.ts';
 
-export const CACHE_CHANNEL = 'kojits_session_cache';
+/** NOTIFY channel for cache invalidation between hub processes; payload 'sessions' or 'content'. */
+export const CACHE_CHANNEL = 'kojits_cache';
 
 interface Entry {
   row: SessionRow;

@@ -142,7 +142,7 @@ export class Session {
         // committed at once, whatever happens to the request (as Koji does)
         await hub.db.rawQuery('UPDATE sessions SET expired = TRUE WHERE id = $1 OR master = $1', [s.id]);
         hub.sessionCache.flush();
-        if (hub.db.kind === 'postgres') await hub.db.rawQuery(`NOTIFY ${CACHE_CHANNEL}`);
+        if (hub.db.kind === 'postgres') await hub.db.rawQuery(`NOTIFY ${CACHE_CHANNEL}, 'sessions'`);
       }
     }
     if (row.expired && !AUTH_METHODS.has(method)) throw new AuthExpired(`session "${s.id}" has expired`);

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createHub, startHub, type RunningHub } from '../../src/hub/app.ts';
+import { ClientSession } from '../../src/protocol/client.ts';
+import { engines } from '../helpers/db.ts';
+import { startTestHub, type TestHub, ADMIN, ADMIN_PASSWORD } from '../helpers/hub.ts';
+import { addBuild } from '../helpers/content.ts';
+
+type Row = Record<string, unknown>;
+const BUILDS = 300; // about 600 KB of listTagged reply: over the cache threshold
+
+/** The cache is written after the reply is sent: wait for it. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe.each(engines())('reply cache on %s', (engine) => {
+  let hub: TestHub;
+  let admin: ClientSession;
+  beforeAll(async () => {
+    hub = await startTestHub(engine);
+    admin = await hub.login();
+    await admin.call('createTag', ['big']);
+    const names: string[] = [];
+    for (let i = 0; i < BUILDS; i++) {
+      const nvr = `pkg${i}-1.0-1`;
+      await addBuild(hub, nvr);
+      names.push(nvr);
+    }
+    await admin.multiCall(names.map((n) => ({ method: 'packageListAdd', args: ['big', n.replace(/-1\.0-1$/, '')], kwargs: { owner: ADMIN } })), { strict: true });
+    await admin.call('massTag', ['big', names]);
+  });
+  afterAll(async () => hub?.stop());
+
+  it('serves a large listing again from the cache, identically', async () => {
+    hub.hub.replyCache.flush();
+    const first = await hub.anon().call<Row[]>('listTagged', ['big']);
+    expect(first).toHaveLength(BUILDS);
+    await until(() => hub.hub.replyCache.size === 1);
+    expect(hub.hub.replyCache.size).toBe(1);
+    const again = await hub.anon().call<Row[]>('listTagged', ['big']);
+    expect(again).toEqual(first);
+    // other arguments are another entry
+    await hub.anon().call('listTagged', ['big'], { latest: true });
+    await until(() => hub.hub.replyCache.size === 2);
+    expect(hub.hub.replyCache.size).toBe(2);
+  });
+
+  it('forgets everything when data changes through the hub', async () => {
+    await hub.anon().call('listTagged', ['big']);
+    await until(() => hub.hub.replyCache.size > 0);
+    expect(hub.hub.replyCache.size).toBeGreaterThan(0);
+    await addBuild(hub, 'pkg0-2.0-1');
+    await admin.call('tagBuildBypass', ['big', 'pkg0-2.0-1']);
+    expect(hub.hub.replyCache.size).toBe(0);
+    const after = await hub.anon().call<Row[]>('listTagged', ['big']);
+    expect(after.map((b) => b.nvr)).toContain('pkg0-2.0-1');
+  });
+
+  it('still checks the session before serving a cached reply', async () => {
+    await hub.anon().call('listTagged', ['big']);
+    const c = await hub.login();
+    await hub.db.rawQuery('UPDATE sessions SET closed = TRUE WHERE id = $1', [c.sinfo?.['session-id']]);
+    hub.hub.sessionCache.flush();
+    await expect(c.call('listTagged', ['big'])).rejects.toThrow('Invalid session or bad credentials');
+  });
+
+  it.runIf(engine === 'postgres')('is flushed in other hub processes on the same database', async () => {
+    const other: RunningHub = await startHub(createHub({ options: hub.hub.options, db: hub.db, log: pino({ level: 'silent' }) }), { host: '127.0.0.1', httpPort: 0, httpsPort: null, urlHost: '127.0.0.1' });
+    try {
+      const remote = new ClientSession(other.httpUrl!, { maxRetries: 0 });
+      await remote.call('listTagged', ['big']);
+      await until(() => other.hub.replyCache.size === 1);
+      expect(other.hub.replyCache.size).toBe(1);
+      await addBuild(hub, 'pkg1-2.0-1');
+      await admin.call('tagBuildBypass', ['big', 'pkg1-2.0-1']);
+      for (let i = 0; i < 50 && other.hub.replyCache.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(other.hub.replyCache.size).toBe(0);
+      expect((await remote.call<Row[]>('listTagged', ['big'])).map((b) => b.nvr)).toContain('pkg1-2.0-1');
+      remote.close();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps admin logins working (sanity)', async () => {
+    const c = await hub.login(ADMIN, ADMIN_PASSWORD);
+    expect(((await c.call('getLoggedInUser')) as Row).name).toBe(ADMIN);
+  });
+});
