@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildFixture } from '../test/rpm/build-fixtures.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const KOJI_SRC = process.env.KOJI_SRC;
@@ -40,6 +41,35 @@ const SEQUENCE: string[][] = [
   ['hostinfo', 'builder1'], ['list-users', '--usertype', 'host'], ['list-api', 'getUser'],
 ];
 
+/** Koji's "Server Bootstrap" (issue 3), on RPMs built from the test fixtures. */
+function bootstrapSequence(): Array<string[] | ((run: (a: string[]) => string) => string[][])> {
+  const hello = buildFixture('hello');
+  const arched = buildFixture('arched');
+  return [
+    ['import', hello.srpm, ...hello.rpms, arched.srpm, ...arched.rpms],
+    ['add-tag', 'dist-foo'],
+    (run) => [['add-pkg', '--owner', 'kojiadmin', 'dist-foo', ...run(['list-pkgs', '--quiet']).replace(/\[exit \d+\]$/, '').split(/\s+/).filter(Boolean)]],
+    (run) => run(['list-untagged']).replace(/\[exit \d+\]$/, '').split('\n').filter(Boolean).map((nvr) => ['call', 'tagBuildBypass', 'dist-foo', nvr]),
+    ['add-tag', '--parent', 'dist-foo', '--arches', 'x86_64 noarch', 'dist-foo-build'],
+    ['add-target', 'dist-foo', 'dist-foo-build'],
+    ['add-group', 'dist-foo-build', 'build'],
+    ['add-group-pkg', 'dist-foo-build', 'build', 'bash', 'gcc', 'make', 'rpm-build'],
+    ['taginfo', 'dist-foo-build'],
+    ['list-tagged', '--inherit', '--latest', 'dist-foo-build'],
+    ['latest-build', 'dist-foo-build', 'hello'],
+    ['buildinfo', 'hello-1.2-3'],
+    ['rpminfo', 'hello-1.2-3.noarch'],
+    ['list-history', '--tag', 'dist-foo'],
+    ['list-tag-inheritance', 'dist-foo-build'],
+    ['list-targets'],
+    ['list-groups', 'dist-foo-build'],
+    ['show-groups', '--comps', 'dist-foo-build'],
+    ['list-pkgs', '--tag', 'dist-foo-build'],
+    ['search', 'build', 'hello*'],
+    ['list-builds'],
+  ];
+}
+
 interface Hub { dir: string; proc: ReturnType<typeof spawn>; }
 
 async function startHub(port: number): Promise<Hub> {
@@ -60,7 +90,10 @@ function normalise(s: string): string {
   return s
     .replace(/^.*, (\w+)!$/m, 'GREETING, $1!')
     .replace(/localhost:\d+/g, 'localhost:PORT')
-    .replace(/\/tmp\/kojits-compat-\w+/g, 'DATA');
+    .replace(/\/tmp\/kojits-compat-\w+/g, 'DATA')
+    .replace(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} /gm, 'TIME ')
+    .replace(/cli-import\/[\d.]+\.\w+/g, 'cli-import/X')
+    .replace(/\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \w+/g, 'DATE');
 }
 
 function runStock(hub: Hub, profile: string, args: string[]): string {
@@ -81,16 +114,27 @@ function runOurs(hub: Hub, profile: string, args: string[]): string {
 
 async function main(): Promise<void> {
   let same = 0;
+  let total = 0;
   const diffs: string[] = [];
-  for (const [i, profile] of ['kojits', 'kojits-password'].entries()) {
-    const a = await startHub(21443 + i * 10);
-    const b = await startHub(21463 + i * 10);
+  const sequences: Record<string, Array<string[] | ((run: (a: string[]) => string) => string[][])>> = { foundation: SEQUENCE, bootstrap: bootstrapSequence() };
+  const chosen = (process.env.COMPARE ?? 'foundation,bootstrap').split(',');
+  let port = 21443;
+  for (const name of chosen) for (const profile of ['kojits', 'kojits-password']) {
+    const a = await startHub(port);
+    const b = await startHub(port + 20);
+    port += 40;
     try {
-      for (const args of SEQUENCE) {
-        const stock = normalise(runStock(a, profile, args));
-        const ours = normalise(runOurs(b, profile, args));
-        if (stock === ours) same += 1;
-        else diffs.push(`--- ${profile}: koji ${args.join(' ')}\n[stock]\n${stock}\n[koji-ts]\n${ours}\n`);
+      for (const step of sequences[name]) {
+        const stockSteps = typeof step === 'function' ? step((x) => runStock(a, profile, x)) : [step];
+        const ourSteps = typeof step === 'function' ? step((x) => runOurs(b, profile, x)) : [step];
+        for (let k = 0; k < Math.max(stockSteps.length, ourSteps.length); k++) {
+          const args = stockSteps[k] ?? ourSteps[k];
+          total += 1;
+          const stock = normalise(runStock(a, profile, stockSteps[k] ?? args));
+          const ours = normalise(runOurs(b, profile, ourSteps[k] ?? args));
+          if (stock === ours) same += 1;
+          else diffs.push(`--- ${name}/${profile}: koji ${args.join(' ')}\n[stock]\n${stock}\n[koji-ts]\n${ours}\n`);
+        }
       }
     } finally {
       for (const h of [a, b]) {
@@ -101,7 +145,7 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(diffs.join('\n'));
-  process.stdout.write(`\n${same} of ${SEQUENCE.length * 2} command runs printed the same output with the stock CLI and koji-ts's CLI; ${diffs.length} differ.\n`);
+  process.stdout.write(`\n${same} of ${total} command runs printed the same output with the stock CLI and koji-ts's CLI; ${diffs.length} differ.\n`);
 }
 
 await main();
