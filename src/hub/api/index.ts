@@ -27,6 +27,7 @@ import { repoReadMethods } from './repos-read.ts';
 import { taskReadMethods } from './tasks-read.ts';
 import { importMethods } from './import.ts';
 import { snapshotMethods } from './snapshot.ts';
+import { policyMethods } from './policy.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -50,6 +51,7 @@ export const IMPLEMENTED: MethodDef[] = [
   ...taskReadMethods,
   ...importMethods,
   ...snapshotMethods,
+  ...policyMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {
