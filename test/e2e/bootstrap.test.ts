@@ -59,10 +59,10 @@ describe.each(engines())('server bootstrap with the koji CLI on %s', (engine) =>
     expect(info).toContain('Groups: build\n');
     expect(info).toContain('Current repo: no active repo\n');
     expect(info).toContain('Targets that build from this tag:\n  dist-foo\n');
-    expect(info).toMatch(/Inheritance:\n  0    \.\.\.\. dist-foo \[\d+\]\n/);
+    expect(info).toContain("Inheritance:\n  0    .... dist-foo [");
 
     const tagged = await koji('list-tagged', '--inherit', '--latest', 'dist-foo-build');
-    expect(tagged).toMatch(/^Build +Tag +Built by\n-{40}  -{20}  -{16}\n/);
+    expect(tagged.startsWith(`Build${" ".repeat(37)}Tag${" ".repeat(19)}Built by\n${"-".repeat(40)}  ${"-".repeat(20)}  ${"-".repeat(16)}\n`)).toBe(true);
     expect(tagged).toMatch(/hello-\S+\s+dist-foo\s+kojiadmin/);
     expect(tagged).toMatch(/arched-\S+\s+dist-foo\s+kojiadmin/);
 

@@ -8,6 +8,7 @@ import { Float, isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../prot
 import { PathInfo } from '../../util/pathinfo.ts';
 import { UsageError } from '../command.ts';
 import { pyRepr, pyStr } from '../pyformat.ts';
+import { DAYS, MONTHS } from './common.ts';
 
 /** repr() of a decoded value, dict keys in received order. */
 export function reprOrdered(v: unknown): string {
@@ -108,8 +109,6 @@ export function taskLabel(task: XmlRpcStruct): string {
   }
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** koji.util.formatChangelog: "* Tue Jan 02 2024 author\ntext\n\n" per entry. */
 export function formatChangelog(entries: XmlRpcStruct[]): string {

@@ -8,7 +8,9 @@ import { Fault, KojiError } from '../../protocol/faults.ts';
 import { Float, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type CommandResult, type OptionSpec, type Options } from '../command.ts';
 import { pyStr } from '../pyformat.ts';
-import { PyError, toNum } from './common.ts';
+import { asctime, PyError, toNum } from './common.ts';
+
+export { asctime };
 
 /** The --event/--ts/--repo options many read commands share. */
 export const EVENT_OPTIONS: OptionSpec[] = [
@@ -17,30 +19,23 @@ export const EVENT_OPTIONS: OptionSpec[] = [
   { name: 'repo', type: 'int', metavar: 'REPO#', help: 'query at event for a repo' },
 ];
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
-/** time.asctime(time.localtime(ts)): "Wed Jul  3 09:46:40 2024". */
-export function asctime(ts: unknown): string {
-  const d = new Date(Math.floor(toNum(ts)) * 1000);
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}`;
-}
 
 export interface QueryEvent {
   id: number;
-  ts: unknown;
+  /** seconds since the epoch */
+  ts: number;
 }
 
 /** koji.util.eventFromOpts: --event (when non-zero), else --ts, else --repo's create event. */
 export async function eventFromOpts(ctx: CliContext, o: Options): Promise<QueryEvent | null> {
-  if (o.event) return ctx.session.call<QueryEvent>('getEvent', [o.event as number]);
-  if (o.ts !== null && o.ts !== undefined) return ctx.session.call<QueryEvent>('getLastEvent', [], { before: o.ts as number });
-  if (o.repo !== null && o.repo !== undefined) {
+  let e: XmlRpcStruct | null = null;
+  if (o.event) e = await ctx.session.call<XmlRpcStruct>('getEvent', [o.event as number]);
+  else if (o.ts !== null && o.ts !== undefined) e = await ctx.session.call<XmlRpcStruct>('getLastEvent', [], { before: o.ts as number });
+  else if (o.repo !== null && o.repo !== undefined) {
     const r = await ctx.session.call<XmlRpcStruct>('repoInfo', [o.repo as number], { strict: true });
-    return { id: r.create_event as number, ts: r.create_ts };
+    return { id: r.create_event as number, ts: toNum(r.create_ts) };
   }
-  return null;
+  return e ? { id: e.id as number, ts: toNum(e.ts) } : null;
 }
 
 /** "Querying at event %(id)i (%(timestr)s)" */

@@ -72,9 +72,18 @@ export function truncateString(s: unknown, length = 47): string {
   return chars.length > length ? chars.slice(0, length).join('') + '...' : str;
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** time.asctime(time.localtime(ts)) (or of the UTC time): "Wed Jul  3 09:46:40 2024". */
+export function asctime(ts: unknown, utc = false): string {
+  const d = new Date(Math.floor(toNum(ts)) * 1000);
+  const [wd, mon, day, h, m, s, y] = utc
+    ? [d.getUTCDay(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCFullYear()]
+    : [d.getDay(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getFullYear()];
+  return `${DAYS[wd]} ${MONTHS[mon]} ${String(day).padStart(2)} ${pad2(h)}:${pad2(m)}:${pad2(s)} ${y}`;
+}
 
 /**
  * koji.formatTimeLong of a timestamp (seconds since the epoch): "Sat, 07 Sep 2002 00:00:01 GMT"

@@ -9,7 +9,7 @@ import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from '../command.ts';
 import { pformat, pyRepr, pyStrOf } from '../pyformat.ts';
 import { generateComps, makeGroupsSpec, readCompsFile } from '../comps.ts';
-import { asctime, eventFromOpts } from '../eventopts.ts';
+import { asctime, eventFromOpts } from './cli-util.ts';
 
 type Row = XmlRpcStruct;
 

@@ -7,7 +7,9 @@
 import { Float, isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type Options } from '../command.ts';
 import { pformat, pyRepr, pyStr, pyStrOf } from '../pyformat.ts';
-import { toNum } from './common.ts';
+import { asctime, toNum } from './common.ts';
+
+export { asctime };
 
 /** The stock CLI's _table_keys: what identifies a row's subject (for grouping edits). */
 const TABLE_KEYS: Record<string, string[]> = {
@@ -123,18 +125,6 @@ class Entry {
   constructor(readonly event: number, readonly table: string, readonly create: 0 | 1, readonly x: Row) {}
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
-/** time.asctime(time.localtime(ts)), or of the UTC time. */
-export function asctime(ts: number, utc = false): string {
-  const d = new Date(Math.floor(ts) * 1000);
-  const [wd, mon, day, h, m, s, y] = utc
-    ? [d.getUTCDay(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCFullYear()]
-    : [d.getDay(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getFullYear()];
-  return `${DAYS[wd]} ${MONTHS[mon]} ${String(day).padStart(2)} ${pad2(h)}:${pad2(m)}:${pad2(s)} ${y}`;
-}
 
 /** Python's repr, with dicts in their own key order and entries as tuples (for --debug). */
 function reprPy(v: unknown): string {

@@ -8,7 +8,7 @@ import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult, type Options } from '../command.ts';
 import { ljust } from './common.ts';
 import { requirePerm } from './groups.ts';
-import { asctime, eventFromOpts } from '../eventopts.ts';
+import { asctime, eventFromOpts } from './cli-util.ts';
 
 type Row = XmlRpcStruct;
 

@@ -6,10 +6,9 @@ import { promises as fsp, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { GenericError } from '../../protocol/faults.ts';
-import { Binary, isStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { Binary, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseHeader } from '../../rpm/header.ts';
 import { getBinary, readRpmHeaders, RpmFormatError, RPMSIGTAG, sigpacketKeyId } from '../../rpm/index.ts';
-import { parseNVRA } from '../../util/nvr.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { lookupName, pyRepr } from '../lookup.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
@@ -18,46 +17,11 @@ import type { CallContext } from '../types.ts';
 import { addRpmSig, importRpmFile } from '../content/rpmimport.ts';
 import { uploadPath, verifier } from '../content/uploads.ts';
 import { getBuild } from '../content/build.ts';
+import { getRpm, type RpmRow } from '../content/builds-query.ts';
 
-interface RpmRow {
-  id: number;
-  name: string;
-  version: string;
-  release: string;
-  arch: string;
-  epoch: number | null;
-  payloadhash: string;
-  build_id: number | null;
-  external_repo_id: number;
-  external_repo_name: string;
-  [k: string]: XmlRpcValue;
-}
-
-/** An rpm by id, N-V-R.A (optionally @external-repo) or {name, version, release, arch}. */
-export async function findRpm(ctx: CallContext, info: unknown, strict = false): Promise<RpmRow | null> {
-  const cols = `r.id, r.name, r.version, r.release, r.arch, r.epoch, r.payloadhash, r.build_id, r.external_repo_id, x.name AS external_repo_name`;
-  let row: RpmRow | null = null;
-  if (typeof info === 'number') {
-    row = await ctx.sql.maybeOne<RpmRow>(`SELECT ${cols} FROM rpminfo r JOIN external_repo x ON x.id = r.external_repo_id WHERE r.id = $1`, [info]);
-  } else {
-    let data: Record<string, unknown>;
-    let repo: string | null = null;
-    if (typeof info === 'string') {
-      const at = info.indexOf('@');
-      data = parseNVRA(at >= 0 ? info.slice(0, at) : info) as unknown as Record<string, unknown>;
-      if (at >= 0) repo = info.slice(at + 1);
-    } else if (isStruct(info)) data = info;
-    else throw new GenericError(`Invalid type for rpminfo: ${typeof info}`);
-    const params = [data.name, data.version, data.release, data.arch];
-    let where = 'r.name = $1 AND r.version = $2 AND r.release = $3 AND r.arch = $4';
-    if (repo !== null) {
-      params.push(repo);
-      where += ' AND x.name = $5';
-    } else where += ' AND r.external_repo_id = 0';
-    row = await ctx.sql.maybeOne<RpmRow>(`SELECT ${cols} FROM rpminfo r JOIN external_repo x ON x.id = r.external_repo_id WHERE ${where} AND r.draft IS NOT TRUE`, params);
-  }
-  if (!row && strict) throw new GenericError(`No such rpm: ${pyRepr(info)}`);
-  return row;
+/** An rpm by id, N-V-R.A[@repo] or struct (Koji's get_rpm). */
+async function findRpm(ctx: CallContext, info: unknown, strict = false): Promise<RpmRow | null> {
+  return (await getRpm(ctx.sql, info, strict)) as RpmRow | null;
 }
 
 function toInt(v: unknown, what: string): number | null {
@@ -73,7 +37,7 @@ async function legacyUpload(ctx: CallContext, a: Record<string, unknown>): Promi
   const contents = Buffer.from(a.data, 'base64');
   const offset = toInt(a.offset, 'offset') ?? 0;
   const size = toInt(a.size, 'size');
-  let checksum = a.checksum ?? a.md5sum ?? null;
+  const checksum = a.checksum ?? a.md5sum ?? null;
   let verify: string | null = null;
   let digest: string | null = null;
   if (typeof checksum === 'string') {
@@ -81,7 +45,7 @@ async function legacyUpload(ctx: CallContext, a: Record<string, unknown>): Promi
     digest = checksum;
   } else if (Array.isArray(checksum) && checksum.length === 2) {
     [verify, digest] = checksum.map(String);
-  } else checksum = null;
+  }
   if (offset !== -1) {
     if (size !== null && size !== contents.length) return false;
     if (verify) {

@@ -48,6 +48,16 @@ async function checkPackageListed(ctx: CallContext, tag: TagInfo, build: BuildIn
   ctx.hub.log.info(`Package add policy ${tag.name}/${build.nvr} overridden by ${ctx.session.userName}`);
 }
 
+/** untagBuild and untagBuildBypass: the tag policy, then the tag's lock/perm, then untag at once. */
+async function untag(ctx: CallContext, tagInfo: unknown, buildInfo: unknown, strict: boolean, force: boolean): Promise<null> {
+  const tag = (await getTag(ctx, tagInfo, { strict: true })) as TagInfo;
+  const build = (await getBuild(ctx.sql, buildInfo, true)) as BuildInfo;
+  await assertPolicy(ctx, 'tag', { tag: null, build: build.id, fromtag: tag.id, operation: 'untag' }, force);
+  await assertTagAccess(ctx, tag, ctx.session.userId, force);
+  await directUntagBuild(ctx, tag, build, strict);
+  return null;
+}
+
 function latestArg(v: unknown): boolean | number {
   if (typeof v === 'number') return v;
   return Boolean(v);
@@ -78,14 +88,7 @@ export const taggingMethods: MethodDef[] = [
     writes: true,
     doc: 'Untag a build (tag permission; checks the tag lock/perm and the tag policy).',
     args: { strict: t.flag, force: t.flag, notify: t.flag },
-    async handler(ctx, a) {
-      const tag = (await getTag(ctx, a.tag, { strict: true })) as TagInfo;
-      const build = (await getBuild(ctx.sql, a.build, true)) as BuildInfo;
-      await assertPolicy(ctx, 'tag', { tag: null, build: build.id, fromtag: tag.id, operation: 'untag' }, a.force);
-      await assertTagAccess(ctx, tag, ctx.session.userId, a.force);
-      await directUntagBuild(ctx, tag, build, a.strict);
-      return null;
-    },
+    handler: (ctx, a) => untag(ctx, a.tag, a.build, a.strict, a.force),
   }),
   method({
     name: 'untagBuild',
@@ -94,14 +97,7 @@ export const taggingMethods: MethodDef[] = [
     writes: true,
     doc: 'Untag a build at once (checks the tag policy and the tag lock/perm).',
     args: { strict: t.flag, force: t.flag },
-    async handler(ctx, a) {
-      const tag = (await getTag(ctx, a.tag, { strict: true })) as TagInfo;
-      const build = (await getBuild(ctx.sql, a.build, true)) as BuildInfo;
-      await assertPolicy(ctx, 'tag', { tag: null, build: build.id, fromtag: tag.id, operation: 'untag' }, a.force);
-      await assertTagAccess(ctx, tag, ctx.session.userId, a.force);
-      await directUntagBuild(ctx, tag, build, a.strict);
-      return null;
-    },
+    handler: (ctx, a) => untag(ctx, a.tag, a.build, a.strict, a.force),
   }),
   method({
     name: 'massTag',
