@@ -94,9 +94,12 @@ async function timeCall(url: string, method: string, params: unknown[]): Promise
   const body = encodeCall(method, params as never);
   const t = performance.now();
   const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body });
-  const text = await res.text();
-  if (text.includes('<fault>')) throw new Error(`${method} failed: ${text.slice(0, 300)}`);
-  return { ms: performance.now() - t, bytes: text.length };
+  // read the bytes without decoding them into a string: the client's own parsing is not hub time
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const ms = performance.now() - t;
+  const head = bytes.subarray(0, 200).toString('utf8');
+  if (head.includes('<fault>')) throw new Error(`${method} failed: ${bytes.subarray(0, 400).toString('utf8')}`);
+  return { ms, bytes: bytes.length };
 }
 
 export async function benchContent(pgAdminUrl: string, port: number): Promise<string[]> {

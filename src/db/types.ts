@@ -26,6 +26,12 @@ export interface Driver extends RawQueryable {
 
 /** Query helpers over any queryable (the pool, or one transaction). */
 export class Sql {
+  /**
+   * Set by the hub for read-only calls: a memo of derived data that is flushed when anything
+   * changes (see hub/memo.ts). Absent inside writing transactions.
+   */
+  memo?: { ticket(): number; get<T>(key: string): T | undefined; put(ticket: number, key: string, value: unknown): void };
+
   constructor(readonly raw: RawQueryable) {}
 
   async query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {

@@ -14,6 +14,7 @@ import { createServers, type FrontOptions } from './http.ts';
 import { hubPolicies } from './policy/hub.ts';
 import { handleUpload } from './uploads.ts';
 import { ReplyCache } from './reply-cache.ts';
+import { Memo } from './memo.ts';
 import type { Hub } from './types.ts';
 
 export interface HubDeps {
@@ -37,6 +38,7 @@ export function createHub(deps: HubDeps): Hub {
     sessionCache: new SessionCache(),
     policies: hubPolicies({ policy, options: deps.options, log }),
     replyCache: new ReplyCache(deps.options.ReplyCacheSize),
+    memo: new Memo(),
   };
 }
 
@@ -71,7 +73,10 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
   // other hub processes announce session/user changes; drop what we cached
   const unlisten = await hub.db.listen(CACHE_CHANNEL, (what) => {
     if (what !== 'content') hub.sessionCache.flush();
-    if (what !== 'sessions') hub.replyCache.flush();
+    if (what !== 'sessions') {
+      hub.replyCache.flush();
+      hub.memo.flush();
+    }
   });
   const open: http.Server[] = [];
   let httpUrl: string | null = null;

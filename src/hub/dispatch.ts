@@ -62,7 +62,10 @@ async function announceSessionChanges(state: CallState, tx: RawQueryable): Promi
 /** After commit (or rollback): forget our own cached sessions if the call changed them. */
 function flushIfChanged(state: CallState, sql: TrackedSql): void {
   if (sql.sessionDataChanged) state.hub.sessionCache.flush();
-  if (sql.contentChanged) state.hub.replyCache.flush();
+  if (sql.contentChanged) {
+    state.hub.replyCache.flush();
+    state.hub.memo.flush();
+  }
 }
 
 function lookup(hub: Hub, name: string): RegisteredMethod {
@@ -175,6 +178,7 @@ export async function handleCall(hub: Hub, request: RequestInfo, methodName: str
     const isMulti = MULTICALL.has(methodName);
     const m = isMulti ? null : lookup(hub, methodName);
     const pool = new TrackedSql(hub.db);
+    pool.memo = hub.memo;
     const state: CallState = { hub, request, session: null as unknown as Session, sql: pool };
     // calls that write read their session from the database; reads may use the cache
     const writes = isMulti ? multicallWrites(hub, params) : Boolean(m?.writes);

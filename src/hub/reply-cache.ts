@@ -62,7 +62,7 @@ export class ReplyCache {
     // most recently used last
     this.entries.delete(key);
     this.entries.set(key, e);
-    return { stream: createReadStream(e.file), size: e.size };
+    return { stream: createReadStream(e.file, { highWaterMark: 1 << 20 }), size: e.size };
   }
 
   async put(ticket: number, key: string, parts: Buffer[]): Promise<void> {

@@ -12,6 +12,7 @@ import type { PeerIdentity } from './auth/peer.ts';
 import type { SessionCache } from './auth/cache.ts';
 import type { PolicySet } from './policy/index.ts';
 import type { ReplyCache } from './reply-cache.ts';
+import type { Memo } from './memo.ts';
 
 export interface Hub {
   options: HubOptions;
@@ -28,6 +29,8 @@ export interface Hub {
   policies: PolicySet;
   /** large listing replies kept for reuse until anything changes (see reply-cache.ts) */
   replyCache: ReplyCache;
+  /** derived data for read-only calls, flushed with the reply cache (see memo.ts) */
+  memo: Memo;
 }
 
 /** What the HTTP layer knows about the caller. */

@@ -80,6 +80,17 @@ async function reachableLinks(sql: Sql, tagId: number, event: number | null | un
 
 /** Koji's readFullInheritance. */
 export async function readFullInheritance(sql: Sql, tagId: number, event: number | null | undefined, reverse = false): Promise<WalkNode[]> {
+  const key = `walk:${tagId}:${event ?? ''}:${reverse}`;
+  const memo = sql.memo;
+  const hit = memo?.get<WalkNode[]>(key);
+  if (hit) return hit.map((n) => ({ ...n, filter: [...n.filter] }));
+  const ticket = memo?.ticket() ?? 0;
+  const order = await walkInheritance(sql, tagId, event, reverse);
+  memo?.put(ticket, key, order.map((n) => ({ ...n, filter: [...n.filter] })));
+  return order;
+}
+
+async function walkInheritance(sql: Sql, tagId: number, event: number | null | undefined, reverse: boolean): Promise<WalkNode[]> {
   const links = await reachableLinks(sql, tagId, event, reverse);
   const order: WalkNode[] = [];
   const hist = new Map<number, WalkNode[]>();
