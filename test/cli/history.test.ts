@@ -5,19 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { cliFor, type CliRunner } from '../helpers/cli.ts';
+import { cliFor, expectUsageError, type CliRunner } from '../helpers/cli.ts';
 
 // times are printed in the local zone: pin it (each test file runs in its own process)
 process.env.TZ = 'UTC';
 
 const T = (min: number) => `Thu Jan  1 00:0${min}:00 2026`;
-
-function expectUsageError(r: { exitCode: number; error?: string; output: string }, usage: string, message: string): void {
-  expect(r.exitCode).toBe(2);
-  expect(r.output).toBe('');
-  expect(r.error).toMatch(new RegExp(`^usage: koji ${usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`, 'i'));
-  expect(r.error).toContain(`error: ${message}\n`);
-}
 
 describe.each(engines())('list-history and search on %s', (engine) => {
   let hub: TestHub;

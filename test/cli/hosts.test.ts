@@ -2,17 +2,10 @@ import { Float } from '../../src/protocol/values.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { cliFor, type CliRunner } from '../helpers/cli.ts';
+import { cliFor, expectUsageError, type CliRunner } from '../helpers/cli.ts';
 
 // times are printed in the local zone: pin it (each test file runs in its own process)
 process.env.TZ = 'UTC';
-
-function expectUsageError(r: { exitCode: number; error?: string; output: string }, usage: string, message: string): void {
-  expect(r.exitCode).toBe(2);
-  expect(r.output).toBe('');
-  expect(r.error).toMatch(new RegExp(`^usage: koji ${usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`, 'i'));
-  expect(r.error).toContain(`error: ${message}\n`);
-}
 
 // The expected listings below were checked against the stock koji 1.35.3 CLI on the same data.
 const HEADER = 'Hostname Enb Rdy Load/Cap  Arches           Last Update                         ';

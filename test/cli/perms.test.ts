@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { cliFor, type CliRunner } from '../helpers/cli.ts';
-
-function expectUsageError(r: { exitCode: number; error?: string; output: string }, usage: string, message: string): void {
-  expect(r.exitCode).toBe(2);
-  expect(r.output).toBe('');
-  expect(r.error).toMatch(new RegExp(`^usage: koji ${usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`, 'i'));
-  expect(r.error).toContain(`error: ${message}\n`);
-}
+import { cliFor, expectUsageError, type CliRunner } from '../helpers/cli.ts';
 
 describe.each(engines())('permission CLI commands on %s', (engine) => {
   let hub: TestHub;

@@ -7,7 +7,7 @@ import type { ClientSession } from '../../src/protocol/client.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { cliFor, type CliRunner } from '../helpers/cli.ts';
-import { addBuild, ensureSnapshotMethods } from '../helpers/snapshot.ts';
+import { addBuild } from '../helpers/content.ts';
 
 process.env.TZ = 'UTC';
 
@@ -27,7 +27,6 @@ describe.each(engines())('target CLI commands and clone-tag on %s', (engine) => 
   let admin: ClientSession;
   beforeAll(async () => {
     hub = await startTestHub(engine);
-    ensureSnapshotMethods(hub);
     cli = cliFor(hub);
     admin = await hub.login();
     await admin.call('createTag', ['base'], { arches: 'x86_64' });

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { cliFor, type CliRunner } from '../helpers/cli.ts';
-
-/** A usage error: exit code 2, the command's usage line and "error: <message>" on stderr. */
-function expectUsageError(r: { exitCode: number; error?: string; output: string }, usage: string, message: string): void {
-  expect(r.exitCode).toBe(2);
-  expect(r.output).toBe('');
-  expect(r.error).toMatch(new RegExp(`^usage: koji ${usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`, 'i'));
-  expect(r.error).toContain(`error: ${message}\n`);
-}
+import { cliFor, expectUsageError, type CliRunner } from '../helpers/cli.ts';
 
 describe.each(engines())('user CLI commands on %s', (engine) => {
   let hub: TestHub;

@@ -2,6 +2,7 @@
  * Run our koji CLI in-process against a test hub: a temporary koji.conf with a password profile
  * pointing at the hub's plain HTTP URL; `run(...)` logs in as the admin unless told otherwise.
  */
+import { expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,4 +38,12 @@ export function cliFor(hub: TestHub): CliRunner {
     run: (...args) => runAs(ADMIN, ADMIN_PASSWORD, ...args),
     runAs,
   };
+}
+
+/** A usage error: exit code 2, nothing on stdout, the command's usage line and "error: <message>" on stderr. */
+export function expectUsageError(r: { exitCode: number; error?: string; output: string }, usage: string, message: string): void {
+  expect(r.exitCode).toBe(2);
+  expect(r.output).toBe('');
+  expect(r.error).toMatch(new RegExp(`^usage: koji ${usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`, 'i'));
+  expect(r.error).toContain(`error: ${message}\n`);
 }

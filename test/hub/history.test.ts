@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../src/protocol/client.ts';
 import { Float } from '../../src/protocol/values.ts';
+import { addBuild } from '../helpers/content.ts';
 import { engines } from '../helpers/db.ts';
 import { ADMIN, startTestHub, type TestHub } from '../helpers/hub.ts';
 
@@ -17,17 +18,6 @@ const ALL_TABLES = [
   'group_req_listing', 'host_channels', 'host_config', 'tag_config', 'tag_external_repos', 'tag_extra', 'tag_inheritance',
   'tag_listing', 'tag_package_owners', 'tag_packages', 'user_groups', 'user_perms',
 ];
-
-/** Insert a complete build with SQL (the build API is another module). */
-async function insertBuild(hub: TestHub, name: string, version: string, release: string, owner: string): Promise<number> {
-  await hub.db.rawQuery('INSERT INTO package (name) VALUES ($1) ON CONFLICT DO NOTHING', [name]);
-  const r = await hub.db.rawQuery<{ id: number }>(
-    `INSERT INTO build (volume_id, pkg_id, version, release, state, owner, create_event, completion_time)
-     SELECT 0, p.id, $2, $3, 1, u.id, get_event(), now() FROM package p, users u WHERE p.name = $1 AND u.name = $4 RETURNING id`,
-    [name, version, release, owner],
-  );
-  return r.rows[0].id;
-}
 
 describe.each(engines())('queryHistory on %s', (engine) => {
   let hub: TestHub;
@@ -54,7 +44,7 @@ describe.each(engines())('queryHistory on %s', (engine) => {
     await admin.call('editTag2', ['f40'], { arches: 'x86_64 aarch64', extra: { 'mock.new_chroot': 0 } });
     ev.edited = await lastEvent();
     await admin.call('packageListAdd', ['f40', 'bash', 'alice']);
-    await insertBuild(hub, 'bash', '5.2', '1.fc40', 'alice');
+    await addBuild(hub, 'bash-5.2-1.fc40', { owner: 'alice' });
     await admin.call('tagBuildBypass', ['f40', 'bash-5.2-1.fc40']);
     ev.tagged = await lastEvent();
     await admin.call('addHost', ['builder1', ['x86_64']]);

@@ -5,21 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../src/protocol/client.ts';
 import { globToLike } from '../../src/hub/api/search.ts';
+import { addBuild } from '../helpers/content.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
 type Hit = { id: number; name: string };
-
-/** Insert a complete build with SQL (the build API is another module). */
-async function insertBuild(hub: TestHub, name: string, version: string, release: string, owner: string): Promise<number> {
-  await hub.db.rawQuery('INSERT INTO package (name) VALUES ($1) ON CONFLICT DO NOTHING', [name]);
-  const r = await hub.db.rawQuery<{ id: number }>(
-    `INSERT INTO build (volume_id, pkg_id, version, release, state, owner, create_event, completion_time)
-     SELECT 0, p.id, $2, $3, 1, u.id, get_event(), now() FROM package p, users u WHERE p.name = $1 AND u.name = $4 RETURNING id`,
-    [name, version, release, owner],
-  );
-  return r.rows[0].id;
-}
 
 describe('globToLike', () => {
   it('turns glob wildcards into LIKE ones and escapes the rest', () => {
@@ -43,8 +33,8 @@ describe.each(engines())('search on %s', (engine) => {
     for (const t of ['f40', 'f40-build', 'f41', 'old_tag']) await admin.call('createTag', [t]);
     await admin.call('deleteTag', ['f41']);
     for (const p of ['python3', 'python3-libs', 'python_x', 'perl']) await hub.db.rawQuery('INSERT INTO package (name) VALUES ($1)', [p]);
-    const b1 = await insertBuild(hub, 'python3', '3.12.1', '1.fc40', 'alice');
-    await insertBuild(hub, 'perl', '5.38', '2.fc40', 'bob');
+    const b1 = await addBuild(hub, 'python3-3.12.1-1.fc40', { owner: 'alice' });
+    await addBuild(hub, 'perl-5.38-2.fc40', { owner: 'bob' });
     await hub.db.rawQuery(
       `INSERT INTO rpminfo (build_id, name, version, release, arch, draft, external_repo_id, payloadhash, size, buildtime)
        VALUES ($1, 'python3', '3.12.1', '1.fc40', 'x86_64', false, 0, 'abc', 1, 1),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../src/protocol/client.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { addBuild, ensureSnapshotMethods } from '../helpers/snapshot.ts';
+import { addBuild } from '../helpers/content.ts';
 
 type Row = Record<string, unknown>;
 
@@ -17,7 +17,6 @@ describe.each(engines())('snapshotTag and snapshotTagModify on %s', (engine) => 
   let beforeNew: number;
   beforeAll(async () => {
     hub = await startTestHub(engine);
-    ensureSnapshotMethods(hub);
     admin = await hub.login();
     await admin.call('createTag', ['par'], { arches: 'x86_64' });
     await admin.call('createTag', ['src'], { parent: 'par', arches: 'x86_64 aarch64', extra: { 'mock.new_chroot': 0, rpm_macro: 'x' } });
