@@ -28,6 +28,10 @@ export async function openPglite(dataDir: string | null, timezone: string): Prom
     async transaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) => fn(wrap(tx)));
     },
+    // PGlite runs one transaction at a time and every query waits for it: already serial
+    async writeTransaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T> {
+      return db.transaction(async (tx) => fn(wrap(tx)));
+    },
     async listen() {
       // a PGlite database belongs to one process: there are no other hubs to hear from
       return async () => undefined;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Driver, Params, RawQueryable, Row } from './types.ts';
 import { parsers } from './typeparsers.ts';
+import { LOCK_NAMESPACE, Queue, WRITE_LOCK } from './serial.ts';
 
 const typeOverrides = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -52,24 +53,28 @@ export async function openPostgres(url: string, timezone: string, poolSize = 10)
   }
   const base = wrap(pool);
   const listeners = new Set<pg.Client>();
+  const writers = new Queue();
+  async function transaction<T>(fn: (tx: RawQueryable) => Promise<T>, lock = false): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (lock) await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, WRITE_LOCK]);
+      const result = await fn(wrap(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
   return {
     kind: 'postgres',
     rawQuery: base.rawQuery,
     rawExec: base.rawExec,
-    async transaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(wrap(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
-    },
+    transaction: (fn) => transaction(fn),
+    writeTransaction: (fn) => writers.run(() => transaction(fn, true)),
     async listen(channel: string, onMessage: (payload: string) => void) {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
       const client = new pg.Client({ connectionString: url });

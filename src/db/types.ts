@@ -17,6 +17,14 @@ export interface Driver extends RawQueryable {
   /** Run fn inside BEGIN … COMMIT on one connection; ROLLBACK when it throws. */
   transaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T>;
   /**
+   * A transaction that runs alone among all writeTransactions of every process on this
+   * database: it starts after the previous one committed or rolled back. Every change that
+   * takes an event id runs in one, so event ids are handed out in commit order (a reader at
+   * any event sees exactly the transactions with lower events) and check-then-write code sees
+   * every earlier write. Waiting writers of one process queue in memory, not on connections.
+   */
+  writeTransaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T>;
+  /**
    * Call `onMessage` for every NOTIFY on `channel` from any process. Resolves to a function
    * that stops listening. PGlite (one process) has nothing to hear from: it never calls back.
    */

@@ -31,7 +31,7 @@ async function ensurePerm(sql: Sql, userId: number, perm: string, creator: numbe
 /** Returns what it created, for the set-up report. */
 export async function bootstrapDatabase(db: Driver, spec: BootstrapSpec): Promise<string[]> {
   const created: string[] = [];
-  await db.transaction(async (tx) => {
+  await db.writeTransaction(async (tx) => {
     const sql = new Sql(tx);
     let eventId: number | null = null;
     const event = async () => (eventId ??= (await sql.value<number>('SELECT get_event()')) as number);

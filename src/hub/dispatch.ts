@@ -5,6 +5,9 @@
  * writes (rolled back on a fault), or straight on the pool when it only reads.
  * `multiCall` runs its calls in one transaction with a savepoint and a fresh event each.
  *
+ * Calls that write run in `writeTransaction`s: one at a time across all hubs, so events are
+ * handed out in commit order and a handler's checks see every earlier write.
+ *
  * Rule for handlers: inside a transaction use only `ctx.sql`, never `hub.db` (PGlite has a single
  * connection, so a second query path would wait for the transaction forever).
  */
@@ -17,6 +20,7 @@ import { Session } from './auth/session.ts';
 import { CACHE_CHANNEL, touchesSessionData } from './auth/cache.ts';
 import { checkArgTypes, type RegisteredMethod } from './registry.ts';
 import { bindArgs } from './signature.ts';
+import { databaseFault } from './db-errors.ts';
 import type { CallContext, Hub, RequestInfo } from './types.ts';
 
 const MULTICALL = new Set(['multiCall', 'system.multicall']);
@@ -89,6 +93,8 @@ export function faultOf(hub: Hub, e: unknown): CallOutcome & { ok: false } {
   if (e instanceof KojiError) {
     return { ok: false, faultCode: e.faultCode, faultString: hub.options.KojiDebug ? (e.stack ?? e.message) : e.message };
   }
+  const mapped = databaseFault(e);
+  if (mapped) return faultOf(hub, mapped);
   const err = e instanceof Error ? e : new Error(String(e));
   hub.log.error({ err }, 'unexpected error in hub call');
   return { ok: false, faultCode: 1, faultString: `<class '${err.name}'>: ${err.message}` };
@@ -200,7 +206,7 @@ export async function handleCall(hub: Hub, request: RequestInfo, methodName: str
     try {
       const value = !method.writes
         ? await invoke(state, method, params, hooks)
-        : await hub.db.transaction(async (tx) => {
+        : await hub.db.writeTransaction(async (tx) => {
             state.sql = new TrackedSql(tx);
             const v = await invoke(state, method, params, hooks);
             await recordCallnum(state);
@@ -281,7 +287,7 @@ async function multiCall(state: CallState, params: XmlRpcValue[], writes: boolea
 }
 
 async function multiCallTx(state: CallState, calls: XmlRpcValue[], kept: Hooks): Promise<XmlRpcValue[]> {
-  return state.hub.db.transaction(async (tx) => {
+  return state.hub.db.writeTransaction(async (tx) => {
     const sql = new TrackedSql(tx);
     state.sql = sql;
     const results: XmlRpcValue[] = [];
