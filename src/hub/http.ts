@@ -9,7 +9,8 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { decodeCall, DecodeError } from '../protocol/decode.ts';
-import { encodeFault, encodeResponse, encodeResponseParts } from '../protocol/encode.ts';
+import { encodeFault, encodeResponse, encodeResponseParts, ReplyTooLarge } from '../protocol/encode.ts';
+import { GenericError } from '../protocol/faults.ts';
 import { ReplyCache, CACHEABLE_METHODS } from './reply-cache.ts';
 import { KOJI_VERSION } from '../protocol/version.ts';
 import { peerIdentity } from './auth/peer.ts';
@@ -21,7 +22,7 @@ export const HUB_PATH = '/kojihub';
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean | Promise<boolean>;
 
 export interface UploadHandler {
-  (hub: Hub, info: RequestInfo, req: http.IncomingMessage): Promise<import('./dispatch.ts').CallOutcome>;
+  (hub: Hub, info: RequestInfo, req: http.IncomingMessage): Promise<import('./call.ts').CallOutcome>;
 }
 
 export interface FrontOptions {
@@ -109,6 +110,11 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
     return;
   }
   const info = requestInfo(req, url);
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  info.signal = gone.signal;
   if (req.headers['content-type'] === 'application/octet-stream') {
     if (!opts.upload) {
       req.resume();
@@ -138,16 +144,18 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
     return;
   }
   const outcome = await handleCall(hub, info, call.methodName, call.params, cacheKey);
-  if (outcome.ok && outcome.cached) {
-    res.writeHead(200, { 'Koji-Version': KOJI_VERSION, 'Content-Type': 'text/xml', 'Content-Length': String(outcome.cached.size) });
-    outcome.cached.stream.on('error', () => res.destroy()).pipe(res);
+  if (outcome.ok && outcome.stream) {
+    res.writeHead(200, { 'Koji-Version': KOJI_VERSION, 'Content-Type': 'text/xml', 'Content-Length': String(outcome.stream.size) });
+    outcome.stream.stream.on('error', () => res.destroy()).pipe(res);
     return;
   }
   let body: string | Buffer[];
   try {
-    body = outcome.ok ? encodeResponseParts(outcome.value) : encodeFault(outcome.faultCode, outcome.faultString);
+    body = outcome.ok ? encodeResponseParts(outcome.value, hub.options.MaxReplySize) : encodeFault(outcome.faultCode, outcome.faultString);
   } catch (e) {
-    body = encodeFault(1, `<class 'EncodeError'>: ${(e as Error).message}`);
+    if (e instanceof ReplyTooLarge) {
+      body = encodeFault(GenericError.faultCode, `reply of ${call.methodName} too large: it passes the hub's limit of ${e.limit} bytes (MaxReplySize in hub.conf); ask for less (filters, queryOpts limit/offset)`);
+    } else body = encodeFault(1, `<class 'EncodeError'>: ${(e as Error).message}`);
   }
   send(res, 200, 'text/xml', body);
   if (outcome.ok && cacheKey && outcome.cacheTicket !== undefined && Array.isArray(body)) {

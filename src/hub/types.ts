@@ -42,6 +42,8 @@ export interface RequestInfo {
   peer: PeerIdentity | null;
   /** the request came in at …/ssllogin */
   sslLoginPath: boolean;
+  /** aborted when the client closes the connection before its reply was sent */
+  signal?: AbortSignal;
 }
 
 export interface CallContext {
@@ -65,4 +67,6 @@ export interface CallContext {
   onRollback(fn: () => Promise<void> | void): void;
   /** mark that this call changed data (so its callnum is recorded) */
   markChanged(): void;
+  /** what the method's `prepare` step returned (see MethodDef.prepare) */
+  prepared?: unknown;
 }

@@ -9,7 +9,7 @@ import { constants, promises as fsp } from 'node:fs';
 import { GenericError, ActionNotAllowed, ServerOffline, AuthLockError, LockError } from '../protocol/faults.ts';
 import { Sql } from '../db/types.ts';
 import { Session } from './auth/session.ts';
-import { faultOf, type CallOutcome } from './dispatch.ts';
+import { faultOf, type CallOutcome } from './call.ts';
 import { uploadPath, verifier } from './content/uploads.ts';
 import type { Hub, RequestInfo } from './types.ts';
 

@@ -18,6 +18,13 @@ export function escapeXml(s: string): string {
 
 export class EncodeError extends Error {}
 
+/** A reply grew past the byte limit it was encoded under. */
+export class ReplyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`reply larger than ${limit} bytes`);
+  }
+}
+
 /** `<member><name>key</name>` for struct keys seen before (result rows repeat the same keys). */
 const memberPrefix = new Map<string, string>();
 function member(key: string): string {
@@ -93,6 +100,9 @@ export function encodeValue(v: XmlRpcValue): string {
 }
 
 const HEAD = "<?xml version='1.0'?>\n";
+/** What comes before and after the value of a methodResponse. */
+export const RESPONSE_OPEN = HEAD + '<methodResponse><params><param>';
+export const RESPONSE_CLOSE = '</param></params></methodResponse>\n';
 
 export function encodeResponse(result: XmlRpcValue): string {
   const out: string[] = [HEAD, '<methodResponse><params><param>'];
@@ -102,24 +112,29 @@ export function encodeResponse(result: XmlRpcValue): string {
 }
 
 /**
- * A methodResponse as bytes. Large replies (listings of tens of thousands of builds) are
- * encoded element by element into Buffers, so no huge JavaScript string is ever built.
+ * A value, or a whole methodResponse (`response`), as a list of Buffers. Large replies
+ * (listings of tens of thousands of builds) are encoded element by element, so no huge
+ * JavaScript string is ever built; with `limit` > 0, encoding stops with ReplyTooLarge as soon
+ * as the bytes pass it.
  */
-export function encodeResponseBuffer(result: XmlRpcValue): Buffer {
-  return Buffer.concat(encodeResponseParts(result));
-}
-
-/** A methodResponse as a list of Buffers (for writing out without one big copy). */
-export function encodeResponseParts(result: XmlRpcValue): Buffer[] {
-  if (!Array.isArray(result) || result.length < 64 && !result.some(Array.isArray)) return [Buffer.from(encodeResponse(result), 'utf8')];
+export function encodeParts(result: XmlRpcValue, o: { response?: boolean; limit?: number } = {}): Buffer[] {
+  const limit = o.limit ?? 0;
   const parts: Buffer[] = [];
-  let batch = HEAD + '<methodResponse><params><param>';
+  let size = 0;
+  let batch = o.response ? RESPONSE_OPEN : '';
+  const flush = () => {
+    const b = Buffer.from(batch, 'utf8');
+    batch = '';
+    push(b);
+  };
+  const push = (b: Buffer) => {
+    size += b.length;
+    if (limit > 0 && size > limit) throw new ReplyTooLarge(limit);
+    parts.push(b);
+  };
   const put = (s: string) => {
     batch += s;
-    if (batch.length > 65536) {
-      parts.push(Buffer.from(batch, 'utf8'));
-      batch = '';
-    }
+    if (batch.length > 65536) flush();
   };
   const walk = (v: XmlRpcValue, depth: number) => {
     if (Array.isArray(v) && depth < 3) {
@@ -129,9 +144,14 @@ export function encodeResponseParts(result: XmlRpcValue): Buffer[] {
     } else put(enc(v, depth));
   };
   walk(result, 0);
-  put('</param></params></methodResponse>\n');
-  parts.push(Buffer.from(batch, 'utf8'));
+  if (o.response) put(RESPONSE_CLOSE);
+  flush();
   return parts;
+}
+
+/** A methodResponse as a list of Buffers (for writing out without one big copy). */
+export function encodeResponseParts(result: XmlRpcValue, limit = 0): Buffer[] {
+  return encodeParts(result, { response: true, limit });
 }
 
 export function encodeFault(code: number, message: string): string {
