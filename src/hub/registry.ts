@@ -27,6 +27,13 @@ export interface MethodDef<A = BoundArgs> {
   /** argument schemas by parameter name; others pass through untyped */
   args?: z.ZodRawShape;
   doc?: string;
+  /**
+   * Work done before the method's transaction, straight on the pool: CPU-heavy checks (password
+   * hashing) that must not hold the write lock, and writes that must stay when the call fails
+   * (counting failed logins). Its result reaches the handler as `ctx.prepared`. A method with a
+   * prepare step cannot be called inside a multicall.
+   */
+  prepare?(ctx: CallContext, a: A): Promise<unknown>;
   handler(ctx: CallContext, a: A): Promise<XmlRpcValue> | XmlRpcValue;
 }
 
@@ -38,7 +45,11 @@ export interface RegisteredMethod extends MethodDef {
 
 /** Define a method with typed arguments inferred from its `args` schemas. */
 export function method<S extends z.ZodRawShape>(
-  def: Omit<MethodDef, 'args' | 'handler'> & { args?: S; handler(ctx: CallContext, a: z.infer<z.ZodObject<S>> & BoundArgs): Promise<XmlRpcValue> | XmlRpcValue },
+  def: Omit<MethodDef, 'args' | 'handler' | 'prepare'> & {
+    args?: S;
+    prepare?(ctx: CallContext, a: z.infer<z.ZodObject<S>> & BoundArgs): Promise<unknown>;
+    handler(ctx: CallContext, a: z.infer<z.ZodObject<S>> & BoundArgs): Promise<XmlRpcValue> | XmlRpcValue;
+  },
 ): MethodDef {
   return def as unknown as MethodDef;
 }

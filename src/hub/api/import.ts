@@ -10,6 +10,7 @@ import { Binary, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseHeader } from '../../rpm/header.ts';
 import { getBinary, readRpmHeaders, RpmFormatError, RPMSIGTAG, sigpacketKeyId } from '../../rpm/index.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
+import { crashPoint } from '../../util/crash-point.ts';
 import { lookupName, pyRepr } from '../lookup.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { Select } from '../query.ts';
@@ -131,12 +132,15 @@ async function writeSignedRpm(ctx: CallContext, anRpm: unknown, sigkeyIn: string
   }
   const signed = join(builddir, pi.signed(rpm, key));
   if (await fsp.stat(signed).catch(() => null)) {
-    if (!force) return null;
+    // without its checksum rows the file is debris of a call that died before committing
+    const recorded = await ctx.sql.value('SELECT 1 FROM rpm_checksum WHERE rpm_id = $1 AND sigkey = $2 LIMIT 1', [rpm.id, key]);
+    if (!force && recorded !== null) return null;
     await fsp.rm(signed);
   }
   const sighdr = await fsp.readFile(join(builddir, pi.sighdr(rpm, key)));
   const sums = await spliceSigHeader(rpmPath, sighdr, signed);
   ctx.onRollback(() => fsp.rm(signed, { force: true }));
+  crashPoint('sign:placed');
   for (const [type, name] of [[0, 'md5'], [2, 'sha256']] as const) {
     const sum = sums[name];
     await ctx.sql.execute('INSERT INTO rpm_checksum (rpm_id, sigkey, checksum, checksum_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [rpm.id, key, sum, type]);

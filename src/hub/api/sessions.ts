@@ -8,7 +8,9 @@ import { AUTHTYPES, USERTYPES, USER_STATUS } from '../../protocol/enums.ts';
 import { ActionNotAllowed, AuthError, AuthLockError, GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { clientIp } from '../auth/session.ts';
-import { verifyPassword } from '../auth/password.ts';
+import { hashPassword, randomPassword, verifyPassword } from '../auth/password.ts';
+import { checkThrottle, recordFailure, recordSuccess } from '../auth/throttle.ts';
+import { pyRepr } from '../lookup.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 import { getUser } from './users.ts';
@@ -119,16 +121,37 @@ async function sslLogin(ctx: CallContext, proxyuser: string | null, proxyauthtyp
   return finishLogin(ctx, sinfo, userId as number, exclusive);
 }
 
-async function passwordLogin(ctx: CallContext, user: unknown, password: unknown, opts: unknown, renew: boolean, exclusive: boolean) {
-  if (typeof password !== 'string' || password.length === 0) throw new AuthError('invalid username or password');
+/** A hash to check wrong names against, so that every refusal costs the same time. */
+let decoy: Promise<string> | null = null;
+
+/**
+ * login's prepare step, before the transaction: the throttle, then the password (scrypt takes
+ * ~40 ms of CPU: it must not hold the write lock). The same work whether the user exists, has
+ * no password (certificate-only) or gave a wrong one. Resolves to the user's id.
+ */
+async function checkPassword(ctx: CallContext, user: unknown, password: unknown): Promise<number> {
+  if (ctx.session.loggedIn) throw new AuthError('Already logged in');
+  const keys = { user: typeof user === 'string' ? user : pyRepr(user), address: ctx.request.remoteAddr.replace(/^::ffff:/, '') };
+  await checkThrottle(ctx.hub.db, ctx.hub.options, keys);
+  const row = typeof user === 'string' ? await ctx.sql.maybeOne<{ id: number; password: string | null }>('SELECT id, password FROM users WHERE name = $1', [user]) : null;
+  decoy ??= hashPassword(randomPassword());
+  const stored = row?.password ?? (await decoy);
+  const ok = typeof password === 'string' && password.length > 0 && (await verifyPassword(password, stored)) && Boolean(row?.password);
+  if (!ok || !row) {
+    await recordFailure(ctx.hub.db, ctx.hub.options, keys);
+    throw new AuthError('invalid username or password');
+  }
+  await recordSuccess(ctx.hub.db, keys);
+  return row.id;
+}
+
+async function passwordLogin(ctx: CallContext, userId: number, opts: unknown, renew: boolean, exclusive: boolean) {
   if (ctx.session.loggedIn) throw new AuthError('Already logged in');
   const hostipOverride = isStruct(opts) && typeof opts.hostip === 'string' ? opts.hostip : null;
   const hostip = clientIp(ctx.hub, ctx.request, hostipOverride);
-  const row = typeof user === 'string' ? await ctx.sql.maybeOne<{ id: number; password: string | null }>('SELECT id, password FROM users WHERE name = $1', [user]) : null;
-  if (!row || !(await verifyPassword(password, row.password))) throw new AuthError('invalid username or password');
-  await checkLoginAllowed(ctx, row.id);
-  const sinfo = await createSession(ctx, row.id, hostip, AUTHTYPES.byName.NORMAL, { renew });
-  return finishLogin(ctx, sinfo, row.id, exclusive);
+  await checkLoginAllowed(ctx, userId);
+  const sinfo = await createSession(ctx, userId, hostip, AUTHTYPES.byName.NORMAL, { renew });
+  return finishLogin(ctx, sinfo, userId, exclusive);
 }
 
 const SESSION_INFO_KEYS = ['authtype', 'callnum', 'exclusive', 'expired', 'master', 'start_time', 'update_time', 'start_ts', 'update_ts', 'user_id', 'renew_time', 'renew_ts'] as const;
@@ -141,7 +164,8 @@ export const sessionMethods: MethodDef[] = [
     writes: true,
     doc: 'Create a login session with plain user/password credentials.',
     args: { renew: t.flag, exclusive: t.flag },
-    handler: (ctx, a) => passwordLogin(ctx, a.user, a.password, a.opts, a.renew, a.exclusive) as Promise<XmlRpcValue>,
+    prepare: (ctx, a) => checkPassword(ctx, a.user, a.password),
+    handler: (ctx, a) => passwordLogin(ctx, ctx.prepared as number, a.opts, a.renew, a.exclusive) as Promise<XmlRpcValue>,
   }),
   method({
     name: 'sslLogin',

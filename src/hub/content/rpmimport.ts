@@ -2,7 +2,8 @@
  * Importing an RPM file that was uploaded to work/: read its headers, find or create its build,
  * record the rpm row and its signature, and put the file at its pathinfo place under packages/.
  * Files are placed with links inside the transaction and removed again if it rolls back, so a
- * failed import leaves neither rows nor files behind.
+ * failed import leaves neither rows nor files behind; one that died with its process leaves
+ * files no row owns, which the next import of the same rpm replaces (see placeFile).
  */
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ import { PathInfo } from '../../util/pathinfo.ts';
 import { lookupName, verifyNameInternal } from '../lookup.ts';
 import type { CallContext } from '../types.ts';
 import { getBuild, type BuildInfo } from './build.ts';
+import { crashPoint } from '../../util/crash-point.ts';
 
 export async function readPackage(fn: string): Promise<{ pkg: RpmPackage; info: RpmInfo }> {
   try {
@@ -49,25 +51,39 @@ export async function newBuild(ctx: CallContext, d: { name: string; version: str
   )) as number;
 }
 
-/** Link (or copy across devices) src to dst within the transaction; undone on rollback. */
+/**
+ * Link (or copy across devices) src to dst within the transaction; undone on rollback.
+ *
+ * Call it only after checking that no row owns dst. Writers run one at a time (writeTransaction),
+ * so a file found there belongs to no committed row and to no running transaction: it is debris
+ * of a transaction that died with its process (kill -9, power cut) before it could roll back,
+ * and it is replaced rather than left in the way of the next import.
+ */
 export async function placeFile(ctx: CallContext, src: string, dst: string): Promise<void> {
-  if (await fsp.lstat(dst).catch(() => null)) throw new GenericError(`Error importing archive file, ${dst} already exists`);
+  if (await fsp.lstat(dst).catch(() => null)) {
+    ctx.hub.log.warn({ file: dst }, 'replacing a file no row owns (left by an interrupted import)');
+    await fsp.rm(dst, { force: true });
+  }
   await fsp.mkdir(dirname(dst), { recursive: true });
   try {
     await fsp.link(src, dst);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-    await fsp.copyFile(src, dst, 1 /* COPYFILE_EXCL */);
+    // a copy is not atomic: write beside it and rename, so dst is whole or absent
+    const tmp = `${dst}.${process.pid}.part`;
+    await fsp.copyFile(src, tmp);
+    await fsp.rename(tmp, dst);
   }
   ctx.onRollback(() => fsp.rm(dst, { force: true }));
+  crashPoint('import:placed');
 }
 
+/** Write a whole file within the transaction (atomically: beside it, then renamed); removed on rollback. */
 export async function writeFileTx(ctx: CallContext, path: string, data: Buffer): Promise<void> {
   await fsp.mkdir(dirname(path), { recursive: true });
-  await fsp.writeFile(path, data, { flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-    await fsp.writeFile(path, data);
-  });
+  const tmp = `${path}.${process.pid}.part`;
+  await fsp.writeFile(tmp, data);
+  await fsp.rename(tmp, path);
   ctx.onRollback(() => fsp.rm(path, { force: true }));
 }
 
