@@ -1,12 +1,10 @@
 /**
  * Lookups shared by every domain: by id, name or {id|name} struct (Koji's name_or_id_clause),
- * lookup-or-create of simple name tables, name validation (RegexNameInternal / RegexUserName),
- * and Python-style repr for messages that Koji users recognise.
+ * lookup-or-create of simple name tables, and Python-style repr for messages that Koji users recognise.
  */
 import { GenericError, ParameterError } from '../protocol/faults.ts';
 import { Float, isStruct } from '../protocol/values.ts';
 import type { Sql } from '../db/types.ts';
-import type { CallContext } from './types.ts';
 
 /** Python repr of a decoded value, for error messages (`'name'`, `5`, `{'id': 1}`). */
 export function pyRepr(v: unknown): string {
@@ -62,30 +60,6 @@ export async function lookupName(
     return sql.one<IdName>(`INSERT INTO ${table} (name) VALUES ($1) RETURNING id, name`, [value]);
   }
   return null;
-}
-
-export function verifyNameInternal(ctx: CallContext, name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new GenericError('Name should be string');
-  const max = ctx.hub.options.MaxNameLengthInternal;
-  if (max !== 0 && name.length > max) throw new GenericError(`Name ${name} is too long. Max length is ${max} characters`);
-  const re = ctx.hub.options.RegexNameInternal;
-  if (re && !new RegExp(re).test(name)) throw new GenericError(`Name ${name} does not match RegexNameInternal value`);
-}
-
-export function verifyNameUser(ctx: CallContext, name?: unknown, krb?: unknown): void {
-  if (name && typeof name !== 'string') throw new GenericError('Name should be string');
-  if (krb && typeof krb !== 'string') throw new GenericError('Kerberos principal should be string');
-  const max = ctx.hub.options.MaxNameLengthInternal;
-  if (max !== 0) {
-    if (typeof name === 'string' && name.length > max) throw new GenericError(`Name ${name} is too long. Max length is ${max} characters`);
-    if (typeof krb === 'string' && krb.length > max) throw new GenericError(`Kerberos principal ${krb} is too long. Max length is ${max} characters`);
-  }
-  const re = ctx.hub.options.RegexUserName;
-  if (re) {
-    const rx = new RegExp(re);
-    if (typeof name === 'string' && !rx.test(name)) throw new GenericError(`Name ${name} does not match RegexUserName value`);
-    if (typeof krb === 'string' && !rx.test(krb)) throw new GenericError(`Kerberos principal ${krb} does not match RegexUserName value`);
-  }
 }
 
 /** Check a free-text value is a string (Koji's convert_value(check_only=True)). */

@@ -172,3 +172,23 @@ describe.each(engines())('package_list policy from hub.conf on %s', (engine) => 
     expect(await admin.call('checkTagPackage', ['t', 'bash'])).toBe(false);
   });
 });
+
+describe.each(engines())('names entering package lists on %s', (engine) => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub(engine);
+  });
+  afterAll(async () => hub?.stop());
+
+  it('packageListAdd applies the same package-name rule as createEmptyBuild', async () => {
+    const admin = await hub.login();
+    await admin.call('createTag', ['names']);
+    for (const name of ['.', '..', 'a/b', 'a\\b']) {
+      const viaList = await admin.call('packageListAdd', ['names', name], { owner: 'kojiadmin' }).catch((e: Error) => e.message);
+      const viaBuild = await admin.call('createEmptyBuild', [name, '1', '1', null]).catch((e: Error) => e.message);
+      expect(viaList, name).toMatch(/^(Invalid package name|Name .* does not match RegexNameInternal)/);
+      expect(viaList).toBe(viaBuild);
+    }
+    expect(await admin.call('listPackages', [], { tagID: 'names' })).toEqual([]);
+  });
+});

@@ -75,6 +75,19 @@ describe.each(engines())('certificate login on %s', (engine) => {
     notWeb.close();
   });
 
+  it('a proxied login creates only users that createUser would accept', async () => {
+    const web = session(await clientCert('kojiweb', { ou: 'kojiweb' }));
+    for (const [name, why] of [
+      ['evil user', 'Name evil user does not match RegexUserName value'],
+      ['tab\tname', 'Name tab\tname does not match RegexUserName value'],
+      ['x'.repeat(5000), `Name ${'x'.repeat(100)}… is too long. Max length is 256 characters`],
+    ]) {
+      await expect(web.call('sslLogin', [], { proxyuser: name })).rejects.toMatchObject({ faultCode: 1000, message: why });
+      expect(await hub.anon().call('getUser', [name])).toBeNull();
+    }
+    web.close();
+  });
+
   it('anonymous calls work over HTTPS without a certificate', async () => {
     const s = new ClientSession(hub.httpsUrl!, { serverca: join(dir, 'ca.crt'), maxRetries: 0 });
     expect(await s.call('getAPIVersion')).toBe(1);

@@ -10,12 +10,13 @@ import { BUILD_STATES, TAG_UPDATE_TYPES } from '../../protocol/enums.ts';
 import { GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
-import { checkString, lookupName, verifyNameInternal, type IdName } from '../lookup.ts';
+import { checkString, lookupName, type IdName } from '../lookup.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 import { getBuild, type BuildInfo } from '../content/build.ts';
-import { checkPathComponent, fixJsonExtra, orderByKeys, runSelect, type Field } from '../content/builds-query.ts';
+import { fixJsonExtra, orderByKeys, runSelect, type Field } from '../content/builds-query.ts';
+import { verifyNameInternal, verifyDirName } from '../names.ts';
 
 const ARCHIVE_FIELDS: Field[] = [
   ['archiveinfo.id', 'id'], ['archiveinfo.type_id', 'type_id'], ['archiveinfo.btype_id', 'btype_id'], ['btype.name', 'btype'],
@@ -262,8 +263,7 @@ export const archiveMethods: MethodDef[] = [
     doc: 'Add a storage volume (its directory KojiDir/vol/NAME must exist).',
     args: { strict: t.flag },
     async handler(ctx, a) {
-      verifyNameInternal(ctx, a.name);
-      checkPathComponent('volume name', a.name);
+      verifyDirName(ctx, 'volume', a.name);
       const voldir = new PathInfo(ctx.hub.kojiDir).volumedir(a.name);
       if (!existsSync(voldir) || !statSync(voldir).isDirectory()) throw new GenericError('please create the volume directory first');
       if (a.strict && (await lookupName(ctx.sql, 'volume', a.name))) throw new GenericError(`volume ${a.name} already exists`);

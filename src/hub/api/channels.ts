@@ -1,12 +1,13 @@
 /** Channels: which hosts take which tasks. */
 import { GenericError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
-import { checkString, nameOrId, verifyNameInternal } from '../lookup.ts';
+import { checkString, nameOrId } from '../lookup.ts';
 import { Select, eventClause } from '../query.ts';
 import { method, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { getHost, type HostInfo } from './hosts.ts';
+import { verifyNameInternal } from '../names.ts';
 
 export interface ChannelInfo {
   id: number;

@@ -3,13 +3,14 @@ import { USERTYPES } from '../../protocol/enums.ts';
 import { GenericError } from '../../protocol/faults.ts';
 import type { Float, XmlRpcValue } from '../../protocol/values.ts';
 import { canonArch, parseArches } from '../../util/arch.ts';
-import { checkString, nameOrId, verifyNameInternal, verifyNameUser } from '../lookup.ts';
+import { checkString, nameOrId } from '../lookup.ts';
 import { Select, eventClause, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { checkRealm, getUser, insertUser } from './users.ts';
 import { lookupChannel } from './channels.ts';
+import { verifyNameInternal, verifyNameUser } from '../names.ts';
 
 export interface HostInfo {
   id: number;

@@ -2,7 +2,7 @@
 import { GenericError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
-import { lookupName, verifyNameInternal } from '../lookup.ts';
+import { lookupName } from '../lookup.ts';
 import { applyQueryOpts, Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
@@ -11,6 +11,7 @@ import { getTag, tagId, type TagInfo } from '../content/tag.ts';
 import { packageEntry, readPackageList } from '../content/pkglist.ts';
 import { assertPolicy } from '../policy/hub.ts';
 import { getUser } from './users.ts';
+import { verifyDirName } from '../names.ts';
 
 /** Koji's _pkglist_remove: only the tag_packages entry is revoked (the owner row stays, as in Koji). */
 async function removeEntry(ctx: CallContext, tagId: number, pkgId: number): Promise<void> {
@@ -29,12 +30,6 @@ async function addEntry(ctx: CallContext, tagId: number, pkgId: number, owner: n
   await setOwner(ctx, tagId, pkgId, owner);
 }
 
-/** New package names follow the internal name rules and never contain path separators. */
-function verifyPackageName(ctx: CallContext, name: string): void {
-  verifyNameInternal(ctx, name);
-  if (/[/\\\x00-\x1f\x7f]/.test(name)) throw new GenericError(`Invalid package name ${JSON.stringify(name)}: package names become directory names`);
-}
-
 /** Koji's pkglist_add (also update, block, set owner / arches). */
 export async function pkglistAdd(
   ctx: CallContext,
@@ -49,7 +44,7 @@ export async function pkglistAdd(
     ctx.session.assertLogin();
     await assertPolicy(ctx, 'package_list', { tag: tag.id, action, package: a.pkginfo as XmlRpcValue, force: Boolean(a.force) }, Boolean(a.force));
   }
-  if (!pkg) pkg = await lookupName(ctx.sql, 'package', a.pkginfo, { create: true, validate: (n) => verifyPackageName(ctx, n) });
+  if (!pkg) pkg = await lookupName(ctx.sql, 'package', a.pkginfo, { create: true, validate: (n) => verifyDirName(ctx, 'package', n) });
   const pkgId = pkg!.id;
   let extra = a.extra_arches === null || a.extra_arches === undefined ? null : parseArches(String(a.extra_arches), true).join(' ');
   const previous = await packageEntry(ctx.sql, tag.id, pkgId);

@@ -2,10 +2,11 @@
 import { GenericError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { userPerms } from '../auth/session.ts';
-import { checkString, lookupName, verifyNameInternal } from '../lookup.ts';
+import { checkString, lookupName } from '../lookup.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import { getUser, type UserInfo } from './users.ts';
+import { verifyNameInternal } from '../names.ts';
 
 export const permMethods: MethodDef[] = [
   method({

@@ -11,6 +11,7 @@ import { clientIp } from '../auth/session.ts';
 import { hashPassword, randomPassword, verifyPassword } from '../auth/password.ts';
 import { checkThrottle, recordFailure, recordSuccess } from '../auth/throttle.ts';
 import { pyRepr } from '../lookup.ts';
+import { verifyNameUser } from '../names.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 import { getUser } from './users.ts';
@@ -110,7 +111,9 @@ async function sslLogin(ctx: CallContext, proxyuser: string | null, proxyauthtyp
   }
   let userId = await ctx.sql.value<number>('SELECT id FROM users WHERE name = $1', [username]);
   if (userId === null) {
-    if (!ctx.hub.options.LoginCreatesUser) throw new AuthError(`Unknown user: ${username}`);
+    if (!ctx.hub.options.LoginCreatesUser) throw new AuthError(`Unknown user: ${username.length > 100 ? `${username.slice(0, 100)}…` : username}`);
+    // the same rules as createUser: a certificate or a proxy cannot bring in a name it would refuse
+    verifyNameUser(ctx, username);
     userId = await ctx.sql.value<number>(
       'INSERT INTO users (name, usertype, status) VALUES ($1, $2, $3) RETURNING id',
       [username, USERTYPES.byName.NORMAL, USER_STATUS.byName.NORMAL],

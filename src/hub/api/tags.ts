@@ -7,9 +7,10 @@ import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
-import { createTagRow, deleteTagRows, getTag, tagId, verifyTagName, type TagInfo } from '../content/tag.ts';
+import { createTagRow, deleteTagRows, getTag, tagId, type TagInfo } from '../content/tag.ts';
 import { readFullInheritance, readInheritanceData, writeInheritanceData } from '../content/inheritance.ts';
 import { getBuild } from '../content/build.ts';
+import { verifyDirName } from '../names.ts';
 
 async function editTag(ctx: CallContext, tagInfo: unknown, kw: Record<string, XmlRpcValue>): Promise<null> {
   if (!ctx.hub.options.EnableMaven && ('maven_support' in kw || 'maven_include_all' in kw)) throw new GenericError('Maven support not enabled');
@@ -21,7 +22,7 @@ async function editTag(ctx: CallContext, tagInfo: unknown, kw: Record<string, Xm
   if ('perm_id' in kw && kw.perm_id !== null) kw.perm_id = (await lookupName(ctx.sql, 'permissions', kw.perm_id, { strict: true }))!.id;
   const name = kw.name;
   if (name && typeof name === 'string' && name !== tag.name) {
-    verifyTagName(ctx, name);
+    verifyDirName(ctx, 'tag', name);
     const taken = await ctx.sql.value<number>('SELECT id FROM tag WHERE name = $1', [name]);
     if (taken !== null) throw new GenericError(`Name ${name} already taken by tag ${taken}`);
     await ctx.sql.execute('UPDATE tag SET name = $1 WHERE id = $2', [name, tag.id]);

@@ -6,13 +6,14 @@
  */
 import { GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
-import { lookupName, nameOrId, pyRepr, verifyNameInternal } from '../lookup.ts';
+import { lookupName, nameOrId, pyRepr } from '../lookup.ts';
 import { Select, eventClause, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import type { Sql } from '../../db/types.ts';
 import { getTag } from '../content/tag.ts';
+import { verifyDirName } from '../names.ts';
 
 export interface BuildTarget {
   id: number;
@@ -22,14 +23,6 @@ export interface BuildTarget {
   dest_tag: number;
   dest_tag_name: string;
   [k: string]: XmlRpcValue;
-}
-
-/** Target names follow the internal name rules and, like tag names, have no path separators or control characters. */
-function verifyTargetName(ctx: CallContext, name: unknown): asserts name is string {
-  verifyNameInternal(ctx, name);
-  if (/[/\\\x00-\x1f\x7f]/.test(name) || name === '.' || name === '..') {
-    throw new GenericError(`Invalid build target name ${JSON.stringify(name)}: '/', '\\\\' and control characters are not allowed`);
-  }
 }
 
 /** Python's str() of an info argument, for messages. */
@@ -90,7 +83,7 @@ async function tagIdOf(ctx: CallContext, tag: unknown, what: string): Promise<nu
 }
 
 async function createBuildTarget(ctx: CallContext, name: unknown, buildTag: unknown, destTag: unknown): Promise<void> {
-  verifyTargetName(ctx, name);
+  verifyDirName(ctx, 'build target', name);
   if (((await getBuildTargets(ctx.sql, { info: name })) as BuildTarget[]).length) throw new GenericError(`A build target with the name '${name}' already exists`);
   const buildTagId = await tagIdOf(ctx, buildTag, 'build tag');
   const destTagId = await tagIdOf(ctx, destTag, 'destination tag');
@@ -100,7 +93,7 @@ async function createBuildTarget(ctx: CallContext, name: unknown, buildTag: unkn
 }
 
 async function editBuildTarget(ctx: CallContext, info: unknown, name: unknown, buildTag: unknown, destTag: unknown): Promise<void> {
-  verifyTargetName(ctx, name);
+  verifyDirName(ctx, 'build target', name);
   const target = await lookupName(ctx.sql, 'build_target', info);
   if (!target) throw new GenericError(`No such build target: ${infoStr(info)}`);
   const buildTagId = await tagIdOf(ctx, buildTag, 'build tag');

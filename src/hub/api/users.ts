@@ -4,11 +4,12 @@ import { AuthError, GenericError, ParameterError, ActionNotAllowed } from '../..
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { userGroups } from '../auth/session.ts';
 import { hashPassword } from '../auth/password.ts';
-import { lookupName, pyRepr, verifyNameInternal, verifyNameUser } from '../lookup.ts';
+import { lookupName, pyRepr } from '../lookup.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
+import { verifyNameInternal, verifyNameUser } from '../names.ts';
 
 export interface UserInfo {
   id: number;

@@ -8,12 +8,12 @@ import { BUILD_STATES } from '../../protocol/enums.ts';
 import { BuildError, GenericError, ParameterError } from '../../protocol/faults.ts';
 import { Float, isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
-import { lookupName, pyRepr, verifyNameInternal } from '../lookup.ts';
+import { lookupName, pyRepr } from '../lookup.ts';
 import { truthy } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 import { findBuildId, getBuild, type BuildInfo } from './build.ts';
-import { checkPathComponent } from './builds-query.ts';
 import { getUser } from '../api/users.ts';
+import { verifyDirName, checkPathComponent } from '../names.ts';
 
 const ST = BUILD_STATES.byName;
 
@@ -49,8 +49,7 @@ export async function getNextRelease(ctx: CallContext, info: unknown, incrArg: u
 export async function createEmptyBuild(ctx: CallContext, a: Record<string, unknown>): Promise<number> {
   const { name, version, release } = a;
   if (!name) throw new GenericError('No name or package id provided for build');
-  verifyNameInternal(ctx, name);
-  checkPathComponent('package name', name);
+  verifyDirName(ctx, 'package', name);
   for (const [what, v] of [['version', version], ['release', release]] as const) {
     if (typeof v !== 'string') throw new GenericError(`No ${what} value for build`);
     checkPathComponent(what, v);

@@ -297,13 +297,6 @@ export async function removeBuildFiles(sql: Sql, kojiDir: string, b: BuildInfo):
   else if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** A path component that must not be able to leave its directory (names, versions, releases). */
-export function checkPathComponent(what: string, value: string): void {
-  if (value === '' || value === '.' || value === '..' || /[/\\\x00-\x1f\x7f]/.test(value)) {
-    throw new GenericError(`Invalid ${what} ${JSON.stringify(value)}: it becomes a directory name`);
-  }
-}
-
 /**
  * Run a Select with queryOpts like Koji's QueryProcessor with a transform: countOnly counts,
  * rows are transformed (e.g. `extra` parsed) before asList turns them into lists of values in

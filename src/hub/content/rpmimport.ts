@@ -13,10 +13,11 @@ import { GenericError, ImportError } from '../../protocol/faults.ts';
 import { readRpmHeaders, packageInfo, sigkey as packageSigkey, RpmFormatError, type RpmInfo, type RpmPackage } from '../../rpm/index.ts';
 import { parseNVRA } from '../../util/nvr.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
-import { lookupName, verifyNameInternal } from '../lookup.ts';
+import { lookupName } from '../lookup.ts';
 import type { CallContext } from '../types.ts';
 import { getBuild, type BuildInfo } from './build.ts';
 import { crashPoint } from '../../util/crash-point.ts';
+import { verifyDirName, checkPathComponent } from '../names.ts';
 
 export async function readPackage(fn: string): Promise<{ pkg: RpmPackage; info: RpmInfo }> {
   try {
@@ -32,14 +33,9 @@ export async function readPackage(fn: string): Promise<{ pkg: RpmPackage; info: 
 export async function newBuild(ctx: CallContext, d: { name: string; version: string; release: string; epoch: number | null; owner?: number | null; state?: number; draft?: boolean }): Promise<number> {
   const pkg = await lookupName(ctx.sql, 'package', d.name, {
     create: true,
-    validate: (n) => {
-      verifyNameInternal(ctx, n);
-      if (/[/\\]/.test(n)) throw new GenericError(`Invalid package name ${JSON.stringify(n)}`);
-    },
+    validate: (n) => verifyDirName(ctx, 'package', n),
   });
-  for (const [k, v] of [['version', d.version], ['release', d.release]] as const) {
-    if (!v || /[/\\\x00-\x1f]/.test(v)) throw new GenericError(`Invalid ${k} ${JSON.stringify(v)}`);
-  }
+  for (const [k, v] of [['version', d.version], ['release', d.release]] as const) checkPathComponent(k, v);
   const existing = await getBuild(ctx.sql, { name: d.name, version: d.version, release: d.release });
   if (existing) throw new GenericError(`Existing build found: ${existing.nvr} (id=${existing.id})`);
   const state = d.state ?? BUILD_STATES.byName.COMPLETE;

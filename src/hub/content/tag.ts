@@ -6,11 +6,12 @@
 import { ActionNotAllowed, GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
-import { lookupName, nameOrId, pyRepr, verifyNameInternal } from '../lookup.ts';
+import { lookupName, nameOrId, pyRepr } from '../lookup.ts';
 import { userPerms } from '../auth/session.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import type { Sql } from '../../db/types.ts';
+import { verifyDirName } from '../names.ts';
 
 export interface TagInfo {
   id: number;
@@ -99,21 +100,13 @@ export async function tagId(sql: Sql, info: unknown, strict = false): Promise<nu
   return row?.id ?? null;
 }
 
-/** Tag names must be internal names, and never contain path separators or control characters (they become directories). */
-export function verifyTagName(ctx: CallContext, name: unknown): asserts name is string {
-  verifyNameInternal(ctx, name);
-  if (/[/\\\x00-\x1f\x7f]/.test(name) || name === '.' || name === '..') {
-    throw new GenericError(`Invalid tag name ${JSON.stringify(name)}: tag names become directory names, so '/', '\\\\' and control characters are not allowed`);
-  }
-}
-
 export async function createTagRow(
   ctx: CallContext,
   a: { name: string; arches: string | null; perm: unknown; locked: boolean; maven_support: boolean; maven_include_all: boolean; extra: Record<string, XmlRpcValue> | null },
   /** checks run where Koji checks the parent: after the name is found free, before the perm lookup */
   beforeCreate?: () => Promise<void>,
 ): Promise<number> {
-  verifyTagName(ctx, a.name);
+  verifyDirName(ctx, 'tag', a.name);
   const arches = a.arches === null ? null : parseArches(a.arches, true).join(' ');
   if (!ctx.hub.options.EnableMaven && (a.maven_support || a.maven_include_all)) throw new GenericError('Maven support not enabled');
   if (await getTag(ctx, a.name)) throw new GenericError(`A tag with the name '${a.name}' already exists`);
