@@ -7,7 +7,7 @@
 import { Fault, KojiError } from '../../protocol/faults.ts';
 import { Float, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type CommandResult, type OptionSpec, type Options } from '../command.ts';
-import { pyStr } from '../pyformat.ts';
+import { pyStr } from '../../protocol/pyrepr.ts';
 import { asctime, PyError, toNum } from './common.ts';
 
 export { asctime };

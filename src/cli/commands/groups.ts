@@ -7,7 +7,8 @@
 import { KojiError } from '../../protocol/faults.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from '../command.ts';
-import { pformat, pyRepr, pyStrOf } from '../pyformat.ts';
+import { pformat } from '../pyformat.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { generateComps, makeGroupsSpec, readCompsFile } from '../comps.ts';
 import { asctime, eventFromOpts } from './cli-util.ts';
 

@@ -6,7 +6,8 @@
  */
 import { Float, isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type Options } from '../command.ts';
-import { pformat, pyRepr, pyStr, pyStrOf } from '../pyformat.ts';
+import { pformat } from '../pyformat.ts';
+import { pyRepr, pyStr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { asctime, toNum } from './common.ts';
 
 export { asctime };

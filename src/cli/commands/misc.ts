@@ -3,7 +3,8 @@ import { AUTHTYPES } from '../../protocol/enums.ts';
 import { KOJI_VERSION } from '../../protocol/version.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { UsageError, type Command } from '../command.ts';
-import { pformat, pyStr } from '../pyformat.ts';
+import { pformat } from '../pyformat.ts';
+import { pyStr } from '../../protocol/pyrepr.ts';
 import { CATEGORIES, categoryLines, listCommands } from '../help.ts';
 
 export const GREETINGS = ['hello', 'hi', 'yo', "what's up", "g'day", 'back to work', 'bonjour', 'hallo', 'ciao', 'hola', 'olá', 'dobrý den', 'zdravstvuite', 'góðan daginn', 'hej', 'tervehdys', 'grüezi', 'céad míle fáilte', 'hylô', 'bună ziua', 'jó napot', 'dobre dan', '你好', 'こんにちは', 'नमस्कार', '안녕하세요'];
