@@ -95,14 +95,10 @@ export function encodeResponse(result: XmlRpcValue): string {
 }
 
 /**
- * A methodResponse as bytes. Large replies (listings of tens of thousands of builds) are
- * encoded element by element into Buffers, so no huge JavaScript string is ever built.
+ * A methodResponse as a list of Buffers, written out without one big copy. Large replies
+ * (listings of tens of thousands of builds) are encoded element by element, so no huge
+ * JavaScript string is ever built.
  */
-export function encodeResponseBuffer(result: XmlRpcValue): Buffer {
-  return Buffer.concat(encodeResponseParts(result));
-}
-
-/** A methodResponse as a list of Buffers (for writing out without one big copy). */
 export function encodeResponseParts(result: XmlRpcValue): Buffer[] {
   if (!Array.isArray(result) || result.length < 64 && !result.some(Array.isArray)) return [Buffer.from(encodeResponse(result), 'utf8')];
   const parts: Buffer[] = [];

@@ -12,8 +12,6 @@ import { asctime, PyError, toNum } from './common.ts';
 import { exceptionLine } from '../log.ts';
 import { usageFailure } from '../parse.ts';
 
-export { asctime };
-
 /** The --event/--ts/--repo options many read commands share. */
 export const EVENT_OPTIONS: OptionSpec[] = [
   { name: 'event', type: 'int', metavar: 'EVENT#', help: 'query at event' },

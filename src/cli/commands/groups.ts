@@ -9,7 +9,8 @@ import { CliError, UsageError, type CliContext, type Command, type CommandResult
 import { pformat } from '../pyformat.ts';
 import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { generateComps, makeGroupsSpec, readCompsFile } from '../comps.ts';
-import { asctime, eventFromOpts, failedAfter } from './cli-util.ts';
+import { eventFromOpts, failedAfter } from './cli-util.ts';
+import { asctime } from './common.ts';
 
 type Row = XmlRpcStruct;
 

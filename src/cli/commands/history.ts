@@ -10,8 +10,6 @@ import { pformat } from '../pyformat.ts';
 import { pyRepr, pyStr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { asctime, toNum } from './common.ts';
 
-export { asctime };
-
 /** The stock CLI's _table_keys: what identifies a row's subject (for grouping edits). */
 const TABLE_KEYS: Record<string, string[]> = {
   user_perms: ['user_id', 'perm_id'],

@@ -6,9 +6,9 @@
 import { GenericError, KojiError } from '../../protocol/faults.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult, type Options } from '../command.ts';
-import { ljust } from './common.ts';
+import { asctime, ljust } from './common.ts';
 import { requirePerm } from './groups.ts';
-import { asctime, eventFromOpts, failedAfter, usageAfter } from './cli-util.ts';
+import { eventFromOpts, failedAfter, usageAfter } from './cli-util.ts';
 
 type Row = XmlRpcStruct;
 

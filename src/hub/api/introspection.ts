@@ -3,7 +3,7 @@ import { API_VERSION, KOJI_VERSION } from '../../protocol/version.ts';
 import { Float, type XmlRpcValue } from '../../protocol/values.ts';
 import { pyRepr } from '../../protocol/pyrepr.ts';
 import { listapiArgs, listapiArgspec } from '../signature.ts';
-import { method, t, truthy, type MethodDef } from '../registry.ts';
+import { method, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 
 /** Extension methods of koji-ts (not in Koji's API) stay out of `_listapi`, which mirrors Koji's. */
@@ -57,5 +57,3 @@ export const introspectionMethods: MethodDef[] = [
     },
   }),
 ];
-
-export { truthy };
