@@ -92,6 +92,8 @@ function normalise(s: string): string {
     .replace(/localhost:\d+/g, 'localhost:PORT')
     .replace(/\/tmp\/kojits-compat-\w+/g, 'DATA')
     .replace(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} /gm, 'TIME ')
+    // the time of log lines ("2024-07-03 09:46:40,123 [ERROR] koji: …")
+    .replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?=\[)/gm, 'LOGTIME ')
     .replace(/cli-import\/[\d.]+\.\w+/g, 'cli-import/X')
     .replace(/\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \w+/g, 'DATE');
 }
@@ -102,7 +104,7 @@ function runStock(hub: Hub, profile: string, args: string[]): string {
   const r = spawnSync('/usr/bin/python3', [join(KOJI_SRC as string, 'cli/koji'), '-c', conf, '-p', profile, ...auth, ...args], {
     env: { ...process.env, PYTHONPATH: `${KOJI_SRC}:${KOJI_SRC}/cli` },
   });
-  return `${r.stdout}${r.stderr.toString().replace(/^\d{4}-\d\d-\d\d [\d:,]+ \[ERROR\] koji: /gm, '')}[exit ${r.status}]`;
+  return `${r.stdout}${r.stderr}[exit ${r.status}]`;
 }
 
 function runOurs(hub: Hub, profile: string, args: string[]): string {

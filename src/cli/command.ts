@@ -85,6 +85,8 @@ export interface Command {
   description?: string;
   /** read-only: skip login unless --force-auth (Koji's anon_handle_*) */
   anon?: boolean;
+  /** never talks to the hub (no login, no connection check), as the stock `help` */
+  local?: boolean;
   options?: OptionSpec[];
   handler(ctx: CliContext, opts: Options, args: string[], usage: () => string): Promise<string | CommandResult | void>;
 }

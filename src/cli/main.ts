@@ -10,16 +10,14 @@ import { loadClientConfig, type ClientConfig } from '../config/client.ts';
 import { ConfigError } from '../config/options.ts';
 import { IniError } from '../config/ini.ts';
 import { ClientSession } from '../protocol/client.ts';
-import { Fault, KojiError } from '../protocol/faults.ts';
-import { activateSession, ensureConnection } from './session.ts';
+import { activateSession, ensureConnection, isConnectionError } from './session.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult, type GlobalOptions } from './command.ts';
-import { formatHelp, parseCommandArgs } from './parse.ts';
-import { COMMANDS, findCommand } from './commands/index.ts';
-import { CATEGORIES, epilog, listCommands as listCommandsOf } from './help.ts';
+import { formatHelp, parseCommandArgs, usageFailure } from './parse.ts';
+import { COMMANDS, findCommand, isStockCommand } from './commands/index.ts';
+import { GREETINGS } from './commands/misc.ts';
+import { commonCommandsLine, epilog, listCommands as listCommandsOf } from './help.ts';
+import { exceptionLine, logLine } from './log.ts';
 
-export { CATEGORIES };
-
-const GREETINGS = new Set(['hello', 'hi', 'hey', 'hallo', 'bonjour', 'hola', 'moshimoshi', 'ciao', 'ahoj', 'hej', 'salut', 'namaste', 'howdy', 'ola', 'bok', 'hallo', 'halo', 'zdravo', 'szia', 'dobrý den']);
 
 const GLOBAL_SPECS = [
   { name: 'profile', short: 'p', type: 'string' as const, help: 'specify a configuration profile. default: koji' },
@@ -52,8 +50,8 @@ export interface CliIo {
 }
 
 /** The command list, as `koji help` prints it (see help.ts). */
-export function listCommands(prog: string, chosen?: string[]): string {
-  return listCommandsOf(prog, COMMANDS, chosen);
+function listCommands(prog: string): string {
+  return listCommandsOf(prog, COMMANDS);
 }
 
 /** Split argv at the command: global options come first (optparse disable_interspersed_args). */
@@ -88,18 +86,18 @@ async function terminalPrompt(question: string, hidden = false): Promise<string>
 
 export async function runCli(argv: string[], io: CliIo = {}): Promise<CommandResult> {
   const prog = io.progname ?? 'koji';
+  const globalUsage = `${prog} [global-options] command [command-options-and-arguments]\n\n${commonCommandsLine(COMMANDS)}`;
   const err: string[] = [];
   const { globals, rest } = splitGlobal(argv);
   let g;
   try {
     g = parseCommandArgs(GLOBAL_SPECS, globals);
   } catch (e) {
-    if (e instanceof UsageError) return { output: '', error: `Usage: ${prog} [global-options] command [command-options-and-arguments]\n\n${prog}: error: ${e.message}\n`, exitCode: 2 };
+    if (e instanceof UsageError) return usageFailure(globalUsage, prog, e.message);
     throw e;
   }
   if (g.help) {
-    const usage = `Usage: ${prog} [global-options] command [command-options-and-arguments]\n\nCommon commands: build, download-build, help, latest-build, list-targets, search`;
-    return { output: formatHelp(usage, GLOBAL_SPECS).replace('Options:', 'Options:') + epilog(prog), exitCode: 0 };
+    return { output: formatHelp(globalUsage, GLOBAL_SPECS) + epilog(prog, COMMANDS), exitCode: 0 };
   }
   const o = g.opts as Record<string, unknown>;
   const global: GlobalOptions = {
@@ -125,7 +123,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<CommandRes
     config = loadClientConfig(global.profile, global.configFile, (m) => err.push(m));
   } catch (e) {
     if (e instanceof ConfigError || e instanceof IniError) {
-      return { output: '', error: `Usage: ${prog} [global-options] command [command-options-and-arguments]\n\n${prog}: error: ${e.message}\n`, exitCode: 2 };
+      return usageFailure(globalUsage, prog, e.message);
     }
     throw e;
   }
@@ -141,10 +139,13 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<CommandRes
 
   if (rest.length === 0 || o.help_commands) return { output: listCommands(prog), error: err.join('\n'), exitCode: 0 };
   let name = rest[0];
-  if (GREETINGS.has(name.toLowerCase())) name = 'moshimoshi';
+  // as the stock CLI: a greeting (its moshimoshi greetings) runs moshimoshi
+  if (GREETINGS.includes(name.toLowerCase())) name = 'moshimoshi';
   const cmd = findCommand(name);
   if (!cmd) {
-    return { output: listCommands(prog), error: [...err, `Unknown command: ${rest[0]}`].join('\n') + '\n', exitCode: 1 };
+    // a command of the stock CLI that koji-ts lacks: one line, not the whole command list
+    if (isStockCommand(name)) return { output: '', error: [...err, `${prog}: ${rest[0]} is not available in koji-ts yet`].join('\n') + '\n', exitCode: 2 };
+    return { output: listCommands(prog), error: [...err, logLine(`Unknown command: ${rest[0]}`)].join('\n') + '\n', exitCode: 1 };
   }
   if (o.skip_main) return { output: '', exitCode: 0 };
   return runCommand(cmd, rest.slice(1), { global, config, prog, io, err });
@@ -180,25 +181,21 @@ async function runCommand(cmd: Command, argv: string[], env: { global: GlobalOpt
     const parsed = parseCommandArgs(cmd.options ?? [], argv);
     if (parsed.help) return finish({ output: formatHelp(usage(), cmd.options ?? [], cmd.description), exitCode: 0 });
     const needsLogin = !cmd.anon || global.forceAuth || argv.includes('--mine');
-    if (needsLogin) await ctx.activate();
-    else await ensureConnection(session);
+    if (cmd.local) {
+      // no hub needed
+    } else if (needsLogin) await ctx.activate();
+    else await ensureConnection(session, global.debug);
     const r = await cmd.handler(ctx, parsed.opts, parsed.args, usage);
     const result: CommandResult = typeof r === 'string' ? { output: r, exitCode: 0 } : r ?? { output: '', exitCode: 0 };
     return finish(result);
   } catch (e) {
-    // optparse: the usage line, a blank line, then "<prog>: error: <message>"
-    if (e instanceof UsageError) return finish({ output: '', error: `Usage: ${usage().replace(/^usage: /, '')}\n\n${prog}: error: ${e.message}`, exitCode: 2 });
+    if (e instanceof UsageError) return finish(usageFailure(usage(), prog, e.message));
     if (e instanceof CliError) return finish({ output: '', error: e.message, exitCode: e.exitCode });
-    if (e instanceof KojiError || e instanceof Fault) {
-      if (global.debug) return finish({ output: '', error: String((e as Error).stack), exitCode: 1 });
-      return finish({ output: '', error: `${e instanceof Fault ? 'Fault' : e.name}: ${e.message}`, exitCode: 1 });
-    }
-    const ex = e as Error & { code?: string };
-    if (ex.code && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET/.test(ex.code)) {
-      return finish({ output: '', error: `Error: Unable to connect to server ${config.server} (${ex.message})`, exitCode: 1 });
-    }
+    const ex = e instanceof Error ? e : new Error(String(e));
+    // with --debug the stock CLI lets the exception through: Python prints its traceback
     if (global.debug) return finish({ output: '', error: String(ex.stack), exitCode: 1 });
-    return finish({ output: '', error: `${ex.name}: ${ex.message}`, exitCode: 1 });
+    if (isConnectionError(ex)) return finish({ output: '', error: logLine(`ConnectionError: ${config.server}: ${ex.message}`), exitCode: 1 });
+    return finish({ output: '', error: exceptionLine(ex), exitCode: 1 });
   } finally {
     try {
       await session.logout();

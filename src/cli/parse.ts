@@ -5,7 +5,7 @@
  * optparse conventions it lacks: typed values, append, counters, interspersed arguments.
  */
 import { parseArgs } from 'node:util';
-import { UsageError, type OptionSpec, type Options } from './command.ts';
+import { UsageError, type CommandResult, type OptionSpec, type Options } from './command.ts';
 
 export function optionKey(o: OptionSpec): string {
   return o.dest ?? o.name.replace(/-/g, '_');
@@ -85,6 +85,11 @@ function wrap(text: string, width: number): string[] {
  * column sits 2 past the longest option text, at most at 24; longer option texts get their help
  * on the next line.
  */
+/** optparse's error(): the usage, a blank line and "<prog>: error: <message>" on stderr, exit code 2. */
+export function usageFailure(usage: string, prog: string, message: string, output = ''): CommandResult {
+  return { output, error: `Usage: ${usage.replace(/^usage: /i, '')}\n\n${prog}: error: ${message}`, exitCode: 2 };
+}
+
 export function formatHelp(usage: string, specs: OptionSpec[], description?: string): string {
   const width = Math.max((Number(process.env.COLUMNS) || 80) - 2, 20);
   const out = [`Usage: ${usage.replace(/^usage: /i, '')}`, ''];

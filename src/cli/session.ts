@@ -5,8 +5,21 @@ import type { ClientSession } from '../protocol/client.ts';
 import type { ClientConfig } from '../config/client.ts';
 import { CliError, type GlobalOptions } from './command.ts';
 
-export async function ensureConnection(session: ClientSession): Promise<void> {
-  const v = await session.call<number>('getAPIVersion');
+/** A failure to reach the hub at all (Python's requests.exceptions.ConnectionError). */
+export function isConnectionError(e: unknown): e is Error {
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET)$/.test(code);
+}
+
+export async function ensureConnection(session: ClientSession, debug = false): Promise<void> {
+  let v: number;
+  try {
+    v = await session.call<number>('getAPIVersion');
+  } catch (e) {
+    // as the stock CLI: a plain line, and the reason only with --debug
+    if (isConnectionError(e)) throw new CliError(`Error: Unable to connect to server${debug ? `\n${e.message}` : ''}`);
+    throw e;
+  }
   if (v !== API_VERSION) process.stderr.write(`WARNING: The server is at API version ${v} and the client is at ${API_VERSION}\n`);
 }
 
@@ -30,5 +43,5 @@ export async function activateSession(
     throw new CliError('Kerberos/GSSAPI login is not implemented by the koji-ts CLI yet; use --authtype=ssl with a certificate or --authtype=password');
   }
   if (!noauth && !session.loggedIn) throw new CliError('Unable to log in, no authentication methods available');
-  await ensureConnection(session);
+  await ensureConnection(session, g.debug);
 }

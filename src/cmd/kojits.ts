@@ -23,7 +23,7 @@ const USAGE = `usage: kojits <command> [options]
 
 commands:
   init    --data DIR [--host H] [--https-port N] [--http-port M] [--builder NAME] [--db URL]
-  up      --data DIR [--host H] [--https-port N] [--http-port M] [--db URL] [--init]
+  up      --data DIR [--host H] [--https-port N] [--http-port M] [--db URL]
   hub     --config hub.conf [--db URL] [--pglite DIR]
   cert    --data DIR [--host] NAME
   passwd  --data DIR USER [--password-file FILE]
@@ -67,7 +67,7 @@ async function cmdInit(argv: string[]): Promise<number> {
 }
 
 async function cmdUp(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, host: { type: 'string' }, 'https-port': { type: 'string' }, 'http-port': { type: 'string' }, db: { type: 'string' }, init: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, host: { type: 'string' }, 'https-port': { type: 'string' }, 'http-port': { type: 'string' }, db: { type: 'string' } } });
   if (!values.data) throw new Error('--data DIR is required');
   const layout = dataLayout(values.data);
   const httpsPort = intOpt(values['https-port'], 'https-port');

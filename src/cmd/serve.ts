@@ -7,6 +7,7 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { databaseUrl, loadHubConfig } from '../config/hub.ts';
+import { hubLogLevel } from '../config/loglevel.ts';
 import { openDatabase, defaultTimezone } from '../db/open.ts';
 import { redact } from '../db/postgres.ts';
 import type { Driver } from '../db/types.ts';
@@ -61,8 +62,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
     for (const f of [cfg.options.SSLCertificateFile, cfg.options.SSLCACertificateFile]) {
       if (f && !existsSync(f)) throw new Error(`${o.hubConf}: file ${f} does not exist`);
     }
-    const levels: Record<string, string> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error' };
-    const log = pino({ name: 'kojihub', level: levels[cfg.options.LogLevel.toUpperCase()] ?? 'warn' }, pino.destination(2));
+    const log = pino({ name: 'kojihub', level: hubLogLevel(cfg.options) }, pino.destination(2));
     const hub = createHub({ options: cfg.options, policy: cfg.policy, db, log });
     const running = await startHub(hub);
     if (worker) process.send?.({ kojits: 'listening', httpUrl: running.httpUrl, httpsUrl: running.httpsUrl });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseIni, type IniFile } from './ini.ts';
 import { ConfigError, opt, readOptions } from './options.ts';
+import { LOG_LEVEL_CHECK } from './loglevel.ts';
 
 export const HUB_OPTIONS = [
   // database
@@ -44,7 +45,7 @@ export const HUB_OPTIONS = [
   opt('KojiDebug', 'boolean', false, 'put stack traces in fault strings'),
   opt('KojiTraceback', 'string', null as string | null, 'traceback style: normal or extended'),
   opt('VerbosePolicy', 'boolean', false, 'explain policy decisions in faults'),
-  opt('LogLevel', 'string', 'WARNING', 'DEBUG, INFO, WARNING or ERROR'),
+  opt('LogLevel', 'string', 'WARNING', 'DEBUG, INFO, WARNING, ERROR or CRITICAL (Koji\'s logger:LEVEL pairs are accepted; the main level counts)', LOG_LEVEL_CHECK),
   opt('LogFormat', 'string', '', 'ignored: koji-ts logs JSON lines (pino)'),
   opt('MissingPolicyOk', 'boolean', true, 'allow when no policy is configured'),
   opt('EnableMaven', 'boolean', false, 'maven support'),

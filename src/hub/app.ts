@@ -7,6 +7,7 @@ import type http from 'node:http';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { HubOptions } from '../config/hub.ts';
+import { hubLogLevel } from '../config/loglevel.ts';
 import type { Driver } from '../db/types.ts';
 import { buildRegistry } from './api/index.ts';
 import { CACHE_CHANNEL, SessionCache } from './auth/cache.ts';
@@ -25,8 +26,7 @@ export interface HubDeps {
 }
 
 export function createHub(deps: HubDeps): Hub {
-  const levels: Record<string, string> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error', CRITICAL: 'fatal' };
-  const log = deps.log ?? pino({ name: 'kojihub', level: levels[String(deps.options.LogLevel).toUpperCase()] ?? 'warn' });
+  const log = deps.log ?? pino({ name: 'kojihub', level: hubLogLevel(deps.options) });
   const policy = deps.policy ?? new Map<string, string>();
   return {
     options: deps.options,

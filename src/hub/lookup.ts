@@ -1,23 +1,11 @@
 /**
  * Lookups shared by every domain: by id, name or {id|name} struct (Koji's name_or_id_clause),
- * lookup-or-create of simple name tables, and Python-style repr for messages that Koji users recognise.
+ * lookup-or-create of simple name tables.
  */
 import { GenericError, ParameterError } from '../protocol/faults.ts';
-import { Float, isStruct } from '../protocol/values.ts';
+import { isStruct } from '../protocol/values.ts';
+import { pyRepr } from '../protocol/pyrepr.ts';
 import type { Sql } from '../db/types.ts';
-
-/** Python repr of a decoded value, for error messages (`'name'`, `5`, `{'id': 1}`). */
-export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return String(v);
-  if (v instanceof Float) return String(v.value).includes('.') ? String(v.value) : `${v.value}.0`;
-  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (isStruct(v)) return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  return String(v);
-}
 
 /** `table.id = $n` or `table.name = $n` for an id, a name or a {id|name} struct. */
 export function nameOrId(info: unknown): { column: 'id' | 'name'; value: number | string } {

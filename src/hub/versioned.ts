@@ -33,13 +33,3 @@ export async function insertVersioned(ctx: CallContext, table: string, data: Rec
     values,
   );
 }
-
-/** Plain INSERT … RETURNING id for non-versioned tables. */
-export async function insertRow(ctx: CallContext, table: string, data: Record<string, unknown>, returning = 'id'): Promise<number> {
-  const keys = Object.keys(data);
-  const row = await ctx.sql.one<Record<string, number>>(
-    `INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${returning}`,
-    keys.map((k) => data[k]),
-  );
-  return row[returning];
-}

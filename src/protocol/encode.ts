@@ -5,6 +5,7 @@
  * format is tiny; parsing, which must be robust against hostile input, uses a real XML parser.
  */
 import { Binary, DateTime, Float, type XmlRpcValue } from './values.ts';
+import { pyFloatRepr } from './pyrepr.ts';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -52,7 +53,7 @@ function enc(v: XmlRpcValue, depth: number): string {
         if (v >= INT32_MIN && v <= INT32_MAX) return '<value><int>' + v + '</int></value>';
         if (Number.isSafeInteger(v)) return '<value><i8>' + v + '</i8></value>';
       }
-      return '<value><double>' + pyFloat(v) + '</double></value>';
+      return '<value><double>' + pyFloatRepr(v) + '</double></value>';
     case 'bigint':
       if (v > INT64_LIMIT || v < -INT64_LIMIT - 1n) throw new EncodeError(`int exceeds XML-RPC limits: ${v}`);
       return v >= INT32_MIN && v <= INT32_MAX ? '<value><int>' + v + '</int></value>' : '<value><i8>' + v + '</i8></value>';
@@ -62,7 +63,7 @@ function enc(v: XmlRpcValue, depth: number): string {
       throw new EncodeError(`cannot marshal ${typeof v} objects`);
   }
   if (depth > 100) throw new EncodeError('value nested too deeply to encode');
-  if (v instanceof Float) return '<value><double>' + pyFloat(v.value) + '</double></value>';
+  if (v instanceof Float) return '<value><double>' + pyFloatRepr(v.value) + '</double></value>';
   if (Array.isArray(v)) {
     let out = '<value><array><data>';
     for (let i = 0; i < v.length; i++) out += enc(v[i], depth + 1);
@@ -83,14 +84,6 @@ function enc(v: XmlRpcValue, depth: number): string {
 
 function encodeInto(out: string[], v: XmlRpcValue, depth: number): void {
   out.push(enc(v, depth));
-}
-
-/** Python's repr of a float: always has a '.' or an exponent, so the peer reads a float. */
-export function pyFloat(n: number): string {
-  if (Number.isNaN(n)) return 'nan';
-  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
-  const s = String(n);
-  return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
 export function encodeValue(v: XmlRpcValue): string {

@@ -76,7 +76,3 @@ export function faultToError(code: number, message: string): Error {
   }
   return new Fault(code, message);
 }
-
-export function isKojiError(e: unknown): e is KojiError {
-  return e instanceof KojiError;
-}

@@ -60,9 +60,3 @@ export function isStruct(v: unknown): v is XmlRpcStruct {
     !(v instanceof Date)
   );
 }
-
-/** Unwrap a Float (or pass a number through); undefined/null stay as they are. */
-export function num(v: unknown): number {
-  if (v instanceof Float) return v.value;
-  return v as number;
-}

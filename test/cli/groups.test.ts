@@ -93,9 +93,9 @@ describe.each(engines())('group CLI commands on %s', (engine) => {
       'You must specify a tag name, group name, and one or more package names',
     );
     expectUsageError(await cli.run('add-group-req', 'base', 'build'), 'add-group-req [options] <tag> <target group> <required group>', 'You must specify a tag name and two group names');
-    expect(await cli.run('add-group-pkg', 'base', 'nosuch', 'x')).toMatchObject({ exitCode: 1, error: 'GenericError: No such entry in table groups: nosuch\n' });
+    expect(await cli.run('add-group-pkg', 'base', 'nosuch', 'x')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such entry in table groups: nosuch\n' });
     expectUsageError(await cli.runAs('bob', 'bob-password', 'add-group', 'base', 'x'), 'add-group <tag> <group>', 'This action requires tag or admin privileges');
-    expect(await cli.runAs('bob', 'bob-password', 'add-group-pkg', 'base', 'build', 'x')).toMatchObject({ exitCode: 1, error: 'ActionNotAllowed: tag permission required (logged in as bob)\n' });
+    expect(await cli.runAs('bob', 'bob-password', 'add-group-pkg', 'base', 'build', 'x')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: ActionNotAllowed: tag permission required (logged in as bob)\n' });
   });
 
   it('list-groups', async () => {
@@ -107,7 +107,7 @@ describe.each(engines())('group CLI commands on %s', (engine) => {
       'build  [base]\n  @core  [base]\n  bash: None, mandatory  [base]\n  gcc: None, mandatory  [child] [BLOCKED]\n  make: None, mandatory  [base]\n  zsh: None, mandatory  [child]\ncore  [base]\n  coreutils: None, mandatory  [base]\n',
     );
     expect((await cli.runAs(null, null, 'list-groups', 'child', 'core')).output).toBe('core  [base]\n  coreutils: None, mandatory  [base]\n');
-    expect(await cli.run('list-groups', 'nosuch')).toMatchObject({ exitCode: 1, error: 'GenericError: No such entry in table tag: nosuch\n' });
+    expect(await cli.run('list-groups', 'nosuch')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such entry in table tag: nosuch\n' });
     expectUsageError(await cli.run('list-groups'), 'list-groups [options] <tag> [<group>]', 'Incorrect number of arguments');
     const r = await cli.run('list-groups', '--event', '1', 'base');
     expect(r.output).toMatch(/^Querying at event 1 \(\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\)\n$/);
@@ -199,11 +199,11 @@ This is a meta-package that requires a defined group of packages
     expect(await cli.run('unblock-group-pkg', 'child', 'build', 'gcc')).toMatchObject(ok);
     const again = await cli.run('unblock-group-pkg', 'child', 'build', 'gcc');
     expect(again.exitCode).toBe(1);
-    expect(again.error).toMatch(/^GenericError: package gcc is NOT blocked in group \d+, tag \d+\n$/);
+    expect(again.error).toMatch(/^\[ERROR\] koji: GenericError: package gcc is NOT blocked in group \d+, tag \d+\n$/);
     expect(await cli.run('block-group-req', 'child', 'build', 'core')).toMatchObject(ok);
     expect((await cli.run('list-groups', 'child', 'build')).output).not.toContain('@core');
     expect(await cli.run('unblock-group-req', 'child', 'build', 'core')).toMatchObject(ok);
-    expect((await cli.run('unblock-group-req', 'child', 'build', 'core')).error).toMatch(/^GenericError: group req \d+ is NOT blocked in group \d+, tag \d+\n$/);
+    expect((await cli.run('unblock-group-req', 'child', 'build', 'core')).error).toMatch(/^\[ERROR\] koji: GenericError: group req \d+ is NOT blocked in group \d+, tag \d+\n$/);
     // block-group only blocks groups the tag itself has
     expect(await cli.run('block-group', 'child', 'core')).toMatchObject({ exitCode: 1, error: "Group core doesn't exist within tag child\n" });
     // adding the same data as the inherited definition writes nothing (as Koji), so give the child its own
@@ -248,16 +248,16 @@ Group: web (Web & friends)
 
   it('import-comps errors', async () => {
     expect(await cli.run('import-comps', join(dir, 'comps.xml'), 'nosuch')).toMatchObject({ exitCode: 1, error: 'No such tag: nosuch\n' });
-    expect(await cli.run('import-comps', join(dir, 'missing.xml'), 'imported')).toMatchObject({ exitCode: 1, error: `OSError: Cannot open ${join(dir, 'missing.xml')} for reading\n` });
+    expect(await cli.run('import-comps', join(dir, 'missing.xml'), 'imported')).toMatchObject({ exitCode: 1, error: `[ERROR] koji: OSError: Cannot open ${join(dir, 'missing.xml')} for reading\n` });
     const bad = join(dir, 'bad.xml');
     writeFileSync(bad, '<comps><group><id>x</id></comps>');
-    expect(await cli.run('import-comps', bad, 'imported')).toMatchObject({ exitCode: 1, error: 'ParserError: Fatal parser error\n' });
+    expect(await cli.run('import-comps', bad, 'imported')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: ParserError: Fatal parser error\n' });
     expectUsageError(await cli.run('import-comps', bad), 'import-comps [options] <file> <tag>', 'Incorrect number of arguments');
     // a hub fault stops the import after what was already printed
     await hub.login().then((s) => s.call('groupListBlock', ['imported', 'web']));
     const r = await cli.run('import-comps', join(dir, 'comps.xml'), 'imported');
     expect(r.exitCode).toBe(1);
     expect(r.output).toMatch(/\nGroup: web \(Web & friends\)\n$/);
-    expect(r.error).toBe('GenericError: group web is blocked in tag imported\n');
+    expect(r.error).toBe('[ERROR] koji: GenericError: group web is blocked in tag imported\n');
   });
 });

@@ -158,8 +158,8 @@ describe.each(engines())('list-history and search on %s', (engine) => {
     expectUsageError(await cli.run('list-history', '--before', 'yesterday-ish'), usage, "option --before: invalid time specification: 'yesterday-ish'");
     expect(await cli.run('list-history', '--host', 'nosuch')).toMatchObject({ exitCode: 1, output: '', error: 'No such host: nosuch\n' });
     expect(await cli.run('list-history', '--channel', 'nosuch')).toMatchObject({ exitCode: 1, output: '', error: 'No such channel: nosuch\n' });
-    expect(await cli.run('list-history', '--tag', 'nosuch')).toMatchObject({ exitCode: 1, error: 'GenericError: No such entry in table tag: nosuch\n' });
-    expect(await cli.run('list-history', '--all', '-s', 'nosuch')).toMatchObject({ exitCode: 1, error: 'GenericError: No such history table: nosuch\n' });
+    expect(await cli.run('list-history', '--tag', 'nosuch')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such entry in table tag: nosuch\n' });
+    expect(await cli.run('list-history', '--all', '-s', 'nosuch')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such history table: nosuch\n' });
   });
 
   it('search prints the names', async () => {
@@ -168,7 +168,7 @@ describe.each(engines())('list-history and search on %s', (engine) => {
     expect((await cli.run('search', '-r', 'user', '^(alice|kojiadmin)$')).output).toBe('kojiadmin\nalice\n');
     expect((await cli.run('search', '--exact', 'tag', 'f4')).output).toBe('');
     expect((await cli.run('search', '--exact', 'host', 'builder1')).output).toBe('builder1\n');
-    expect(await cli.run('search', '-r', 'package', '(')).toMatchObject({ exitCode: 1, error: expect.stringMatching(/^GenericError: Invalid regular expression '\(': /) });
+    expect(await cli.run('search', '-r', 'package', '(')).toMatchObject({ exitCode: 1, error: expect.stringMatching(/^\[ERROR\] koji: GenericError: Invalid regular expression '\(': /) });
   });
 
   it('search errors', async () => {

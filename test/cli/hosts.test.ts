@@ -42,7 +42,7 @@ describe.each(engines())('host CLI commands on %s', (engine) => {
 
   it('add-host errors, and --force turns a user into a host', async () => {
     expect(await cli.run('add-host', 'builder1', 'x86_64')).toMatchObject({ exitCode: 1, output: '', error: 'builder1 is already in the database\n' });
-    expect(await cli.run('add-host', 'bob', 'x86_64')).toMatchObject({ exitCode: 1, error: 'GenericError: user bob already exists and it is not a host\n' });
+    expect(await cli.run('add-host', 'bob', 'x86_64')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: user bob already exists and it is not a host\n' });
     expectUsageError(await cli.run('add-host', 'builder9'), 'add-host [options] <hostname> <arch> [<arch> ...]', 'Please specify a hostname and at least one arch');
     await hub.login().then((s) => s.call('createUser', ['convert-me']));
     expect((await cli.run('add-host', '--force', 'convert-me', 'noarch')).output).toMatch(/^convert-me added: id \d+\n$/);
@@ -63,7 +63,7 @@ describe.each(engines())('host CLI commands on %s', (engine) => {
     const r = await cli.run('edit-host', 'builder1', 'nosuch1', 'nosuch2', '--comment', 'x');
     expect(r).toMatchObject({ exitCode: 1, output: '', error: 'No such host: nosuch1\nNo such host: nosuch2\nNo changes made, please correct the command line\n' });
     expect((await getHost('builder1'))?.comment).toBe('In rack 7');
-    expect(await cli.run('edit-host', 'builder1', '--arches', 'bad!arch')).toMatchObject({ exitCode: 1, error: 'GenericError: Architecture can be only [a-zA-Z0-9_-]\n' });
+    expect(await cli.run('edit-host', 'builder1', '--arches', 'bad!arch')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: Architecture can be only [a-zA-Z0-9_-]\n' });
     const usage = 'edit-host <hostname> [<hostname> ...] [options]';
     expectUsageError(await cli.run('edit-host', '--comment', 'x'), usage, 'Please specify a hostname');
     expectUsageError(await cli.run('edit-host', 'builder1', '--capacity', 'lots'), usage, "option --capacity: invalid floating-point value: 'lots'");
@@ -96,13 +96,13 @@ describe.each(engines())('host CLI commands on %s', (engine) => {
     const list = await cli.run('add-host-to-channel', '--list');
     expect(list.output.split('\n')).toEqual(expect.arrayContaining(['default', 'build-ch', 'new-ch']));
 
-    expect(await cli.run('add-host-to-channel', 'builder1', 'build-ch')).toMatchObject({ exitCode: 1, error: 'GenericError: host builder1 is already subscribed to the build-ch channel\n' });
+    expect(await cli.run('add-host-to-channel', 'builder1', 'build-ch')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: host builder1 is already subscribed to the build-ch channel\n' });
     expect(await cli.run('add-host-to-channel', 'builder1', 'nosuch')).toMatchObject({ exitCode: 1, error: 'No such channel: nosuch\n' });
     expect(await cli.run('add-host-to-channel', 'nosuch', 'build-ch')).toMatchObject({ exitCode: 1, error: 'No such host: nosuch\n' });
     expectUsageError(await cli.run('add-host-to-channel', 'builder1'), 'add-host-to-channel [options] <hostname> <channel>', 'Please specify a hostname and a channel');
 
     await hub.login().then((s) => s.call('disableChannel', ['new-ch']));
-    expect(await cli.run('add-host-to-channel', 'builder2', 'new-ch')).toMatchObject({ exitCode: 1, error: 'GenericError: channel new-ch is disabled\n' });
+    expect(await cli.run('add-host-to-channel', 'builder2', 'new-ch')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: channel new-ch is disabled\n' });
     expect((await cli.run('add-host-to-channel', 'builder2', 'new-ch', '--force')).exitCode).toBe(0);
 
     expect(await cli.run('remove-host-from-channel', 'b3', 'new-ch')).toMatchObject({ exitCode: 0, output: '' });
@@ -196,7 +196,7 @@ describe.each(engines())('host CLI commands on %s', (engine) => {
   });
 
   it('host administration needs the host permission', async () => {
-    const denied = 'ActionNotAllowed: host permission required (logged in as bob)\n';
+    const denied = '[ERROR] koji: ActionNotAllowed: host permission required (logged in as bob)\n';
     expect(await cli.runAs('bob', 'bob-password', 'add-host', 'evil', 'x86_64')).toMatchObject({ exitCode: 1, error: denied });
     expect(await cli.runAs('bob', 'bob-password', 'edit-host', 'builder1', '--comment', 'x')).toMatchObject({ exitCode: 1, error: denied });
     expect(await cli.runAs('bob', 'bob-password', 'disable-host', 'builder1')).toMatchObject({ exitCode: 1, error: denied });

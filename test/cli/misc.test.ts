@@ -18,8 +18,10 @@ describe.each(engines())('misc CLI commands on %s', (engine) => {
     expect(r.output).toMatch(/^.+, kojiadmin!\n\nYou are using the hub at http:\/\/127\.0\.0\.1:\d+\/kojihub \(Koji 1\.35\.3\)\nAuthenticated via password\n$/);
   });
 
-  it('greetings are aliases of moshimoshi', async () => {
+  it('greetings are aliases of moshimoshi: the stock CLI\'s greetings, no others', async () => {
     expect((await cli.run('hello')).output).toContain('kojiadmin!');
+    expect((await cli.run('Yo')).output).toContain('kojiadmin!');
+    expect((await cli.run('hey')).error).toBe('[ERROR] koji: Unknown command: hey\n');
   });
 
   it('version prints client and hub versions', async () => {
@@ -40,7 +42,7 @@ describe.each(engines())('misc CLI commands on %s', (engine) => {
   it('call reports faults by class name with exit code 1', async () => {
     const r = await cli.run('call', 'getUser', 'nobody', 'strict=True');
     expect(r.exitCode).toBe(1);
-    expect(r.error).toBe("GenericError: No such user: 'nobody'\n");
+    expect(r.error).toBe("[ERROR] koji: GenericError: No such user: 'nobody'\n");
   });
 
   it('list-api prints every method with its signature', async () => {

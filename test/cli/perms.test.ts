@@ -30,8 +30,8 @@ describe.each(engines())('permission CLI commands on %s', (engine) => {
   });
 
   it('grant-permission errors', async () => {
-    expect(await cli.run('grant-permission', 'repo', 'bob')).toMatchObject({ exitCode: 1, error: 'GenericError: user bob already has permission: repo\n' });
-    expect(await cli.run('grant-permission', 'nosuch', 'bob')).toMatchObject({ exitCode: 1, error: 'GenericError: No such entry in table permissions: nosuch\n' });
+    expect(await cli.run('grant-permission', 'repo', 'bob')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: user bob already has permission: repo\n' });
+    expect(await cli.run('grant-permission', 'nosuch', 'bob')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such entry in table permissions: nosuch\n' });
     const usage = 'grant-permission [options] <permission> <user> [<user> ...]';
     expectUsageError(await cli.run('grant-permission', 'repo', 'bob', 'nobody'), usage, 'No such user: nobody');
     expectUsageError(await cli.run('grant-permission', 'repo'), usage, 'Please specify a permission and at least one user');
@@ -42,7 +42,7 @@ describe.each(engines())('permission CLI commands on %s', (engine) => {
   it('revoke-permission revokes, and reports what it cannot', async () => {
     expect(await cli.run('revoke-permission', 'repo', 'carol')).toMatchObject({ exitCode: 0, output: '' });
     expect(await permsOf('carol')).toEqual([]);
-    expect(await cli.run('revoke-permission', 'repo', 'carol')).toMatchObject({ exitCode: 1, error: 'GenericError: user carol does not have permission: repo\n' });
+    expect(await cli.run('revoke-permission', 'repo', 'carol')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: user carol does not have permission: repo\n' });
     expectUsageError(await cli.run('revoke-permission', 'repo', 'nobody'), 'revoke-permission <permission> <user> [<user> ...]', 'No such user: nobody');
     expectUsageError(await cli.run('revoke-permission'), 'revoke-permission <permission> <user> [<user> ...]', 'Please specify a permission and at least one user');
   });
@@ -51,7 +51,7 @@ describe.each(engines())('permission CLI commands on %s', (engine) => {
     expect(await cli.run('edit-permission', 'deploy', 'Deploy all the things.')).toMatchObject({ exitCode: 0, output: '' });
     const all = await hub.anon().call<Array<{ name: string; description: string | null }>>('getAllPerms');
     expect(all.find((p) => p.name === 'deploy')?.description).toBe('Deploy all the things.');
-    expect((await cli.run('edit-permission', 'nosuch', 'x')).error).toBe('GenericError: No such entry in table permissions: nosuch\n');
+    expect((await cli.run('edit-permission', 'nosuch', 'x')).error).toBe('[ERROR] koji: GenericError: No such entry in table permissions: nosuch\n');
     expectUsageError(await cli.run('edit-permission', 'deploy'), 'edit-permission <permission> <description>', 'Please specify a permission and a description');
   });
 
@@ -103,15 +103,15 @@ describe.each(engines())('permission CLI commands on %s', (engine) => {
     expect(await cli.run('list-permissions', '--user', 'nobody')).toMatchObject({ exitCode: 1, output: '', error: 'No such user: nobody\n' });
     expectUsageError(await cli.run('list-permissions', 'extra'), 'list-permissions [options]', 'This command takes no arguments');
     // as the stock CLI: --mine without a login dies on the missing user
-    expect(await cli.runAs(null, null, 'list-permissions', '--mine')).toMatchObject({ exitCode: 1, error: "TypeError: 'NoneType' object is not subscriptable\n" });
+    expect(await cli.runAs(null, null, 'list-permissions', '--mine')).toMatchObject({ exitCode: 1, error: "[ERROR] koji: TypeError: 'NoneType' object is not subscriptable\n" });
     // …and so does a permission held both directly and through a group
     const admin = await hub.login();
     await admin.call('grantPermission', ['carol', 'target']);
-    expect(await cli.run('list-permissions', '--user', 'carol')).toMatchObject({ exitCode: 1, error: 'TypeError: sequence item 0: expected str instance, NoneType found\n' });
+    expect(await cli.run('list-permissions', '--user', 'carol')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: TypeError: sequence item 0: expected str instance, NoneType found\n' });
   });
 
   it('changing permissions needs the admin permission', async () => {
-    const denied = 'ActionNotAllowed: admin permission required (logged in as bob)\n';
+    const denied = '[ERROR] koji: ActionNotAllowed: admin permission required (logged in as bob)\n';
     expect(await cli.runAs('bob', 'bob-password', 'grant-permission', 'admin', 'bob')).toMatchObject({ exitCode: 1, error: denied });
     expect(await cli.runAs('bob', 'bob-password', 'revoke-permission', 'repo', 'bob')).toMatchObject({ exitCode: 1, error: denied });
     expect(await cli.runAs('bob', 'bob-password', 'edit-permission', 'repo', 'x')).toMatchObject({ exitCode: 1, error: denied });

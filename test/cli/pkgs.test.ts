@@ -63,7 +63,7 @@ describe.each(engines())('package CLI commands on %s', (engine) => {
     expect(await cli.runAs('bob', 'bob-pass-1', 'add-pkg', 'base', 'evil', '--owner', 'bob')).toMatchObject({
       exitCode: 1,
       output: 'Adding 1 packages to tag base\n',
-      error: 'ActionNotAllowed: policy violation (package_list): Only admin/tag can do this via default policy\n',
+      error: '[ERROR] koji: ActionNotAllowed: policy violation (package_list): Only admin/tag can do this via default policy\n',
     });
   });
 
@@ -77,7 +77,7 @@ describe.each(engines())('package CLI commands on %s', (engine) => {
     });
     expect(await admin.call('checkTagPackage', ['child', 'glibc'])).toBe(true);
     expect(await cli.run('unblock-pkg', 'child', 'gcc')).toMatchObject({ ...ok, output: '' });
-    expect(await cli.run('unblock-pkg', 'child', 'gcc')).toMatchObject({ exitCode: 1, error: 'GenericError: package gcc NOT blocked in tag child\n' });
+    expect(await cli.run('unblock-pkg', 'child', 'gcc')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: package gcc NOT blocked in tag child\n' });
     expect(await cli.run('remove-pkg', 'child', 'bash')).toMatchObject({ exitCode: 1, error: 'Package bash is not in tag child\n' });
     expect(await cli.run('remove-pkg', 'base', 'zsh')).toMatchObject({ ...ok, output: '' });
     expect(await admin.call('checkTagPackage', ['base', 'zsh'])).toBe(false);
@@ -89,8 +89,8 @@ describe.each(engines())('package CLI commands on %s', (engine) => {
     expect(await cli.run('set-pkg-owner', 'bob', 'base', 'bash', 'gcc')).toMatchObject({ ...ok, output: '' });
     expect(await cli.run('set-pkg-arches', 'x86_64,aarch64', 'base', 'bash')).toMatchObject({ ...ok, output: '' });
     expect(await admin.call('getPackageConfig', ['base', 'bash'])).toMatchObject({ owner_name: 'bob', extra_arches: 'x86_64 aarch64' });
-    expect(await cli.run('set-pkg-owner', 'nosuch', 'base', 'bash')).toMatchObject({ exitCode: 1, error: "GenericError: No such user: 'nosuch'\n" });
-    expect(await cli.run('set-pkg-arches', 'x86_64', 'child', 'nosuchpkg')).toMatchObject({ exitCode: 1, error: 'GenericError: cannot update: tag child has no data for package nosuchpkg\n' });
+    expect(await cli.run('set-pkg-owner', 'nosuch', 'base', 'bash')).toMatchObject({ exitCode: 1, error: "[ERROR] koji: GenericError: No such user: 'nosuch'\n" });
+    expect(await cli.run('set-pkg-arches', 'x86_64', 'child', 'nosuchpkg')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: cannot update: tag child has no data for package nosuchpkg\n' });
     expect(await cli.run('set-pkg-owner', 'kojiadmin', 'leaf', 'glibc', '--force')).toMatchObject({ ...ok });
     expectUsageError(await cli.run('set-pkg-owner', 'bob', 'base'), 'set-pkg-owner [options] <owner> <tag> <package> [<package> ...]', 'Please specify an owner, a tag, and at least one package');
     expectUsageError(await cli.run('set-pkg-arches', 'x', 'base'), 'set-pkg-arches [options] <arches> <tag> <package> [<package> ...]', 'Please specify an archlist, a tag, and at least one package');
@@ -193,7 +193,7 @@ describe.each(engines())('package CLI commands on %s', (engine) => {
       expectUsageError(await cli.run('list-tagged'), usage, 'A tag name must be specified');
       expectUsageError(await cli.run('list-tagged', 'a', 'b', 'c'), usage, 'Only one package name may be specified');
       expectUsageError(await cli.run('list-tagged', 'base', '--draft-only', '--no-draft'), usage, '--draft-only conflicts with --no-draft');
-      expect(await cli.run('list-tagged', 'base', '--type', 'nosuchtype')).toMatchObject({ exitCode: 1, error: 'GenericError: unsupported build type: nosuchtype\n' });
+      expect(await cli.run('list-tagged', 'base', '--type', 'nosuchtype')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: unsupported build type: nosuchtype\n' });
       const ev = (await admin.call<Array<{ create_event: number }>>('listTagged', ['base'], { package: 'bash' }))[0].create_event;
       await hub.db.rawQuery('UPDATE events SET time = to_timestamp(1700000000) WHERE id = $1', [ev - 1]);
       expect((await cli.run('list-tagged', 'base', 'bash', '--event', String(ev - 1))).output).toBe(`Querying at event ${ev - 1} (Tue Nov 14 22:13:20 2023)\n` + BUILD_HEADER + brow('bash-5.2-1.fc40', 'base'));
@@ -208,7 +208,7 @@ describe.each(engines())('package CLI commands on %s', (engine) => {
       expect((await cli.run('latest-build', 'child', 'bash', '--arch', 'x86_64')).output).toBe('bash-5.3-1.fc40.x86_64\nbash-devel-5.3-1.fc40.x86_64\n');
       expect((await cli.run('latest-build', 'child', 'bash', '--arch', 'src', '--paths')).output).toBe(`${hub.kojiDir}/packages/bash/5.3/1.fc40/src/bash-5.3-1.fc40.src.rpm\n`);
       expect((await cli.run('latest-build', 'child', 'nosuchpkg')).output).toBe(BUILD_HEADER);
-      expect(await cli.run('latest-build', 'nosuch', 'bash')).toMatchObject({ exitCode: 1, output: '', error: 'GenericError: No such entry in table tag: nosuch\n' });
+      expect(await cli.run('latest-build', 'nosuch', 'bash')).toMatchObject({ exitCode: 1, output: '', error: '[ERROR] koji: GenericError: No such entry in table tag: nosuch\n' });
       const usage = 'latest-build [options] <tag> <package> [<package> ...]\n\nThe first option should be the name of a tag, not the name of a build target.';
       expectUsageError(await cli.run('latest-build', 'child'), usage, 'A tag name and package name must be specified');
       expectUsageError(await cli.run('latest-build', 'child', 'bash', '--all'), usage, 'A package name may not be combined with --all');

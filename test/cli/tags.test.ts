@@ -43,9 +43,9 @@ describe.each(engines())('tag CLI commands on %s', (engine) => {
   });
 
   it('add-tag errors', async () => {
-    expect(await cli.run('add-tag', 'base')).toMatchObject({ exitCode: 1, output: '', error: "GenericError: A tag with the name 'base' already exists\n" });
-    expect(await cli.run('add-tag', 'bad', '-x', 'noequals')).toMatchObject({ exitCode: 1, error: 'ValueError: not enough values to unpack (expected 2, got 1)\n' });
-    expect(await cli.run('add-tag', 'bad', '--arches', 'x86_64;rm')).toMatchObject({ exitCode: 1, error: 'GenericError: Architecture can be only [a-zA-Z0-9_-]\n' });
+    expect(await cli.run('add-tag', 'base')).toMatchObject({ exitCode: 1, output: '', error: "[ERROR] koji: GenericError: A tag with the name 'base' already exists\n" });
+    expect(await cli.run('add-tag', 'bad', '-x', 'noequals')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: ValueError: not enough values to unpack (expected 2, got 1)\n' });
+    expect(await cli.run('add-tag', 'bad', '--arches', 'x86_64;rm')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: Architecture can be only [a-zA-Z0-9_-]\n' });
     expectUsageError(await cli.run('add-tag'), 'add-tag [options] <name>', 'Please specify a name for the tag');
     expectUsageError(await cli.runAs('bob', 'bob-pass-1', 'add-tag', 'x'), 'add-tag [options] <name>', 'This action requires tag or admin privileges');
   });
@@ -59,10 +59,10 @@ describe.each(engines())('tag CLI commands on %s', (engine) => {
     expect(await cli.run('edit-tag', 'kid', '--rename', 'child')).toMatchObject(ok());
     expectUsageError(await cli.run('edit-tag', 'child', '-x', 'a=1', '-x', 'a=2'), 'edit-tag [options] <name>', 'Duplicate extra key: a');
     expectUsageError(await cli.run('edit-tag'), 'edit-tag [options] <name>', 'Please specify a name for the tag');
-    expect(await cli.run('edit-tag', 'child', '-r', 'nosuch')).toMatchObject({ exitCode: 1, error: "GenericError: Tag: child doesn't have extra: nosuch\n" });
-    expect(await cli.run('edit-tag', 'nosuch', '--lock')).toMatchObject({ exitCode: 1, error: "GenericError: No such tagInfo: 'nosuch'\n" });
-    expect(await cli.run('edit-tag', 'child', '--perm', 'nosuchperm')).toMatchObject({ exitCode: 1, error: 'GenericError: No such entry in table permissions: nosuchperm\n' });
-    expect(await cli.runAs('bob', 'bob-pass-1', 'edit-tag', 'child', '--lock')).toMatchObject({ exitCode: 1, error: 'ActionNotAllowed: tag permission required (logged in as bob)\n' });
+    expect(await cli.run('edit-tag', 'child', '-r', 'nosuch')).toMatchObject({ exitCode: 1, error: "[ERROR] koji: GenericError: Tag: child doesn't have extra: nosuch\n" });
+    expect(await cli.run('edit-tag', 'nosuch', '--lock')).toMatchObject({ exitCode: 1, error: "[ERROR] koji: GenericError: No such tagInfo: 'nosuch'\n" });
+    expect(await cli.run('edit-tag', 'child', '--perm', 'nosuchperm')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such entry in table permissions: nosuchperm\n' });
+    expect(await cli.runAs('bob', 'bob-pass-1', 'edit-tag', 'child', '--lock')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: ActionNotAllowed: tag permission required (logged in as bob)\n' });
   });
 
   it('add-tag-inheritance adds links, with its checks', async () => {
@@ -77,7 +77,7 @@ describe.each(engines())('tag CLI commands on %s', (engine) => {
       exitCode: 1,
       error: 'Error: There is already an active inheritance with that priority on child, please specify a different priority with --priority.\n',
     });
-    expect(await cli.run('add-tag-inheritance', 'child', 'other', '--priority', 'x')).toMatchObject({ exitCode: 1, error: "ValueError: invalid literal for int() with base 10: 'x'\n" });
+    expect(await cli.run('add-tag-inheritance', 'child', 'other', '--priority', 'x')).toMatchObject({ exitCode: 1, error: "[ERROR] koji: ValueError: invalid literal for int() with base 10: 'x'\n" });
     const usage = 'add-tag-inheritance [options] <tag> <parent-tag>';
     expectUsageError(await cli.run('add-tag-inheritance', 'child', 'nosuch'), usage, 'No such tag: nosuch');
     expectUsageError(await cli.run('add-tag-inheritance', 'child'), usage, "This command takes exactly two arguments: a tag name or ID and that tag's new parent name or ID");
@@ -86,7 +86,7 @@ describe.each(engines())('tag CLI commands on %s', (engine) => {
     expect(await cli.run('add-tag-inheritance', 'grand', 'other', '--priority', '5', '--intransitive', '--noconfig')).toMatchObject(ok());
     await cli.run('add-tag', 'leaf');
     await cli.run('add-tag-inheritance', 'leaf', 'grand');
-    expect(await cli.run('add-tag-inheritance', 'base', 'leaf', '--priority', '3')).toMatchObject({ exitCode: 1, error: expect.stringMatching(/^GenericError: inheritance loop: tag leaf already inherits from tag \d+/) });
+    expect(await cli.run('add-tag-inheritance', 'base', 'leaf', '--priority', '3')).toMatchObject({ exitCode: 1, error: expect.stringMatching(/^\[ERROR\] koji: GenericError: inheritance loop: tag leaf already inherits from tag \d+/) });
   });
 
   it('list-tag-inheritance draws the tree', async () => {
@@ -132,8 +132,8 @@ describe.each(engines())('tag CLI commands on %s', (engine) => {
     expect(info.output).toBe(
       [`Querying at event ${ev} (Tue Nov 14 22:13:20 2023)`, `Tag: leaf [${await id('leaf')}]`, 'Arches: aarch64 ppc64le', 'Groups: ', 'Tag options:', '  a : 1                        [base]', '  f : 2.5                      [base]', '  j : {\'k\': [1, 2]}            [child]', '  n : None                     [base]', 'Inheritance:', `  0    .... grand [${await id('grand')}]`, ''].join('\n'),
     );
-    expect(await cli.run('taginfo', 'leaf', '--repo', '999')).toMatchObject({ exitCode: 1, error: 'GenericError: query returned no rows\n' });
-    expect(await cli.run('taginfo', 'leaf', '--ts', '100')).toMatchObject({ exitCode: 1, error: 'GenericError: No event before 100\n' });
+    expect(await cli.run('taginfo', 'leaf', '--repo', '999')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: query returned no rows\n' });
+    expect(await cli.run('taginfo', 'leaf', '--ts', '100')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No event before 100\n' });
   });
 
   it('edit-tag-inheritance and remove-tag-inheritance', async () => {
@@ -208,7 +208,7 @@ describe.each(engines())('tag CLI commands on %s', (engine) => {
         '',
       ].join('\n'),
     );
-    expect(await cli.run('taginfo', 'nosuch')).toMatchObject({ exitCode: 1, output: '', error: "GenericError: No such tagInfo: 'nosuch'\n" });
+    expect(await cli.run('taginfo', 'nosuch')).toMatchObject({ exitCode: 1, output: '', error: "[ERROR] koji: GenericError: No such tagInfo: 'nosuch'\n" });
     const repo1 = await admin.call<XmlRpcStruct>('repoInfo', [1]);
     const atRepo = await cli.run('taginfo', 'grand', '--repo', '1');
     expect(atRepo.output).toMatch(new RegExp(`^Querying at event ${String(repo1.create_event)} \\(\\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\\)\nTag: grand \\[`));

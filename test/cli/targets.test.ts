@@ -60,7 +60,7 @@ describe.each(engines())('target CLI commands and clone-tag on %s', (engine) => 
   });
 
   it('add-target errors', async () => {
-    expect(await cli.run('add-target', 'f1', 'base', 'child')).toMatchObject({ exitCode: 1, error: "GenericError: A build target with the name 'f1' already exists\n" });
+    expect(await cli.run('add-target', 'f1', 'base', 'child')).toMatchObject({ exitCode: 1, error: "[ERROR] koji: GenericError: A build target with the name 'f1' already exists\n" });
     expect(await cli.run('add-target', 'x', 'nosuch', 'child')).toMatchObject({ exitCode: 1, output: '', error: 'No such tag: nosuch\n' });
     expect(await cli.run('add-target', 'x', 'noarch-tag', 'child')).toMatchObject({ exitCode: 1, error: 'Build tag has no arches: noarch-tag\n' });
     expect(await cli.run('add-target', 'x', 'base', 'nosuch')).toMatchObject({ exitCode: 1, error: 'No such destination tag: nosuch\n' });
@@ -76,7 +76,7 @@ describe.each(engines())('target CLI commands and clone-tag on %s', (engine) => 
     expect(await cli.run('edit-target', 'f2', '--dest-tag', 'nosuch')).toMatchObject({ exitCode: 1, error: 'No such destination tag: nosuch\n' });
     expect(await cli.run('edit-target', 'f2', '--dest-tag', 'base', '--build-tag', 'child')).toMatchObject(ok);
     expect((await cli.run('list-targets', '--quiet')).output).toBe(row('child', 'base', 'child') + row('f2', 'child', 'base'));
-    expect(await cli.run('edit-target', 'nosuch', '--rename', 'zz')).toMatchObject({ exitCode: 1, error: 'GenericError: No such build target: nosuch\n' });
+    expect(await cli.run('edit-target', 'nosuch', '--rename', 'zz')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such build target: nosuch\n' });
     expectUsageError(await cli.run('edit-target'), 'edit-target [options] <name>', 'Please specify a build target');
     expectUsageError(await cli.runAs('bob', 'bob-password', 'edit-target', 'f2'), 'edit-target [options] <name>', 'This action requires target or admin privileges');
     expect(await cli.run('remove-target', 'nosuch')).toMatchObject({ exitCode: 1, error: 'No such build target: nosuch\n' });

@@ -32,7 +32,7 @@ describe.each(engines())('user CLI commands on %s', (engine) => {
 
   it('add-user reports duplicates and argument mistakes', async () => {
     const dup = await cli.run('add-user', 'alice');
-    expect(dup).toMatchObject({ exitCode: 1, output: '', error: 'GenericError: user already exists: alice\n' });
+    expect(dup).toMatchObject({ exitCode: 1, output: '', error: '[ERROR] koji: GenericError: user already exists: alice\n' });
     expectUsageError(await cli.run('add-user'), 'add-user <username> [options]', 'You must specify the username of the user to add');
     expectUsageError(await cli.run('add-user', 'a', 'b'), 'add-user <username> [options]', 'This command only accepts one argument (username)');
   });
@@ -44,7 +44,7 @@ describe.each(engines())('user CLI commands on %s', (engine) => {
     const e = await cli.run('enable-user', 'alice');
     expect(e).toMatchObject({ exitCode: 0, output: '' });
     expect((await getUser('alice'))?.status).toBe(0);
-    expect(await cli.run('enable-user', 'nobody')).toMatchObject({ exitCode: 1, error: 'GenericError: No such user: nobody\n' });
+    expect(await cli.run('enable-user', 'nobody')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: GenericError: No such user: nobody\n' });
     expectUsageError(await cli.run('enable-user'), 'enable-user <username>', 'You must specify the username of the user to enable');
     expectUsageError(await cli.run('disable-user'), 'disable-user <username>', 'You must specify the username of the user to disable');
     expectUsageError(await cli.run('disable-user', 'x', 'y'), 'disable-user <username>', 'This command only accepts one argument (username)');
@@ -62,12 +62,12 @@ describe.each(engines())('user CLI commands on %s', (engine) => {
   });
 
   it('edit-user errors as the stock CLI', async () => {
-    expect(await cli.run('edit-user', 'david', '--edit-krb', 'nosign')).toMatchObject({ exitCode: 1, error: 'ValueError: not enough values to unpack (expected 2, got 1)\n' });
+    expect(await cli.run('edit-user', 'david', '--edit-krb', 'nosign')).toMatchObject({ exitCode: 1, error: '[ERROR] koji: ValueError: not enough values to unpack (expected 2, got 1)\n' });
     expect(await cli.run('edit-user', 'david', '--remove-krb', 'nope@EXAMPLE.COM')).toMatchObject({
       exitCode: 1,
-      error: 'GenericError: Cannot remove non-existent Kerberos principals: nope@EXAMPLE.COM\n',
+      error: '[ERROR] koji: GenericError: Cannot remove non-existent Kerberos principals: nope@EXAMPLE.COM\n',
     });
-    expect(await cli.run('edit-user', 'nobody', '--rename', 'x')).toMatchObject({ exitCode: 1, error: "GenericError: No such user: 'nobody'\n" });
+    expect(await cli.run('edit-user', 'nobody', '--rename', 'x')).toMatchObject({ exitCode: 1, error: "[ERROR] koji: GenericError: No such user: 'nobody'\n" });
     expectUsageError(await cli.run('edit-user'), 'edit-user <username> [options]', 'You must specify the username of the user to edit');
   });
 
@@ -146,9 +146,9 @@ describe.each(engines())('user CLI commands on %s', (engine) => {
 
   it('admin commands need the admin permission', async () => {
     const r = await cli.runAs('bob', 'bob-password', 'add-user', 'eve');
-    expect(r).toMatchObject({ exitCode: 1, output: '', error: 'ActionNotAllowed: admin permission required (logged in as bob)\n' });
+    expect(r).toMatchObject({ exitCode: 1, output: '', error: '[ERROR] koji: ActionNotAllowed: admin permission required (logged in as bob)\n' });
     expect(await getUser('eve')).toBeNull();
-    expect((await cli.runAs('bob', 'bob-password', 'disable-user', 'alice')).error).toBe('ActionNotAllowed: admin permission required (logged in as bob)\n');
+    expect((await cli.runAs('bob', 'bob-password', 'disable-user', 'alice')).error).toBe('[ERROR] koji: ActionNotAllowed: admin permission required (logged in as bob)\n');
     expect((await cli.runAs('bob', 'bob-password', 'edit-user', 'alice', '--rename', 'x')).exitCode).toBe(1);
   });
 

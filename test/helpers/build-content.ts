@@ -63,12 +63,6 @@ export async function addStandardBuildroot(hub: TestHub, o: { hostId: number; ta
   return { id: br.id, repoId: repo.id };
 }
 
-/** A content-generator buildroot (br_type EXTERNAL). */
-export async function addCgBuildroot(hub: TestHub, cgName: string): Promise<number> {
-  const cg = await sqlOne<{ id: number }>(hub, 'INSERT INTO content_generator (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id', [cgName]);
-  return (await sqlOne<{ id: number }>(hub, "INSERT INTO buildroot (br_type, cg_id, cg_version, host_os, host_arch, extra) VALUES (1, $1, '1.0', 'RHEL', 'x86_64', '{\"k\": 1}') RETURNING id", [cg.id])).id;
-}
-
 /**
  * Copy an rpm file into a build's directory under KojiDir and add its rpminfo row (values from
  * rpmInfo); returns the rpm id.

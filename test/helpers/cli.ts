@@ -1,6 +1,8 @@
 /**
  * Run our koji CLI in-process against a test hub: a temporary koji.conf with a password profile
  * pointing at the hub's plain HTTP URL; `run(...)` logs in as the admin unless told otherwise.
+ * Log lines on stderr ("2024-07-03 09:46:40,123 [ERROR] koji: …", as the stock CLI's) come
+ * back without their time, so tests compare "[ERROR] koji: …".
  */
 import { expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,9 @@ export interface CliRunner {
   runAs(user: string | null, password: string | null, ...args: string[]): Promise<CommandResult>;
 }
 
+/** The time at the start of a log line. */
+const LOG_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?=\[[A-Z]+\] koji: )/gm;
+
 export function cliFor(hub: TestHub): CliRunner {
   const dir = mkdtempSync(join(tmpdir(), 'kojits-cli-'));
   const configFile = join(dir, 'koji.conf');
@@ -31,7 +36,7 @@ export function cliFor(hub: TestHub): CliRunner {
     if (user) g.push('--user', user);
     if (password) g.push('--password', password);
     if (!user) g.push('--noauth');
-    return runCli([...g, ...args], { prompt: async () => '' });
+    return runCli([...g, ...args], { prompt: async () => '' }).then((r) => ({ ...r, error: r.error?.replace(LOG_TIME, '') }));
   };
   return {
     configFile,

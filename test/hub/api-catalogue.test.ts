@@ -3,6 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { buildRegistry, IMPLEMENTED } from '../../src/hub/api/index.ts';
 import { KOJI_API } from '../../src/hub/api/koji-api.ts';
 
+/**
+ * Method name → argument signature (argdesc) of every method a stock Koji 1.35.3 hub lists in
+ * `_listapi`: the facts of the project's reference file koji-api-1.35.3-signatures.json (read
+ * from a running hub), kept here so that the check always runs.
+ */
+const STOCK_SIGNATURES = JSON.parse(readFileSync(new URL('../fixtures/koji-api-1.35.3.json', import.meta.url), 'utf8')) as Record<string, string>;
+
 describe('method catalogue', () => {
   const registry = buildRegistry();
 
@@ -16,14 +23,8 @@ describe('method catalogue', () => {
     expect(names.length).toBe(320);
   });
 
-  it('matches the reference file shipped with the project docs when it is present', () => {
-    let ref: Record<string, string> | null;
-    try {
-      ref = JSON.parse(readFileSync(new URL('../../../shared/reference/koji-api-1.35.3-signatures.json', import.meta.url), 'utf8'));
-    } catch {
-      ref = null;
-    }
-    if (ref) expect(KOJI_API).toEqual(ref);
+  it('has exactly the names and signatures a stock Koji 1.35.3 hub lists', () => {
+    expect(KOJI_API).toEqual(STOCK_SIGNATURES);
   });
 
   it('declares a permission or login requirement for every implemented method that writes, except session calls', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCall, decodeResponse, DecodeError } from '../../src/protocol/decode.ts';
-import { encodeCall, encodeFault, encodeResponse, encodeValue, pyFloat } from '../../src/protocol/encode.ts';
+import { encodeCall, encodeFault, encodeResponse, encodeValue } from '../../src/protocol/encode.ts';
 import { Binary, Float } from '../../src/protocol/values.ts';
 
 // produced by Koji's own marshaller (koji.xmlrpcplus.dumps) with allow_none
@@ -67,7 +67,10 @@ describe('XML-RPC encoding', () => {
     expect(encodeValue(new Float(2))).toBe('<value><double>2.0</double></value>');
     expect(encodeValue(1.5)).toBe('<value><double>1.5</double></value>');
     expect(encodeValue(null)).toBe('<value><nil/></value>');
-    expect(pyFloat(1e21)).toBe('1e+21');
+    // Python's marshaller writes repr(float): exponent form below 1e-4 and from 1e16
+    expect(encodeValue(new Float(1e21))).toBe('<value><double>1e+21</double></value>');
+    expect(encodeValue(new Float(1e16))).toBe('<value><double>1e+16</double></value>');
+    expect(encodeValue(0.00001)).toBe('<value><double>1e-05</double></value>');
   });
 
   it('writes faults and calls that Python can read (same element structure)', () => {

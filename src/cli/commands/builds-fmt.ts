@@ -1,21 +1,13 @@
 /**
- * Formatting helpers of the build commands: Python's repr() of hub structs in the order the hub
- * sent their keys (repr does not sort, unlike pprint), koji.taskLabel, koji.util.formatChangelog,
+ * Formatting helpers of the build commands: koji.taskLabel, koji.util.formatChangelog,
  * the optparse "time" option type (a timestamp or a date/time), and koji.PathInfo's typed
  * build directories.
  */
 import { Float, isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { UsageError } from '../command.ts';
-import { pyRepr, pyStr } from '../pyformat.ts';
+import { pyStr } from '../../protocol/pyrepr.ts';
 import { DAYS, MONTHS } from './common.ts';
-
-/** repr() of a decoded value, dict keys in received order. */
-export function reprOrdered(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(reprOrdered).join(', ')}]`;
-  if (isStruct(v)) return `{${Object.entries(v).map(([k, x]) => `${pyStr(k)}: ${reprOrdered(x)}`).join(', ')}}`;
-  return pyRepr(v);
-}
 
 /** Python slicing s[a:b] with negative indexes. */
 function pySlice(s: string, a: number, b?: number): string {

@@ -6,9 +6,9 @@
 import { BR_TYPES, BUILD_STATES } from '../../protocol/enums.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command } from '../command.ts';
-import { pyStrOf } from '../pyformat.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { formatTimeLong, isFault, isNotImplemented, ljust, multicall, pyInt, resultOf, rjust } from './common.ts';
-import { BuildPaths, formatChangelog, parseTimeOption, reprOrdered, taskLabel, timeArg } from './builds-fmt.ts';
+import { BuildPaths, formatChangelog, parseTimeOption, taskLabel, timeArg } from './builds-fmt.ts';
 
 type Struct = XmlRpcStruct;
 const s = (v: unknown) => pyStrOf(v);
@@ -52,7 +52,7 @@ async function buildinfo(ctx: CliContext, arg: string, changelog: boolean, out: 
   const win = await ctx.session.call<Struct | null>('getWinBuild', [info.id]);
   if (win) out.push(`Windows build platform: ${s(win.platform)}`);
   out.push(`Tags: ${tags.join(' ')}`);
-  if (extra && (typeof extra !== 'object' || Object.keys(extra).length)) out.push(`Extra: ${reprOrdered(extra)}`);
+  if (extra && (typeof extra !== 'object' || Object.keys(extra).length)) out.push(`Extra: ${pyRepr(extra)}`);
   const p = paths(ctx);
   const seen = new Set<unknown>();
   const typed: Array<[string, string, (a: Struct) => string]> = [
@@ -138,7 +138,7 @@ async function rpminfo(ctx: CliContext, arg: string, buildroots: boolean, out: s
       out.push(`Buildroot: ${pyInt(br.id)} (tag ${s(br.tag_name)}, arch ${s(br.arch)}, repo ${pyInt(br.repo_id)})`, `Build Host: ${s(br.host_name)}`, `Build Task: ${pyInt(br.task_id)}`);
     } else out.push(`Content generator: ${s(br.cg_name)}`, `Buildroot: ${pyInt(br.id)}`, `Build Host OS: ${s(br.host_os)} (${s(br.host_arch)})`);
   }
-  if (info.extra && Object.keys(info.extra as Struct).length) out.push(`Extra: ${reprOrdered(info.extra)}`);
+  if (info.extra && Object.keys(info.extra as Struct).length) out.push(`Extra: ${pyRepr(info.extra)}`);
   if (buildroots) {
     const list = await ctx.session.call<Struct[]>('listBuildroots', [], { rpmID: info.id, queryOpts: { order: 'buildroot.id' } });
     out.push(`Used in ${list.length} buildroots:`);
@@ -249,9 +249,9 @@ async function listUntagged(ctx: CliContext, o: Record<string, unknown>, args: s
     data.forEach((b, i) => {
       const r = resultOf<Struct>(res[i]);
       const parts: string[] = [];
-      if ((r.rpms as XmlRpcValue[] | undefined)?.length) parts.push(`rpms: ${reprOrdered(r.rpms)}`);
-      if ((r.component_of as XmlRpcValue[] | undefined)?.length) parts.push(`images/archives: ${reprOrdered(r.component_of)}`);
-      if ((r.archives as XmlRpcValue[] | undefined)?.length) parts.push(`archives buildroots: ${reprOrdered(r.archives)}`);
+      if ((r.rpms as XmlRpcValue[] | undefined)?.length) parts.push(`rpms: ${pyRepr(r.rpms)}`);
+      if ((r.component_of as XmlRpcValue[] | undefined)?.length) parts.push(`images/archives: ${pyRepr(r.component_of)}`);
+      if ((r.archives as XmlRpcValue[] | undefined)?.length) parts.push(`archives buildroots: ${pyRepr(r.archives)}`);
       refs.set(b.id, parts.join(', '));
     });
   }

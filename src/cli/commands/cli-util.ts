@@ -7,10 +7,10 @@
 import { Fault, KojiError } from '../../protocol/faults.ts';
 import { Float, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type CommandResult, type OptionSpec, type Options } from '../command.ts';
-import { pyStr } from '../pyformat.ts';
+import { pyStr } from '../../protocol/pyrepr.ts';
 import { asctime, PyError, toNum } from './common.ts';
-
-export { asctime };
+import { exceptionLine } from '../log.ts';
+import { usageFailure } from '../parse.ts';
 
 /** The --event/--ts/--repo options many read commands share. */
 export const EVENT_OPTIONS: OptionSpec[] = [
@@ -74,26 +74,36 @@ export function argFilterJson(arg: string, parseJson: boolean): XmlRpcValue {
   return arg;
 }
 
+const joined = (out: string[]) => (out.length ? out.join('\n') + '\n' : '');
+
+/** A usage error reported after the lines in `out` (already on stdout), for the command's usage() text. */
+export function usageAfter(out: string[], usage: () => string, message: string): CommandResult {
+  const text = usage();
+  return usageFailure(text, /^usage: (\S+)/.exec(text)?.[1] ?? 'koji', message, joined(out));
+}
+
+/**
+ * The lines in `out` stay on stdout and a hub error (or a Python exception koji-ts reproduces)
+ * is logged as the stock CLI's main logs it; anything else is thrown on.
+ */
+export function failedAfter(out: string[], e: unknown): CommandResult {
+  if (e instanceof KojiError || e instanceof Fault || e instanceof PyError) return { output: joined(out), error: exceptionLine(e), exitCode: 1 };
+  throw e;
+}
+
 /**
  * Run the part of a command that may fail after it printed something: the lines already in
  * `out` stay on stdout and the failure is reported as the CLI's main would report it.
  */
 export async function keepOutput(out: string[], usage: () => string, body: () => Promise<CommandResult | void>): Promise<CommandResult> {
-  const output = () => (out.length ? out.join('\n') + '\n' : '');
   try {
     const r = await body();
-    if (r) return { ...r, output: output() + r.output };
-    return { output: output(), exitCode: 0 };
+    if (r) return { ...r, output: joined(out) + r.output };
+    return { output: joined(out), exitCode: 0 };
   } catch (e) {
-    if (e instanceof UsageError) {
-      const u = usage();
-      const prog = /^usage: (\S+)/.exec(u)?.[1] ?? 'koji';
-      return { output: output(), error: `Usage: ${u.replace(/^usage: /, '')}\n\n${prog}: error: ${e.message}`, exitCode: 2 };
-    }
-    if (e instanceof CliError) return { output: output(), error: e.message, exitCode: e.exitCode };
-    if (e instanceof KojiError || e instanceof Fault) return { output: output(), error: `${e instanceof Fault ? 'Fault' : e.name}: ${e.message}`, exitCode: 1 };
-    if (e instanceof PyError) return { output: output(), error: `${e.name}: ${e.message}`, exitCode: 1 };
-    throw e;
+    if (e instanceof UsageError) return usageAfter(out, usage, e.message);
+    if (e instanceof CliError) return { output: joined(out), error: e.message, exitCode: e.exitCode };
+    return failedAfter(out, e);
   }
 }
 

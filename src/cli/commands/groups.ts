@@ -4,12 +4,13 @@
  * show-groups (pprint, --comps, --spec) and import-comps — with the stock CLI's checks,
  * messages and output.
  */
-import { KojiError } from '../../protocol/faults.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from '../command.ts';
-import { pformat, pyRepr, pyStrOf } from '../pyformat.ts';
+import { pformat } from '../pyformat.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { generateComps, makeGroupsSpec, readCompsFile } from '../comps.ts';
-import { asctime, eventFromOpts } from './cli-util.ts';
+import { eventFromOpts, failedAfter } from './cli-util.ts';
+import { asctime } from './common.ts';
 
 type Row = XmlRpcStruct;
 
@@ -113,12 +114,6 @@ async function listGroups(ctx: CliContext, o: Record<string, unknown>, args: str
     }
   }
   return out.length ? out.join('\n') + '\n' : '';
-}
-
-/** The stock CLI's main prints a hub fault as "<class>: <message>" after whatever was printed. */
-function failedAfter(out: string[], e: unknown): CommandResult {
-  if (e instanceof KojiError) return { output: out.length ? out.join('\n') + '\n' : '', error: `${e.name}: ${e.message}`, exitCode: 1 };
-  throw e;
 }
 
 const PKG_OPT_ORDER = ['basearchonly', 'requires', 'type'];

@@ -6,10 +6,9 @@
  */
 import { Float, isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type Options } from '../command.ts';
-import { pformat, pyRepr, pyStr, pyStrOf } from '../pyformat.ts';
+import { pformat } from '../pyformat.ts';
+import { pyRepr, pyStr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { asctime, toNum } from './common.ts';
-
-export { asctime };
 
 /** The stock CLI's _table_keys: what identifies a row's subject (for grouping edits). */
 const TABLE_KEYS: Record<string, string[]> = {

@@ -5,7 +5,7 @@
 import { Float, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
 import { CliError, UsageError, type CliContext, type Command } from '../command.ts';
-import { pyFloatRepr, pyStrOf } from '../pyformat.ts';
+import { pyFloatRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { formatTimeLong, isNotImplemented, ljust, multicall, pyFixed, pyLen, resultOf, toNum, truncateString, type Call } from './common.ts';
 
 /**

@@ -12,6 +12,7 @@ import { targetCommands } from './targets.ts';
 import { buildCommands } from './builds.ts';
 import { historyCommands } from './history.ts';
 import { importCommands } from './import.ts';
+import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
   ...miscCommands,
@@ -42,7 +43,17 @@ const ALIASES: Record<string, string> = {
   'watch-tasks': 'watch-task',
 };
 
-export function findCommand(name: string): Command | undefined {
-  const n = ALIASES[name] ?? name;
+/** The command a typed name stands for, as the stock CLI reads it: Koji's aliases, and '_' as good as '-'. */
+function commandName(typed: string): string {
+  return (ALIASES[typed] ?? typed).replace(/_/g, '-');
+}
+
+export function findCommand(typed: string): Command | undefined {
+  const n = commandName(typed);
   return COMMANDS.find((c) => c.name === n || c.aliases?.includes(n));
+}
+
+/** Whether a name we have no command for is one of the stock Koji CLI (so: not in koji-ts yet). */
+export function isStockCommand(typed: string): boolean {
+  return STOCK_COMMANDS.has(commandName(typed));
 }

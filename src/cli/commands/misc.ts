@@ -3,8 +3,10 @@ import { AUTHTYPES } from '../../protocol/enums.ts';
 import { KOJI_VERSION } from '../../protocol/version.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { UsageError, type Command } from '../command.ts';
-import { pformat, pyStr } from '../pyformat.ts';
+import { pformat } from '../pyformat.ts';
+import { pyStr } from '../../protocol/pyrepr.ts';
 import { CATEGORIES, categoryLines, listCommands } from '../help.ts';
+import { logLine } from '../log.ts';
 
 export const GREETINGS = ['hello', 'hi', 'yo', "what's up", "g'day", 'back to work', 'bonjour', 'hallo', 'ciao', 'hola', 'olá', 'dobrý den', 'zdravstvuite', 'góðan daginn', 'hej', 'tervehdys', 'grüezi', 'céad míle fáilte', 'hylô', 'bună ziua', 'jó napot', 'dobre dan', '你好', 'こんにちは', 'नमस्कार', '안녕하세요'];
 
@@ -84,8 +86,9 @@ export const miscCommands: Command[] = [
     category: 'info',
     summary: 'List available commands',
     usage: 'help <category> ...',
-    // the stock handler never logs in
+    // the stock handler never logs in nor connects
     anon: true,
+    local: true,
     options: [{ name: 'admin', type: 'bool', help: '', hidden: true }],
     async handler(_ctx, o, args, usage) {
       // the registry imports this module: load it when the command runs, not at import time
@@ -101,7 +104,7 @@ export const miscCommands: Command[] = [
       // as the stock CLI: the categories sorted before the unknown one are listed, then it dies on it
       out.push('Available commands:');
       for (const c of sorted.slice(0, sorted.indexOf(unknown))) out.push(...categoryLines(COMMANDS, c));
-      return { output: out.join('\n') + '\n', error: `KeyError: ${pyStr(unknown)}`, exitCode: 1 };
+      return { output: out.join('\n') + '\n', error: logLine(`KeyError: ${pyStr(unknown)}`), exitCode: 1 };
     },
   },
   {

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo, type BuildPathInfo, type RpmPathInfo } from '../../util/pathinfo.ts';
 import { CliError, UsageError, type CliContext, type Command } from '../command.ts';
-import { pyStrOf } from '../pyformat.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 import { EVENT_OPTIONS, eventFromOpts, keepOutput, pad, queryingLine } from './cli-util.ts';
 
 type Row = XmlRpcStruct;

@@ -6,7 +6,8 @@
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
 import { CliError, UsageError, type CliContext, type Command } from '../command.ts';
-import { pformat, pyRepr, pyStrOf } from '../pyformat.ts';
+import { pformat } from '../pyformat.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { isNotImplemented, multicall, resultOf, splitPair } from './common.ts';
 import { argFilterJson, EVENT_OPTIONS, eventFromOpts, keepOutput, pad, queryingLine } from './cli-util.ts';
 import { formatInheritanceFlags, inheritanceCommands } from './tag-inheritance.ts';

@@ -6,9 +6,9 @@
 import { GenericError, KojiError } from '../../protocol/faults.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult, type Options } from '../command.ts';
-import { ljust } from './common.ts';
+import { asctime, ljust } from './common.ts';
 import { requirePerm } from './groups.ts';
-import { asctime, eventFromOpts } from './cli-util.ts';
+import { eventFromOpts, failedAfter, usageAfter } from './cli-util.ts';
 
 type Row = XmlRpcStruct;
 
@@ -17,13 +17,6 @@ async function checkBuildTag(ctx: CliContext, tag: string): Promise<void> {
   const info = await ctx.session.call<Row | null>('getTag', [tag]);
   if (!info) throw new CliError(`No such tag: ${tag}`);
   if (!info.arches) throw new CliError(`Build tag has no arches: ${tag}`);
-}
-
-/** A usage error printed after lines already on stdout (the command's usage() text is reused). */
-function usageAfter(out: string[], usage: () => string, message: string): CommandResult {
-  const text = usage();
-  const prog = /^usage: (\S+)/.exec(text)?.[1] ?? 'koji';
-  return { output: out.join('\n') + '\n', error: `Usage: ${text.replace(/^usage: /, '')}\n\n${prog}: error: ${message}`, exitCode: 2 };
 }
 
 async function cloneTag(ctx: CliContext, o: Options, args: string[], usage: () => string): Promise<string | CommandResult> {
@@ -64,8 +57,7 @@ async function cloneTag(ctx: CliContext, o: Options, args: string[], usage: () =
     if (dsttag) await ctx.session.call('snapshotTagModify', [srctag.id as number, args[1]], { ...kwargs, remove: o.delete as boolean });
     else await ctx.session.call('snapshotTag', [srctag.id as number, args[1]], kwargs);
   } catch (e) {
-    if (e instanceof KojiError && out.length) return { output: out.join('\n') + '\n', error: `${e.name}: ${e.message}`, exitCode: 1 };
-    throw e;
+    return failedAfter(out, e);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }

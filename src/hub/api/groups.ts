@@ -7,7 +7,8 @@
  */
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
-import { lookupName, pyRepr } from '../lookup.ts';
+import { lookupName } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { method, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';

@@ -6,7 +6,8 @@
  */
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import { Float, type XmlRpcValue } from '../../protocol/values.ts';
-import { lookupName, pyRepr } from '../lookup.ts';
+import { lookupName } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, truthy, type MethodDef } from '../registry.ts';
 import { getBuild } from '../content/build.ts';

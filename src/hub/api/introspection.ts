@@ -1,8 +1,9 @@
 /** Introspection and trivial calls: hello, echo, versions, _listapi, system.* , showOpts. */
 import { API_VERSION, KOJI_VERSION } from '../../protocol/version.ts';
 import { Float, type XmlRpcValue } from '../../protocol/values.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { listapiArgs, listapiArgspec } from '../signature.ts';
-import { method, t, truthy, type MethodDef } from '../registry.ts';
+import { method, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 
 /** Extension methods of koji-ts (not in Koji's API) stay out of `_listapi`, which mirrors Koji's. */
@@ -19,19 +20,6 @@ function listapi(ctx: CallContext): XmlRpcValue[] {
       argdesc: m.signature.text,
       args: listapiArgs(m.signature),
     }));
-}
-
-function optionsAsPython(ctx: CallContext): string {
-  const parts = Object.entries(ctx.hub.options).map(([k, v]) => `'${k}': ${pyRepr(v)}`);
-  return `{${parts.join(', ')}}`;
-}
-
-function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return String(v);
-  return `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 export const introspectionMethods: MethodDef[] = [
@@ -62,12 +50,10 @@ export const introspectionMethods: MethodDef[] = [
     doc: 'Returns hub options',
     args: { as_string: t.flag },
     handler: (ctx, a) => {
-      if (a.as_string) return optionsAsPython(ctx);
+      if (a.as_string) return pyRepr(ctx.hub.options);
       const out: Record<string, XmlRpcValue> = {};
       for (const [k, v] of Object.entries(ctx.hub.options)) out[k] = typeof v === 'number' && !Number.isInteger(v) ? new Float(v) : (v as XmlRpcValue);
       return out;
     },
   }),
 ];
-
-export { truthy };

@@ -6,7 +6,7 @@
  */
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
-import { pyRepr } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { applyQueryOpts, Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, truthy, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';

@@ -8,9 +8,10 @@ import { AUTHTYPES, USERTYPES, USER_STATUS } from '../../protocol/enums.ts';
 import { ActionNotAllowed, AuthError, AuthLockError, GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { clientIp } from '../auth/session.ts';
-import { hashPassword, randomPassword, verifyPassword } from '../auth/password.ts';
+import { randomBytes } from 'node:crypto';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { checkThrottle, recordFailure, recordSuccess } from '../auth/throttle.ts';
-import { pyRepr } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { verifyNameUser } from '../names.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
@@ -137,7 +138,7 @@ async function checkPassword(ctx: CallContext, user: unknown, password: unknown)
   const keys = { user: typeof user === 'string' ? user : pyRepr(user), address: ctx.request.remoteAddr.replace(/^::ffff:/, '') };
   await checkThrottle(ctx.hub.db, ctx.hub.options, keys);
   const row = typeof user === 'string' ? await ctx.sql.maybeOne<{ id: number; password: string | null }>('SELECT id, password FROM users WHERE name = $1', [user]) : null;
-  decoy ??= hashPassword(randomPassword());
+  decoy ??= hashPassword(randomBytes(24).toString('base64'));
   const stored = row?.password ?? (await decoy);
   const ok = typeof password === 'string' && password.length > 0 && (await verifyPassword(password, stored)) && Boolean(row?.password);
   if (!ok || !row) {

@@ -1,9 +1,9 @@
 /** Tagging builds and reading what is tagged: tagBuildBypass, untagBuild*, massTag, listTagged … */
 import { BUILD_STATES } from '../../protocol/enums.ts';
-import { GenericError, TagError } from '../../protocol/faults.ts';
+import { TagError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { method, t, type MethodDef } from '../registry.ts';
-import { insertVersioned, revokeRows } from '../versioned.ts';
+import { revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { assertTagAccess, getTag, tagId, type TagInfo } from '../content/tag.ts';
 import { getBuild, type BuildInfo } from '../content/build.ts';
@@ -193,5 +193,3 @@ export const taggingMethods: MethodDef[] = [
     handler: (ctx, a) => tagChangeEvent(ctx, a.tag, { last: false, bound: a.after, inherit: a.inherit }),
   }),
 ];
-
-export { insertVersioned, GenericError };

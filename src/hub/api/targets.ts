@@ -6,7 +6,8 @@
  */
 import { GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
-import { lookupName, nameOrId, pyRepr } from '../lookup.ts';
+import { lookupName, nameOrId } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { Select, eventClause, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';

@@ -7,7 +7,7 @@ import { TASK_STATES } from '../../protocol/enums.ts';
 import { decodeCall, decodeResponse } from '../../protocol/decode.ts';
 import { faultToError, GenericError, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
-import { pyRepr } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import type { Sql } from '../../db/types.ts';

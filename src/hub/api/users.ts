@@ -4,7 +4,8 @@ import { AuthError, GenericError, ParameterError, ActionNotAllowed } from '../..
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { userGroups } from '../auth/session.ts';
 import { hashPassword } from '../auth/password.ts';
-import { lookupName, pyRepr } from '../lookup.ts';
+import { lookupName } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';

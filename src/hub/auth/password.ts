@@ -33,10 +33,3 @@ export async function verifyPassword(password: string, stored: string | null): P
   });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
-
-/** A random password of letters and digits (for the first admin). */
-export function randomPassword(length = 20): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-  const bytes = randomBytes(length);
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-}

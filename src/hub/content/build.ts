@@ -3,7 +3,7 @@ import { GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import type { Sql } from '../../db/types.ts';
 import { parseNVR } from '../../util/nvr.ts';
-import { pyRepr } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 
 export interface BuildInfo {
   id: number;

@@ -6,7 +6,8 @@
 import { ActionNotAllowed, GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
-import { lookupName, nameOrId, pyRepr } from '../lookup.ts';
+import { lookupName, nameOrId } from '../lookup.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { userPerms } from '../auth/session.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';

@@ -24,7 +24,8 @@ import {
   policyGetBuildTags, policyGetBuildTypes, policyGetCgs, policyGetPkg,
   policyGetRelease, policyGetUser, policyGetVersion, requireBuild,
 } from './lookup.ts';
-import { hasField, pyRepr, pyTruthy } from './py.ts';
+import { hasField, pyTruthy } from './py.ts';
+import { pyRepr } from '../../protocol/pyrepr.ts';
 import { GENERIC_TESTS, fieldBool, fieldMatch, matchValue } from './tests.ts';
 import type { PolicyTestFactory, TestContext, TestRegistry } from './types.ts';
 

@@ -2,7 +2,6 @@
  * The policy engine wired into the hub: the PolicyEnv the policy tests use, answered from the
  * database through the current call's `ctx`, and Koji's assert_policy / check_policy.
  */
-import { USERTYPES } from '../../protocol/enums.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { decodeCall } from '../../protocol/decode.ts';
 import type { CallContext, Hub } from '../types.ts';
@@ -113,5 +112,3 @@ export async function checkPolicyCtx(ctx: CallContext, name: string, data: Polic
 export async function assertPolicy(ctx: CallContext, name: string, data: Record<string, XmlRpcValue>, force = false): Promise<void> {
   await checkPolicyCtx(ctx, name, data as PolicyData, { force, strict: true });
 }
-
-export { USERTYPES };

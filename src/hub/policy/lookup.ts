@@ -7,7 +7,8 @@
  */
 import { GenericError } from '../../protocol/faults.ts';
 import type { PolicyBuild, PolicyEnv, PolicyTag, PolicyUser } from './env.ts';
-import { asList, hasField, pyRepr, pyStr, pyTruthy } from './py.ts';
+import { asList, hasField, pyTruthy } from './py.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import type { PolicyData } from './types.ts';
 
 /** get_build(build, strict=True) */
@@ -51,7 +52,7 @@ export async function policyGetPkg(data: PolicyData, env: PolicyEnv): Promise<{ 
     if (pkg) return pkg;
     // for some operations (e.g. adding a new package) the package may not exist yet
     if (typeof data.package === 'string') return { id: null, name: data.package };
-    throw new GenericError(`No such package: ${pyStr(data.package)}`);
+    throw new GenericError(`No such package: ${pyStrOf(data.package)}`);
   }
   if (hasField(data, 'build')) {
     const b = await requireBuild(env, data.build);
@@ -99,7 +100,7 @@ export async function policyGetCgs(data: PolicyData, env: PolicyEnv): Promise<Se
     const names = new Set<string | null>();
     for (const cg of listField(data, 'cg_list')) {
       const name = await env.lookupContentGenerator(cg);
-      if (name === null) throw new GenericError(`No such entry in table content_generator: ${pyStr(cg)}`);
+      if (name === null) throw new GenericError(`No such entry in table content_generator: ${pyStrOf(cg)}`);
       names.add(name);
     }
     return names;
@@ -154,7 +155,7 @@ export async function policyGetBuildTags(data: PolicyData, env: PolicyEnv): Prom
 
 /** Build types: data.btypes, else the build's types. */
 export async function policyGetBuildTypes(data: PolicyData, env: PolicyEnv): Promise<Set<string>> {
-  if (hasField(data, 'btypes')) return new Set(listField(data, 'btypes').map((x) => pyStr(x)));
+  if (hasField(data, 'btypes')) return new Set(listField(data, 'btypes').map((x) => pyStrOf(x)));
   if (hasField(data, 'build')) {
     const b = await requireBuild(env, data.build);
     return new Set(await env.buildTypes(b.id));

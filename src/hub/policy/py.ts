@@ -1,6 +1,6 @@
 /**
  * Small helpers that reproduce the Python value semantics Koji's policy code relies on:
- * whitespace splitting (str.split()), truthiness (bool(x)), str()/repr() for messages, and
+ * whitespace splitting (str.split()), truthiness (bool(x)), type names for messages, and
  * the int()/float() number syntax accepted by the `compare` test.
  *
  * Policy data is a plain record; JavaScript `undefined` is treated as "key absent" and `null`
@@ -58,36 +58,6 @@ export function asList(v: unknown): unknown[] | null {
   if (Array.isArray(v)) return v;
   if (v instanceof Set) return [...v];
   return null;
-}
-
-/** Python's str(x) for the values that appear in policy data. */
-export function pyStr(v: unknown): string {
-  if (typeof v === 'string') return v;
-  return pyRepr(v);
-}
-
-/** Python's repr(x), used in error messages the way Koji formats them with %r. */
-export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    return String(v);
-  }
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'string') {
-    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-    const body = v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
-    return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
-  }
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (v instanceof Set) return v.size ? `{${[...v].map(pyRepr).join(', ')}}` : 'set()';
-  if (typeof v === 'object') {
-    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  }
-  return String(v);
 }
 
 /** Python's type name, for TypeError-like messages. */

@@ -17,7 +17,8 @@
  */
 import { GenericError } from '../../protocol/faults.ts';
 import { multiFnmatch } from './fnmatch.ts';
-import { asList, hasField, parsePyNumber, pyRepr, pyStr, pyTruthy, pyTypeName } from './py.ts';
+import { asList, hasField, parsePyNumber, pyTruthy, pyTypeName } from './py.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import type { PolicyTestFactory, PolicyTestInstance, TestRegistry } from './types.ts';
 
 /** The first argument, or an error naming what it should be. */
@@ -83,7 +84,7 @@ const matchAny: PolicyTestFactory = (args) => {
   return {
     run: (ctx) => {
       const items = listItems(ctx.data[field]);
-      return !!items && items.some((i) => i !== null && i !== undefined && multiFnmatch(pyStr(i), patterns));
+      return !!items && items.some((i) => i !== null && i !== undefined && multiFnmatch(pyStrOf(i), patterns));
     },
   };
 };
@@ -94,7 +95,7 @@ const matchAll: PolicyTestFactory = (args) => {
   return {
     run: (ctx) => {
       const items = listItems(ctx.data[field]);
-      return !!items && items.every((i) => i !== null && i !== undefined && multiFnmatch(pyStr(i), patterns));
+      return !!items && items.every((i) => i !== null && i !== undefined && multiFnmatch(pyStrOf(i), patterns));
     },
   };
 };

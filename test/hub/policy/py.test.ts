@@ -2,7 +2,7 @@
  * The Python-semantics helpers behind the policy engine (expectations checked against CPython).
  */
 import { describe, expect, it } from 'vitest';
-import { parsePyNumber, pyRepr, pySplit, pySplitLines, pyStr, pyTruthy, splitFirstWord } from '../../../src/hub/policy/py.ts';
+import { parsePyNumber, pySplit, pySplitLines, pyTruthy, splitFirstWord } from '../../../src/hub/policy/py.ts';
 
 describe('Python helpers', () => {
   it('pySplit and splitFirstWord behave like str.split() and str.split(None, 1)', () => {
@@ -36,15 +36,5 @@ describe('Python helpers', () => {
   it('pyTruthy follows bool()', () => {
     expect([0, '', [], {}, null, undefined, false, new Set(), new Map()].map(pyTruthy)).toEqual(Array(9).fill(false));
     expect([1, 'a', [0], { a: 0 }, true, NaN, new Set([0])].map(pyTruthy)).toEqual(Array(7).fill(true));
-  });
-
-  it('pyRepr and pyStr format values like repr() and str()', () => {
-    expect(pyRepr('x')).toBe("'x'");
-    expect(pyRepr("it's")).toBe('"it\'s"');
-    expect(pyRepr(null)).toBe('None');
-    expect(pyRepr([1, 'a', true])).toBe("[1, 'a', True]");
-    expect(pyRepr({ id: 1 })).toBe("{'id': 1}");
-    expect(pyStr('x')).toBe('x');
-    expect(pyStr(false)).toBe('False');
   });
 });
