@@ -11,7 +11,7 @@ const BUILDS = 300; // about 600 KB of listTagged reply: over the cache threshol
 
 /** The cache is written after the reply is sent: wait for it. */
 async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe.each(engines())('reply cache on %s', (engine) => {
@@ -34,9 +34,13 @@ describe.each(engines())('reply cache on %s', (engine) => {
 
   it('serves a large listing again from the cache, identically', async () => {
     hub.hub.replyCache.flush();
-    const first = await hub.anon().call<Row[]>('listTagged', ['big']);
+    let first: Row[] = [];
+    // a NOTIFY of the set-up's writes may still arrive (and flush) while the first reply is kept
+    for (let i = 0; i < 3 && hub.hub.replyCache.size === 0; i++) {
+      first = await hub.anon().call<Row[]>('listTagged', ['big']);
+      await until(() => hub.hub.replyCache.size === 1);
+    }
     expect(first).toHaveLength(BUILDS);
-    await until(() => hub.hub.replyCache.size === 1);
     expect(hub.hub.replyCache.size).toBe(1);
     const again = await hub.anon().call<Row[]>('listTagged', ['big']);
     expect(again).toEqual(first);
