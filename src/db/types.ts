@@ -32,6 +32,30 @@ export interface Driver extends RawQueryable {
   close(): Promise<void>;
 }
 
+/**
+ * A parameter that is not a single value (a struct, say, where a handler expected an id or a
+ * name). Carries SQLSTATE 22023 (invalid_parameter_value) like the database's own refusals of
+ * bad values, so callers treat both alike: the value came from outside.
+ */
+export class ParamValueError extends Error {
+  readonly code = '22023';
+}
+
+function isSingleValue(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return typeof v !== 'function' && typeof v !== 'symbol';
+  // Float (valueOf), Date and bytes serialise themselves; other objects have no SQL form
+  return v instanceof Date || v instanceof Uint8Array || typeof (v as { valueOf?: unknown }).valueOf === 'function' && (v as object).valueOf() !== v;
+}
+
+/** Refuse parameters without an SQL form (before a driver turns them into '[object Object]'). */
+export function checkParams(params: Params | undefined): void {
+  if (!params) return;
+  params.forEach((p, i) => {
+    const ok = Array.isArray(p) ? p.every((x) => !Array.isArray(x) && isSingleValue(x)) : isSingleValue(p);
+    if (!ok) throw new ParamValueError(`parameter $${i + 1} is ${Array.isArray(p) ? 'a list holding structs' : 'a struct'} where a single value was expected`);
+  });
+}
+
 /** Query helpers over any queryable (the pool, or one transaction). */
 export class Sql {
   /**
@@ -43,11 +67,13 @@ export class Sql {
   constructor(readonly raw: RawQueryable) {}
 
   async query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    checkParams(params);
     return (await this.raw.rawQuery<T>(sql, params)).rows;
   }
 
   /** Rows changed by an INSERT/UPDATE/DELETE. */
   async execute(sql: string, params?: Params): Promise<number> {
+    checkParams(params);
     return (await this.raw.rawQuery(sql, params)).rowCount;
   }
 

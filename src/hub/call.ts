@@ -15,6 +15,7 @@ import { CACHE_CHANNEL, touchesSessionData } from './auth/cache.ts';
 import { checkArgTypes, type RegisteredMethod } from './registry.ts';
 import { bindArgs } from './signature.ts';
 import { databaseFault } from './db-errors.ts';
+import { scrubPaths } from './fault-text.ts';
 import type { CallContext, Hub, RequestInfo } from './types.ts';
 
 export const MULTICALL = new Set(['multiCall', 'system.multicall']);
@@ -83,13 +84,14 @@ export function decodeArgs(params: XmlRpcValue[]): { args: XmlRpcValue[]; kwargs
 
 export function faultOf(hub: Hub, e: unknown): CallOutcome & { ok: false } {
   if (e instanceof KojiError) {
-    return { ok: false, faultCode: e.faultCode, faultString: hub.options.KojiDebug ? (e.stack ?? e.message) : e.message };
+    return { ok: false, faultCode: e.faultCode, faultString: hub.options.KojiDebug ? (e.stack ?? e.message) : scrubPaths(e.message, hub.kojiDir, false) };
   }
   const mapped = databaseFault(e);
   if (mapped) return faultOf(hub, mapped);
   const err = e instanceof Error ? e : new Error(String(e));
   hub.log.error({ err }, 'unexpected error in hub call');
-  return { ok: false, faultCode: 1, faultString: `<class '${err.name}'>: ${err.message}` };
+  const text = `<class '${err.name}'>: ${err.message}`;
+  return { ok: false, faultCode: 1, faultString: hub.options.KojiDebug ? text : scrubPaths(text, hub.kojiDir, true) };
 }
 
 export interface CallState {

@@ -50,9 +50,12 @@ export function databaseFault(e: unknown): KojiError | null {
     case '22P02': // invalid_text_representation
     case '22007': // invalid_datetime_format
     case '22008': // datetime_field_overflow
+    case '22009': // invalid_time_zone_displacement_value (a timestamp far out of range)
     case '22021': // character_not_in_repertoire
+    case '22025': // invalid_escape_sequence (LIKE patterns)
+    case '2201B': // invalid_regular_expression
     case '22P05': // untranslatable_character
-    case '22023': // invalid_parameter_value
+    case '22023': // invalid_parameter_value (also src/db's refusal of a struct as a parameter)
       return new ParameterError(`invalid value: ${e.message.replace(/\s+/g, ' ').slice(0, 200)}`);
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected

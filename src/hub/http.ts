@@ -1,18 +1,19 @@
 /**
  * The hub's HTTP(S) front: Koji's WSGI behaviour without Apache. POST at or below /kojihub is
  * XML-RPC (or an upload when Content-Type is application/octet-stream); other methods get 405.
- * Every reply carries Koji-Version. Transport-level problems are text/plain 400/408 like Koji;
- * everything else is HTTP 200 with a fault. Other paths go to `fallback` (web UI, files).
+ * Every reply carries Koji-Version. Problems reading the body are text/plain 400/408 like Koji;
+ * everything else — a body that is too long, not XML-RPC or carries a bad value included — is
+ * HTTP 200 with a fault. Other paths go to `fallback` (web UI, files).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { decodeCall, DecodeError } from '../protocol/decode.ts';
+import { BadValueError, decodeCall, DecodeError } from '../protocol/decode.ts';
 import { encodeFault, encodeResponse, encodeResponseParts, ReplyTooLarge } from '../protocol/encode.ts';
-import { GenericError } from '../protocol/faults.ts';
 import { ReplyCache, CACHEABLE_METHODS } from './reply-cache.ts';
 import { KOJI_VERSION } from '../protocol/version.ts';
+import { GenericError, KojiError, ParameterError } from '../protocol/faults.ts';
 import { peerIdentity } from './auth/peer.ts';
 import { handleCall } from './dispatch.ts';
 import type { Hub, RequestInfo } from './types.ts';
@@ -46,7 +47,7 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (max > 0 && declared > max) {
     req.resume();
-    return Promise.reject(new BadRequest('Invalid request: Request too long'));
+    return Promise.reject(new GenericError('Request too long'));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -58,7 +59,7 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
       if (max > 0 && size > max) {
         done = true;
         req.resume();
-        reject(new BadRequest('Invalid request: Request too long'));
+        reject(new GenericError('Request too long'));
         return;
       }
       chunks.push(c);
@@ -97,7 +98,14 @@ export function createRequestListener(hub: Hub, opts: FrontOptions = {}): http.R
 }
 
 async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://hub.invalid');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://hub.invalid');
+  } catch {
+    req.resume();
+    send(res, 400, 'text/plain', 'Invalid request: bad URL\n');
+    return;
+  }
   const isHub = url.pathname === HUB_PATH || url.pathname.startsWith(HUB_PATH + '/');
   if (!isHub) {
     if (opts.fallback && (await opts.fallback(req, res, url))) return;
@@ -129,16 +137,20 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
   let cacheKey: string | undefined;
   try {
     const body = await readBody(req, hub.options.MaxRequestLength);
-    if (body.length === 0) throw new BadRequest('Invalid request: Empty request');
+    if (body.length === 0) throw new GenericError('Invalid request: Empty request');
     try {
       call = decodeCall(body.toString('utf8'));
       if (CACHEABLE_METHODS.has(call.methodName) && hub.replyCache.maxBytes > 0) cacheKey = ReplyCache.key(call.methodName, body);
     } catch (e) {
-      if (e instanceof DecodeError) throw new BadRequest(`Invalid request: ${e.message}`);
+      if (e instanceof BadValueError) throw new ParameterError(e.message);
+      if (e instanceof DecodeError) throw new GenericError(`Invalid request: ${e.message}`);
       throw e;
     }
   } catch (e) {
-    if (e instanceof RequestTimeout) send(res, 408, 'text/plain', `${e.message}\n`);
+    // a body that was read but cannot be used is answered with a fault, as Koji's hub does
+    // (its parser errors become faults): clients retry HTTP errors, never faults
+    if (e instanceof KojiError) send(res, 200, 'text/xml', encodeFault(e.faultCode, e.message));
+    else if (e instanceof RequestTimeout) send(res, 408, 'text/plain', `${e.message}\n`);
     else if (e instanceof BadRequest) send(res, 400, 'text/plain', `${e.message}\n`);
     else throw e;
     return;

@@ -4,10 +4,14 @@
  */
 import { GenericError, ParameterError } from '../protocol/faults.ts';
 import { isStruct } from '../protocol/values.ts';
-import { pyRepr } from '../protocol/pyrepr.ts';
+import { pyRepr, pyStrOf } from '../protocol/pyrepr.ts';
 import type { Sql } from '../db/types.ts';
+import { isInt32 } from './registry.ts';
 
-/** `table.id = $n` or `table.name = $n` for an id, a name or a {id|name} struct. */
+/**
+ * `table.id = $n` or `table.name = $n` for an id, a name or a {id|name} struct. Ids are 32-bit
+ * (PostgreSQL integer): a wider number is a ParameterError, not a database error.
+ */
 export function nameOrId(info: unknown): { column: 'id' | 'name'; value: number | string } {
   let v = info;
   if (isStruct(v)) {
@@ -17,7 +21,10 @@ export function nameOrId(info: unknown): { column: 'id' | 'name'; value: number 
     } else if ('name' in v) v = v.name;
     else throw new ParameterError(`Invalid name or id value: ${pyRepr(info)}`);
   }
-  if (typeof v === 'number' && Number.isInteger(v)) return { column: 'id', value: v };
+  if (typeof v === 'number' && Number.isInteger(v)) {
+    if (!isInt32(v)) throw new ParameterError(`Invalid id value: ${pyRepr(info)} (ids are 32-bit integers)`);
+    return { column: 'id', value: v };
+  }
   if (typeof v === 'string') return { column: 'name', value: v };
   throw new ParameterError(`Invalid name or id value: ${pyRepr(info)}`);
 }
@@ -56,5 +63,5 @@ export function checkString(value: unknown, what: string, noneAllowed = true): v
     if (noneAllowed) return;
     throw new ParameterError(`Invalid type for ${what}: expected a string, got None`);
   }
-  if (typeof value !== 'string') throw new ParameterError(`Invalid type for value '${String(value)}' (${what}): expected a string`);
+  if (typeof value !== 'string') throw new ParameterError(`Invalid type for value '${pyStrOf(value)}' (${what}): expected a string`);
 }

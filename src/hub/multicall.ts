@@ -7,14 +7,14 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { GenericError, KojiError, ParameterError } from '../protocol/faults.ts';
+import { GenericError, ParameterError } from '../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { encodeParts, ReplyTooLarge, RESPONSE_CLOSE, RESPONSE_OPEN } from '../protocol/encode.ts';
 import { announceSessionChanges, decodeArgs, faultOf, flushIfChanged, Hooks, invoke, lookup, MULTICALL, recordCallnum, TrackedSql, type CallState } from './call.ts';
 import { ReplySpool } from './reply-spool.ts';
 import type { Hub } from './types.ts';
 
-/** One multicall entry: `[result]` or a fault struct (with a traceback for non-Koji errors). */
+/** One multicall entry: `[result]` or a fault struct (with a traceback for non-Koji errors under KojiDebug). */
 async function multicallEntry(state: CallState, call: XmlRpcValue, i: number, kept: Hooks): Promise<{ ok: boolean; entry: XmlRpcValue }> {
   const hooks = new Hooks();
   try {
@@ -31,7 +31,8 @@ async function multicallEntry(state: CallState, call: XmlRpcValue, i: number, ke
     await hooks.run('rollback', state.hub.log);
     const f = faultOf(state.hub, e);
     const entry: Record<string, XmlRpcValue> = { faultCode: f.faultCode, faultString: f.faultString };
-    if (!(e instanceof KojiError)) entry.traceback = String((e as Error)?.stack ?? e).split('\n');
+    // a stack names the hub's files: only when the admin asked for it (KojiDebug)
+    if (f.faultCode === 1 && state.hub.options.KojiDebug) entry.traceback = String((e as Error)?.stack ?? e).split('\n');
     return { ok: false, entry };
   }
 }

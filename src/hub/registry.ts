@@ -83,8 +83,38 @@ export class Registry {
   }
 }
 
-/** Check and convert bound arguments against a method's schemas (fault 1019 on mismatch). */
+/** Koji's ids, counts, events and states are PostgreSQL `integer`s. */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+export function isInt32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/** An integer (number or bigint) that does not fit in 32 bits. */
+function tooWide(v: unknown): boolean {
+  if (typeof v === 'bigint') return v < BigInt(INT32_MIN) || v > BigInt(INT32_MAX);
+  return typeof v === 'number' && Number.isInteger(v) && !isInt32(v);
+}
+
+function outOfRange(m: RegisteredMethod, arg: string, v: unknown): Error {
+  return new ParameterError(`invalid value for argument '${arg}' of ${m.name}(): ${String(v)} is out of range (ids and counts are 32-bit integers)`);
+}
+
+/**
+ * Check and convert bound arguments against a method's schemas (fault 1019 on mismatch).
+ * Arguments without a schema must not carry integers beyond 32 bits (at the top level, or as a
+ * `**kw` value): untyped arguments are ids, names and flags that end up compared with integer
+ * columns. Arguments that may be wider (sizes, offsets, timestamps) are declared with a schema.
+ */
 export function checkArgTypes(m: RegisteredMethod, bound: BoundArgs): BoundArgs {
+  for (const p of m.binding.params) {
+    if (p.kind === 'varargs' || (m.args && Object.hasOwn(m.args, p.name))) continue;
+    const v = bound[p.name];
+    if (p.kind === 'varkw') {
+      if (isStruct(v)) for (const k of Object.keys(v)) if (tooWide(v[k])) throw outOfRange(m, k, v[k]);
+    } else if (tooWide(v)) throw outOfRange(m, p.name, v);
+  }
   if (!m.schema) return bound;
   const r = m.schema.safeParse(bound);
   if (r.success) return r.data as BoundArgs;
@@ -97,30 +127,41 @@ export function checkArgTypes(m: RegisteredMethod, bound: BoundArgs): BoundArgs 
 function describe(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (Array.isArray(v)) return 'list';
-  if (v instanceof Float) return 'float';
+  if (v instanceof Float) return `float ${v.value}`;
   if (isStruct(v)) return 'struct';
   if (typeof v === 'number') return Number.isInteger(v) ? `int ${v}` : `float ${v}`;
+  if (typeof v === 'bigint') return `int ${v}`;
   if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
   return typeof v;
 }
 
 const toNumber = (v: unknown) => (v instanceof Float ? v.value : typeof v === 'bigint' ? Number(v) : v);
+const intMessage = { message: 'expected an integer' };
+const int32Message = { message: 'expected a 32-bit integer (ids and counts are 32-bit)' };
+const int32 = () => z.number(intMessage).int(intMessage).min(INT32_MIN, int32Message).max(INT32_MAX, int32Message);
+const intText = (v: unknown) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : toNumber(v));
+/** A struct as decoded, passed on as it is (no copy: every key, `__proto__` included, stays). */
+const structType = z.custom<XmlRpcStruct>((v) => isStruct(v), { message: 'expected a struct' });
 
 /** Argument types in Koji's terms. Python truthiness for flags; ids or names for lookups. */
 export const t = {
+  /** anything; the handler checks it (also: exempts the argument from the 32-bit rule) */
   any: z.any(),
-  int: z.preprocess(toNumber, z.number({ message: 'expected an integer' }).int({ message: 'expected an integer' })),
-  /** ints that may arrive as decimal strings (the CLI sends some numbers as text) */
-  intish: z.preprocess((v) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : toNumber(v)), z.number({ message: 'expected an integer' }).int({ message: 'expected an integer' })),
+  /** a 32-bit integer: an id, a count, an event, a state */
+  int: z.preprocess(toNumber, int32()),
+  /** an integer of up to 64 bits (or its decimal text): a size, an offset, a limit */
+  int64: z.preprocess(intText, z.number(intMessage).int(intMessage)),
+  /** 32-bit ints that may arrive as decimal strings (the CLI sends some numbers as text) */
+  intish: z.preprocess(intText, int32()),
   number: z.preprocess(toNumber, z.number({ message: 'expected a number' })),
   str: z.string({ message: 'expected a string' }),
   /** Python truthiness, as Koji's `if flag:` */
   flag: z.any().transform((v: unknown) => truthy(v)),
   /** an id (int) or a name (string) */
-  idOrName: z.union([z.number().int(), z.string()], { message: 'expected an id (int) or a name (string)' }),
+  idOrName: z.union([int32(), z.string()], { message: 'expected an id (32-bit int) or a name (string)' }),
   /** an id, a name or a struct with id/name */
-  info: z.union([z.number().int(), z.string(), z.record(z.string(), z.any())], { message: 'expected an id, a name or a struct' }),
-  struct: z.record(z.string(), z.any(), { message: 'expected a struct' }) as z.ZodType<XmlRpcStruct>,
+  info: z.union([int32(), z.string(), structType], { message: 'expected an id (32-bit int), a name or a struct' }),
+  struct: structType,
   list: z.array(z.any(), { message: 'expected a list' }),
   strList: z.array(z.string(), { message: 'expected a list of strings' }),
 };

@@ -5,7 +5,7 @@
  * Python does, and renders `argdesc`/`args`/`argspec` for introspection.
  */
 import { ParameterError } from '../protocol/faults.ts';
-import type { XmlRpcValue } from '../protocol/values.ts';
+import { newStruct, type XmlRpcValue } from '../protocol/values.ts';
 
 export interface Param {
   name: string;
@@ -61,7 +61,8 @@ export type BoundArgs = Record<string, XmlRpcValue> & { [K: string]: XmlRpcValue
 
 /** Python's argument binding; mismatches raise ParameterError (fault 1019) like Koji. */
 export function bindArgs(method: string, sig: Signature, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>): BoundArgs {
-  const out: BoundArgs = {};
+  // keyword names come from the caller: `__proto__` must stay an ordinary key
+  const out: BoundArgs = newStruct();
   const normal = sig.params.filter((p) => p.kind === 'normal');
   const varargs = sig.params.find((p) => p.kind === 'varargs');
   const varkw = sig.params.find((p) => p.kind === 'varkw');
@@ -78,7 +79,7 @@ export function bindArgs(method: string, sig: Signature, args: XmlRpcValue[], kw
     if (i < args.length) out[p.name] = args[i];
   });
   if (varargs) out[varargs.name] = args.slice(normal.length);
-  const extra: Record<string, XmlRpcValue> = {};
+  const extra = newStruct();
   for (const [key, value] of Object.entries(kwargs)) {
     const p = normal.find((q) => q.name === key && !mangled(q));
     if (p) {

@@ -3,6 +3,7 @@
  * `filename`, `filepath`, `fileverify`, `offset` (-1 = append), `overwrite`, `volume` in the
  * query string and one chunk as the body. A chunk is streamed to disk; a retried chunk at the
  * same offset truncates the file there first, so an interrupted upload resumes without loss.
+ * Offsets reach at most one chunk beyond the end of the file (content/uploads.ts).
  */
 import type http from 'node:http';
 import { constants, promises as fsp } from 'node:fs';
@@ -10,7 +11,7 @@ import { GenericError, ActionNotAllowed, ServerOffline, AuthLockError, LockError
 import { Sql } from '../db/types.ts';
 import { Session } from './auth/session.ts';
 import { faultOf, type CallOutcome } from './call.ts';
-import { uploadPath, verifier } from './content/uploads.ts';
+import { checkUploadOffset, uploadPath, verifier } from './content/uploads.ts';
 import type { Hub, RequestInfo } from './types.ts';
 
 /**
@@ -32,9 +33,8 @@ export async function handleUpload(hub: Hub, info: RequestInfo, req: http.Incomi
     const name = q.get('filename');
     if (!name) throw new GenericError('upload: the filename query parameter is required');
     const offsetText = q.get('offset') ?? '0';
-    if (!/^-?\d+$/.test(offsetText)) throw new GenericError(`upload: invalid offset ${JSON.stringify(offsetText)}`);
+    if (!/^-?\d{1,20}$/.test(offsetText)) throw new GenericError(`upload: invalid offset ${JSON.stringify(offsetText.slice(0, 40))}`);
     let offset = Number(offsetText);
-    if (offset < -1) throw new GenericError(`upload: invalid offset ${offset}`);
     const verify = q.get('fileverify') ?? '';
     const overwrite = Boolean(q.get('overwrite'));
     const declared = Number(req.headers['content-length'] ?? NaN);
@@ -46,6 +46,7 @@ export async function handleUpload(hub: Hub, info: RequestInfo, req: http.Incomi
       if (!st.isFile()) throw new GenericError(`destination not a file: ${fn}`);
       if (offset === 0 && !overwrite) throw new GenericError(`upload path exists: ${fn}`);
     }
+    checkUploadOffset(offset, st?.size ?? 0, max, name);
     const sum = verifier(verify);
     const earlier = busy.get(fn);
     if (earlier) {
@@ -56,20 +57,30 @@ export async function handleUpload(hub: Hub, info: RequestInfo, req: http.Incomi
     busy.set(fn, new Promise<void>((r) => (release = r)));
     const fh = await fsp.open(fn, constants.O_RDWR | constants.O_CREAT, 0o666);
     let size = 0;
+    let written = false;
     try {
       if (offset === -1) offset = (await fh.stat()).size;
       else await fh.truncate(offset);
       let pos = offset;
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (max > 0 && size > max) throw new GenericError(`upload chunk too large: more than ${max} bytes (MaxUploadChunk)`);
-        sum?.update(chunk);
-        await fh.write(chunk, 0, chunk.length, pos);
-        pos += chunk.length;
+      const interrupted = () => new GenericError('upload interrupted: the client closed the connection; resend this chunk');
+      try {
+        for await (const chunk of req as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (max > 0 && size > max) throw new GenericError(`upload chunk too large: more than ${max} bytes (MaxUploadChunk)`);
+          sum?.update(chunk);
+          await fh.write(chunk, 0, chunk.length, pos);
+          pos += chunk.length;
+        }
+      } catch (e) {
+        // the body stream fails with 'aborted' (ECONNRESET) when the client goes away
+        throw req.readableAborted || (e as { code?: string }).code === 'ECONNRESET' ? interrupted() : e;
       }
-      if (req.readableAborted) throw new GenericError('upload interrupted: the client closed the connection; resend this chunk');
+      if (req.readableAborted) throw interrupted();
+      written = true;
     } finally {
       await fh.close();
+      // a file this chunk created is not left behind half-written
+      if (!written && !st) await fsp.rm(fn, { force: true });
       busy.delete(fn);
       release();
     }

@@ -5,9 +5,17 @@
  * structure that is not a methodCall/methodResponse, with a message naming the problem.
  */
 import { SaxesParser } from 'saxes';
-import { Binary, DateTime, Float, type XmlRpcValue } from './values.ts';
+import { Binary, DateTime, Float, newStruct, type XmlRpcValue } from './values.ts';
+import { PY_INT, pyFloatValue } from './pynum.ts';
 
 export class DecodeError extends Error {}
+
+/**
+ * A well-formed document carrying a value its type cannot hold (`<int>x</int>`, an `<i8>` beyond
+ * 64 bits, `<boolean>2</boolean>`): the request was understood, so the hub answers with a fault
+ * (ParameterError) instead of the transport-level 400 that clients retry.
+ */
+export class BadValueError extends DecodeError {}
 
 export interface MethodCall {
   methodName: string;
@@ -28,31 +36,36 @@ type Frame =
 const SCALARS = new Set(['int', 'i4', 'i8', 'boolean', 'string', 'double', 'base64', 'dateTime.iso8601', 'nil', 'ex:nil']);
 const MAX_DEPTH = 200;
 
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** Python's int() on an `<int>`/`<i4>`/`<i8>` text (whitespace, sign, `_` between digits), within 64 bits. */
+function pyInt(type: string, text: string): number | bigint {
+  const t = text.trim();
+  if (!PY_INT.test(t)) throw new BadValueError(`invalid <${type}> value: ${JSON.stringify(t.slice(0, 40))}`);
+  const digits = t.replace(/_/g, '');
+  const n = Number(digits);
+  if (Number.isSafeInteger(n)) return n;
+  const big = BigInt(digits);
+  if (big > INT64_MAX || big < INT64_MIN) throw new BadValueError(`<${type}> value out of range (more than 64 bits): ${t.length > 40 ? t.slice(0, 40) + '…' : t}`);
+  return big;
+}
+
 function convertScalar(type: string, text: string, floats: boolean): XmlRpcValue {
   switch (type) {
     case 'int':
     case 'i4':
-    case 'i8': {
-      const t = text.trim();
-      if (!/^[+-]?\d+$/.test(t)) throw new DecodeError(`invalid <${type}> value: ${JSON.stringify(t)}`);
-      const n = Number(t);
-      if (!Number.isSafeInteger(n)) {
-        const big = BigInt(t);
-        if (big > 9223372036854775807n || big < -9223372036854775808n) throw new DecodeError(`<${type}> value out of range: ${t}`);
-        return big;
-      }
-      return n;
-    }
+    case 'i8':
+      return pyInt(type, text);
     case 'boolean': {
       const t = text.trim();
       if (t === '1') return true;
       if (t === '0') return false;
-      throw new DecodeError(`invalid <boolean> value: ${JSON.stringify(t)}`);
+      throw new BadValueError(`invalid <boolean> value: ${JSON.stringify(t)}`);
     }
     case 'double': {
-      const t = text.trim();
-      const n = Number(t);
-      if (t === '' || Number.isNaN(n) && t.toLowerCase() !== 'nan') throw new DecodeError(`invalid <double> value: ${JSON.stringify(t)}`);
+      const n = pyFloatValue(text);
+      if (n === null) throw new BadValueError(`invalid <double> value: ${JSON.stringify(text.trim().slice(0, 40))}`);
       return floats ? new Float(n) : n;
     }
     case 'string':
@@ -124,7 +137,7 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
       if (top.typed) throw new DecodeError(`more than one type inside <value>`);
       top.typed = true;
       if (name === 'array') stack.push({ kind: 'array', items: [] });
-      else if (name === 'struct') stack.push({ kind: 'struct', obj: Object.create(null) as Record<string, XmlRpcValue>, name: null });
+      else if (name === 'struct') stack.push({ kind: 'struct', obj: newStruct(), name: null });
       else if (SCALARS.has(name)) stack.push({ kind: 'scalar', type: name });
       else throw new DecodeError(`unknown XML-RPC type <${name}>`);
       text = '';
@@ -186,7 +199,8 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
         } else if (name === 'struct') {
           stack.pop();
           const v = stack[stack.length - 1] as Extract<Frame, { kind: 'value' }>;
-          v.result = { ...top.obj };
+          // a dictionary without a prototype: `__proto__`, `constructor` … are ordinary keys
+          v.result = top.obj;
           v.set = true;
         }
         return;
@@ -214,7 +228,8 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
 export function decodeCall(xml: string): MethodCall {
   const doc = parseDocument(xml);
   if (doc.root !== 'methodCall') throw new DecodeError(`expected <methodCall>, got <${doc.root}>`);
-  if (!doc.methodName) throw new DecodeError('methodCall without <methodName>');
+  // an empty name is a call like any other (fault 1000 `Invalid method: `)
+  if (doc.methodName === null) throw new DecodeError('methodCall without <methodName>');
   return { methodName: doc.methodName, params: doc.values };
 }
 

@@ -8,7 +8,7 @@ export class KojiEnum<N extends string> {
   }
   /** Name to number; undefined when unknown. */
   get(name: string): number | undefined {
-    return (this.byName as Record<string, number>)[name];
+    return Object.hasOwn(this.byName, name) ? (this.byName as Record<string, number>)[name] : undefined;
   }
   /** Number to name; undefined when unknown. */
   name(value: number): N | undefined {

@@ -49,6 +49,16 @@ export type XmlRpcValue =
 
 export type XmlRpcStruct = { [key: string]: XmlRpcValue };
 
+/**
+ * An empty dictionary without a prototype. Decoded structs are such dictionaries, and so must be
+ * anything filled with keys that come from callers or stored data: on a plain `{}`,
+ * `x['__proto__'] = v` replaces the prototype instead of adding a key, and `'constructor' in x`
+ * is true.
+ */
+export function newStruct<T = XmlRpcValue>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export function isStruct(v: unknown): v is XmlRpcStruct {
   return (
     typeof v === 'object' &&

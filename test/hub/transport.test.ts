@@ -7,13 +7,13 @@ import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { method } from '../../src/hub/registry.ts';
 
 /** A method with a bug in it: what a non-Koji failure looks like to clients. */
-function addBuggyMethod(hub: TestHub): void {
+function addBuggyMethod(hub: TestHub, error: Error = new TypeError("Cannot read properties of undefined (reading 'id')")): void {
   hub.hub.registry.add(
     method({
       name: 'test.buggy',
       sig: '()',
       handler() {
-        throw new TypeError("Cannot read properties of undefined (reading 'id')");
+        throw error;
       },
     }),
   );
@@ -41,25 +41,25 @@ describe.each(engines())('hub transport and bad input on %s', (engine) => {
     expect(res.headers.get('koji-version')).toBe('1.35.3');
   });
 
-  it('refuses malformed, truncated, non-XML and empty bodies with 400 text/plain', async () => {
-    for (const body of ['<methodCall><methodName>hello</methodName><params>', 'GET / HTTP/1.0', '\x00\x01binary', '<methodCall>']) {
+  // Koji's hub answers its parser's errors with a fault; an HTTP error would make clients retry
+  // the same bytes for ten minutes
+  it('answers malformed, truncated, non-XML and empty bodies with a fault over HTTP 200', async () => {
+    for (const body of ['<methodCall><methodName>hello</methodName><params>', 'GET / HTTP/1.0', '\x00\x01binary', '<methodCall>', '']) {
       const r = await post(hub.httpUrl!, body);
-      expect(r.status, body).toBe(400);
-      expect(r.type).toBe('text/plain');
+      expect(r.status, body).toBe(200);
+      expect(r.type).toBe('text/xml');
       expect(r.version).toBe('1.35.3');
-      expect(r.text).toMatch(/^Invalid request: /);
+      expect(decodeResponse(r.text), body).toEqual({ ok: false, faultCode: 1000, faultString: expect.stringMatching(/^Invalid request: /) });
     }
-    const empty = await post(hub.httpUrl!, '');
-    expect(empty.status).toBe(400);
-    expect(empty.text).toBe('Invalid request: Empty request\n');
+    expect(decodeResponse((await post(hub.httpUrl!, '')).text)).toMatchObject({ faultString: 'Invalid request: Empty request' });
     await stillServing();
   });
 
-  it('refuses bodies over MaxRequestLength', async () => {
+  it('refuses bodies over MaxRequestLength with fault 1000', async () => {
     const big = encodeCall('echo', ['x'.repeat(5000)]);
     const r = await post(hub.httpUrl!, big);
-    expect(r.status).toBe(400);
-    expect(r.text).toBe('Invalid request: Request too long\n');
+    expect(r.status).toBe(200);
+    expect(decodeResponse(r.text)).toEqual({ ok: false, faultCode: 1000, faultString: 'Request too long' });
     await stillServing();
   });
 
@@ -89,9 +89,9 @@ describe.each(engines())('hub transport and bad input on %s', (engine) => {
     await expect(plain.call('showOpts')).rejects.toMatchObject({ faultCode: 1004 });
   });
 
-  it('reports non-Koji failures as fault 1 with the class name', async () => {
-    addBuggyMethod(hub);
-    await expect(hub.anon().call('test.buggy')).rejects.toMatchObject({ faultCode: 1, message: "<class 'TypeError'>: Cannot read properties of undefined (reading 'id')" });
+  it('reports non-Koji failures as fault 1 with the class name, without server paths', async () => {
+    addBuggyMethod(hub, new TypeError(`ENOENT: no such file or directory, open '${hub.kojiDir}/work/a/b.rpm' (from /usr/lib/node/x.js)`));
+    await expect(hub.anon().call('test.buggy')).rejects.toMatchObject({ faultCode: 1, message: "<class 'TypeError'>: ENOENT: no such file or directory, open 'work/a/b.rpm' (from …/x.js)" });
     await stillServing();
   });
 
@@ -155,12 +155,20 @@ describe.each(engines())('multicall on %s', (engine) => {
     expect(old.capacity).toEqual(new Float(2));
   });
 
-  it('reports a non-Koji failure with a traceback entry', async () => {
+  it('reports a non-Koji failure without a traceback (unless KojiDebug)', async () => {
     addBuggyMethod(hub);
-    const res = await hub.anon().multiCall([{ method: 'test.buggy' }, { method: 'hello' }]);
-    expect(res[0]).toMatchObject({ faultCode: 1 });
-    expect(Array.isArray((res[0] as { traceback: string[] }).traceback)).toBe(true);
-    expect(res[1]).toEqual(['Hello World']);
+    const res = await hub.anon().multiCall([{ method: 'test.buggy' }, { method: 'getEvent', args: [2 ** 40] }, { method: 'hello' }]);
+    expect(res[0]).toEqual({ faultCode: 1, faultString: "<class 'TypeError'>: Cannot read properties of undefined (reading 'id')" });
+    expect(res[1]).toMatchObject({ faultCode: 1019 });
+    expect(res[2]).toEqual(['Hello World']);
+    const debug = await startTestHub(engine, { conf: '[hub]\nKojiDebug = True\n' });
+    try {
+      addBuggyMethod(debug);
+      const [entry] = await debug.anon().multiCall([{ method: 'test.buggy' }]);
+      expect(Array.isArray((entry as { traceback: string[] }).traceback)).toBe(true);
+    } finally {
+      await debug.stop();
+    }
   });
 
   it('refuses a malformed multicall', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCall, decodeResponse, DecodeError } from '../../src/protocol/decode.ts';
+import { BadValueError, decodeCall, decodeResponse, DecodeError } from '../../src/protocol/decode.ts';
 import { encodeCall, encodeFault, encodeResponse, encodeValue } from '../../src/protocol/encode.ts';
 import { Binary, Float } from '../../src/protocol/values.ts';
 
@@ -45,6 +45,54 @@ describe('XML-RPC decoding', () => {
     ] as const;
     for (const [xml, re] of bad) expect(() => decodeCall(xml), xml).toThrow(re);
     expect(() => decodeCall('<methodCall><methodName>m</methodName></methodCall>x')).toThrow(DecodeError);
+  });
+
+  const call1 = (value: string) => decodeCall(`<methodCall><methodName>m</methodName><params><param><value>${value}</value></param></params></methodCall>`).params[0];
+
+  it('reads doubles as Python float() does: inf, -inf, nan, 1e999, underscores', () => {
+    expect(call1('<double>inf</double>')).toBe(Infinity);
+    expect(call1('<double>-inf</double>')).toBe(-Infinity);
+    expect(call1('<double> +Infinity </double>')).toBe(Infinity);
+    expect(call1('<double>nan</double>')).toBeNaN();
+    expect(call1('<double>-NaN</double>')).toBeNaN();
+    expect(call1('<double>1e999</double>')).toBe(Infinity);
+    expect(call1('<double>1_000.5</double>')).toBe(1000.5);
+    expect(call1('<double>.5</double>')).toBe(0.5);
+    expect(call1('<double>5.</double>')).toBe(5);
+    const resp = decodeResponse("<?xml version='1.0'?><methodResponse><params><param><value><double>inf</double></value></param></params></methodResponse>", { floats: true });
+    expect(resp).toEqual({ ok: true, value: new Float(Infinity) });
+    for (const bad of ['', '0x10', '1__0', 'infinite', '1e', '.', '1.2.3']) {
+      expect(() => call1(`<double>${bad}</double>`), bad).toThrow(BadValueError);
+    }
+  });
+
+  it('reads ints as Python int() does, up to 64 bits; bad values are BadValueErrors', () => {
+    expect(call1('<int> 1_000 </int>')).toBe(1000);
+    expect(call1('<int>+7</int>')).toBe(7);
+    expect(call1('<int>9223372036854775807</int>')).toBe(9223372036854775807n);
+    expect(call1('<i4>-9223372036854775808</i4>')).toBe(-9223372036854775808n);
+    for (const bad of ['<int>9223372036854775808</int>', `<int>${'9'.repeat(5000)}</int>`, '<int>1.0</int>', '<int>_1</int>', '<boolean>2</boolean>', '<boolean>true</boolean>']) {
+      expect(() => call1(bad), bad).toThrow(BadValueError);
+    }
+    // a bad value is not a malformed document
+    expect(() => decodeCall('<methodCall><methodName>m</methodName>')).toThrow(DecodeError);
+    expect(() => decodeCall('<methodCall><methodName>m</methodName>')).not.toThrow(BadValueError);
+  });
+
+  it('decodes structs as dictionaries without a prototype: __proto__ and constructor are keys', () => {
+    const v = call1(
+      '<struct><member><name>__proto__</name><value><struct><member><name>polluted</name><value><int>1</int></value></member></struct></value></member>' +
+        '<member><name>constructor</name><value>c</value></member><member><name>toString</name><value><int>2</int></value></member></struct>',
+    ) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBeNull();
+    expect(Object.keys(v)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(v.polluted).toBeUndefined();
+    expect(v.constructor).toBe('c');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('accepts an empty method name (the hub answers Invalid method)', () => {
+    expect(decodeCall('<methodCall><methodName></methodName><params/></methodCall>')).toEqual({ methodName: '', params: [] });
   });
 
   it('refuses absurdly deep nesting instead of overflowing the stack', () => {

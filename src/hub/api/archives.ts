@@ -17,6 +17,7 @@ import type { CallContext } from '../types.ts';
 import { getBuild, type BuildInfo } from '../content/build.ts';
 import { fixJsonExtra, orderByKeys, runSelect, type Field } from '../content/builds-query.ts';
 import { verifyNameInternal, verifyDirName } from '../names.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 const ARCHIVE_FIELDS: Field[] = [
   ['archiveinfo.id', 'id'], ['archiveinfo.type_id', 'type_id'], ['archiveinfo.btype_id', 'btype_id'], ['btype.name', 'btype'],
@@ -58,7 +59,7 @@ async function listArchives(ctx: CallContext, a: ListArchivesArgs): Promise<XmlR
     for (const k of ['platforms', 'flags']) {
       if (!typeInfo || !(k in typeInfo)) continue;
       const vals = Array.isArray(typeInfo[k]) ? (typeInfo[k] as XmlRpcValue[]) : [typeInfo[k]];
-      for (const v of vals) q.where(`win_archives.${k} ~ ${q.p(`\\m${String(v)}\\M`)}`);
+      for (const v of vals) q.where(`win_archives.${k} ~ ${q.p(`\\m${pyStrOf(v)}\\M`)}`);
     }
   } else if (a.type === 'image') {
     q.join('image_archives ON archiveinfo.id = image_archives.archive_id');
@@ -66,7 +67,7 @@ async function listArchives(ctx: CallContext, a: ListArchivesArgs): Promise<XmlR
     if (typeInfo?.arch) q.where(`image_archives.arch = ${q.p(typeInfo.arch)}`);
   } else if (a.type != null) {
     const btype = await lookupName(ctx.sql, 'btype', a.type);
-    if (!btype) throw new GenericError(`unsupported archive type: ${String(a.type)}`);
+    if (!btype) throw new GenericError(`unsupported archive type: ${pyStrOf(a.type)}`);
     if (typeInfo) throw new GenericError(`typeInfo queries not supported for type ${btype.name}`);
     q.where(`archiveinfo.btype_id = ${q.p(btype.id)}`);
   }
@@ -96,7 +97,7 @@ async function getImageArchive(ctx: CallContext, id: unknown, strict = false): P
 async function getArchive(ctx: CallContext, id: unknown, strict: boolean): Promise<XmlRpcValue> {
   const rows = (await listArchives(ctx, { archiveID: id, queryOpts: null, strict: false })) as XmlRpcStruct[];
   if (!rows.length) {
-    if (strict) throw new GenericError(`No such archive: ${String(id)}`);
+    if (strict) throw new GenericError(`No such archive: ${pyStrOf(id)}`);
     return null;
   }
   const archive = rows[0];
@@ -140,7 +141,7 @@ async function addArchiveType(ctx: CallContext, a: Record<string, unknown>): Pro
   checkString(a.extensions, 'extensions', false);
   checkString(a.compression_type, 'compression_type');
   const ct = a.compression_type ?? null;
-  if (ct !== 'zip' && ct !== 'tar' && ct !== null) throw new GenericError(`Unsupported compression type ${String(ct)}`);
+  if (ct !== 'zip' && ct !== 'tar' && ct !== null) throw new GenericError(`Unsupported compression type ${pyStrOf(ct)}`);
   if (await ctx.sql.maybeOne('SELECT id FROM archivetypes WHERE name = $1', [a.name])) throw new GenericError(`archivetype ${a.name} already exists`);
   const extensions = a.extensions as string;
   for (const ext of extensions.split(' ')) {
@@ -214,7 +215,7 @@ export const archiveMethods: MethodDef[] = [
     name: 'listArchives',
     sig: listArchivesSig,
     doc: 'List archives by build, buildroot, host, image, file name, size, checksum or type (maven, win, image or a btype).',
-    args: { queryOpts: queryOptsSchema, strict: t.flag, buildID: optId, buildrootID: optId, componentBuildrootID: optId, hostID: optId, imageID: optId, archiveID: optId, size: optId, checksum_type: optId },
+    args: { queryOpts: queryOptsSchema, strict: t.flag, buildID: optId, buildrootID: optId, componentBuildrootID: optId, hostID: optId, imageID: optId, archiveID: optId, size: t.int64.nullish(), checksum_type: optId },
     handler: (ctx, a) => listArchives(ctx, a as ListArchivesArgs),
   }),
   method({ name: 'getArchive', sig: '(archive_id, strict=False)', doc: 'An archive, with its maven/win/image details.', args: { strict: t.flag, archive_id: t.intish }, handler: (ctx, a) => getArchive(ctx, a.archive_id, a.strict) }),
@@ -278,7 +279,7 @@ export const archiveMethods: MethodDef[] = [
     args: { strict: t.flag },
     async handler(ctx, a) {
       const v = await lookupName(ctx.sql, 'volume', a.volume);
-      if (!v && a.strict) throw new GenericError(`No such volume: ${String(a.volume)}`);
+      if (!v && a.strict) throw new GenericError(`No such volume: ${pyStrOf(a.volume)}`);
       return v as XmlRpcStruct | null;
     },
   }),

@@ -10,8 +10,8 @@ import { BUILD_STATES } from '../../protocol/enums.ts';
 import { GenericError } from '../../protocol/faults.ts';
 import { DateTime, Float, isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
-import { lookupName } from '../lookup.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { checkString, lookupName } from '../lookup.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { revokeRows } from '../versioned.ts';
@@ -19,7 +19,7 @@ import type { CallContext } from '../types.ts';
 import { findBuildId, getBuild, type BuildInfo } from '../content/build.ts';
 import { draftClause } from '../content/tagged.ts';
 import { createEmptyBuild, getNextRelease } from '../content/build-create.ts';
-import { buildReferences, globToLike, orderByKeys, removeBuildFiles, runSelect, timeValue, type Field, type Row } from '../content/builds-query.ts';
+import { buildReferences, fixExtraField, globToLike, orderByKeys, removeBuildFiles, runSelect, timeValue, type Field } from '../content/builds-query.ts';
 import { getUser } from './users.ts';
 
 const ST = BUILD_STATES.byName;
@@ -36,18 +36,6 @@ const BUILD_FIELDS: Field[] = [
   ["package.name || '-' || build.version || '-' || build.release", 'nvr'],
   ['users.id', 'owner_id'], ['users.name', 'owner_name'], ['promoter.id', 'promoter_id'], ['promoter.name', 'promoter_name'],
 ];
-
-/** Koji's _fix_extra_field. */
-function fixExtraField(row: Row): Row {
-  if (typeof row.extra === 'string') {
-    try {
-      row.extra = JSON.parse(row.extra) as XmlRpcValue;
-    } catch {
-      throw new GenericError(`Invalid extra data: ${pyRepr(row.extra)}`);
-    }
-  }
-  return row;
-}
 
 type ListBuildsArgs = Record<string, unknown> & { queryOpts: QueryOpts | null };
 
@@ -72,6 +60,7 @@ async function listBuilds(ctx: CallContext, a: ListBuildsArgs): Promise<XmlRpcVa
   }
   if (a.volumeID != null) q.where(`volume.id = ${q.p(a.volumeID)}`);
   if (a.taskID != null) q.where(a.taskID === -1 ? 'build.task_id IS NOT NULL' : `build.task_id = ${q.p(a.taskID)}`);
+  for (const k of ['source', 'prefix', 'pattern'] as const) checkString(a[k], k);
   if (a.source != null) q.where(`build.source ILIKE ${q.p(globToLike(String(a.source)))}`);
   if (a.prefix) q.where(`package.name ILIKE ${q.p(String(a.prefix))} || '%'`);
   if (a.pattern) q.where(`package.name || '-' || build.version || '-' || build.release ILIKE ${q.p(globToLike(String(a.pattern)))}`);
@@ -105,7 +94,7 @@ async function listBuilds(ctx: CallContext, a: ListBuildsArgs): Promise<XmlRpcVa
     q.join('image_builds ON build.id = image_builds.build_id');
   } else if (a.type != null) {
     const btype = await lookupName(ctx.sql, 'btype', a.type);
-    if (!btype) throw new GenericError(`unsupported build type: ${String(a.type)}`);
+    if (!btype) throw new GenericError(`unsupported build type: ${pyStrOf(a.type)}`);
     q.join(`build_types ON build.id = build_types.build_id AND btype_id = ${q.p(btype.id)}`);
   }
   const dc = draftClause(a.draft == null ? null : truthy(a.draft), 'build');
@@ -237,7 +226,11 @@ export const buildMethods: MethodDef[] = [
     name: 'listBuilds',
     sig: listBuildsSig,
     doc: 'List builds matching the filters (package, owner, task, prefix, GLOB pattern, state, volume, source, times, type, content generator, draft, promoter).',
-    args: { queryOpts: queryOptsSchema, state: t.intish.nullish(), volumeID: t.intish.nullish(), taskID: t.intish.nullish() },
+    args: {
+      queryOpts: queryOptsSchema, state: t.intish.nullish(), volumeID: t.intish.nullish(), taskID: t.intish.nullish(),
+      // timestamps: numbers of any size or date strings, checked by the handler
+      createdBefore: t.any, createdAfter: t.any, completeBefore: t.any, completeAfter: t.any, promotedBefore: t.any, promotedAfter: t.any,
+    },
     handler: (ctx, a) => listBuilds(ctx, a as ListBuildsArgs),
   }),
   method({
@@ -278,6 +271,7 @@ export const buildMethods: MethodDef[] = [
     requires: admin,
     writes: true,
     doc: 'Set the completion time of a build (seconds since the epoch).',
+    args: { ts: t.any },
     async handler(ctx, a) {
       const b = (await getBuild(ctx.sql, a.build, true))!;
       let ts: number;
@@ -303,7 +297,7 @@ export const buildMethods: MethodDef[] = [
     name: 'buildReferences',
     sig: '(build, limit=None, lazy=False)',
     doc: 'What refers to a build: tags, buildroots, containing archives, last use.',
-    args: { limit: t.int.nullish(), lazy: t.flag },
+    args: { limit: t.int64.nullish(), lazy: t.flag },
     async handler(ctx, a) {
       const b = (await getBuild(ctx.sql, a.build, true))!;
       return (await buildReferences(ctx.sql, b.id, a.limit ?? null, a.lazy)) as XmlRpcStruct;

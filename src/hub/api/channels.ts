@@ -8,6 +8,7 @@ import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { getHost, type HostInfo } from './hosts.ts';
 import { verifyNameInternal } from '../names.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 export interface ChannelInfo {
   id: number;
@@ -21,7 +22,7 @@ export interface ChannelInfo {
 export async function lookupChannel(ctx: CallContext, info: unknown, strict = false): Promise<ChannelInfo | null> {
   const { column, value } = nameOrId(info);
   const row = await ctx.sql.maybeOne<ChannelInfo>(`SELECT id, name, description, enabled, comment FROM channels WHERE ${column} = $1`, [value]);
-  if (!row && strict) throw new GenericError(`No such channel: ${String(value)}`);
+  if (!row && strict) throw new GenericError(`No such channel: ${pyStrOf(value)}`);
   return row;
 }
 
@@ -49,7 +50,7 @@ async function listChannels(ctx: CallContext, hostID: unknown, event: number | n
 async function setEnabled(ctx: CallContext, name: unknown, enabled: boolean, comment: unknown): Promise<null> {
   checkString(comment, 'comment');
   const chan = await lookupChannel(ctx, name);
-  if (!chan) throw new GenericError(`No such channel: ${String(name)}`);
+  if (!chan) throw new GenericError(`No such channel: ${pyStrOf(name)}`);
   if (comment !== null && comment !== undefined) await ctx.sql.execute('UPDATE channels SET enabled = $1, comment = $2 WHERE id = $3', [enabled, comment, chan.id]);
   else await ctx.sql.execute('UPDATE channels SET enabled = $1 WHERE id = $2', [enabled, chan.id]);
   return null;
@@ -144,14 +145,14 @@ export const channelMethods: MethodDef[] = [
     args: { create: t.flag, force: t.flag },
     async handler(ctx, a) {
       const host = await getHost(ctx, a.hostname);
-      if (!host) throw new GenericError(`host does not exist: ${String(a.hostname)}`);
+      if (!host) throw new GenericError(`host does not exist: ${pyStrOf(a.hostname)}`);
       if (a.create) verifyNameInternal(ctx, a.channel_name);
       let chan = await lookupChannel(ctx, a.channel_name);
       if (!chan && a.create) {
         await ctx.sql.execute('INSERT INTO channels (name) VALUES ($1)', [a.channel_name]);
         chan = await lookupChannel(ctx, a.channel_name);
       }
-      if (!chan) throw new GenericError(`channel does not exist: ${String(a.channel_name)}`);
+      if (!chan) throw new GenericError(`channel does not exist: ${pyStrOf(a.channel_name)}`);
       if (!a.force && !chan.enabled) throw new GenericError(`channel ${chan.name} is disabled`);
       const member = await ctx.sql.value('SELECT 1 FROM host_channels WHERE active IS TRUE AND host_id = $1 AND channel_id = $2', [host.id, chan.id]);
       if (member !== null) throw new GenericError(`host ${host.name} is already subscribed to the ${chan.name} channel`);
@@ -167,9 +168,9 @@ export const channelMethods: MethodDef[] = [
     doc: 'Remove the host from the specified channel',
     async handler(ctx, a) {
       const host = await getHost(ctx, a.hostname);
-      if (!host) throw new GenericError(`host does not exist: ${String(a.hostname)}`);
+      if (!host) throw new GenericError(`host does not exist: ${pyStrOf(a.hostname)}`);
       const chan = await lookupChannel(ctx, a.channel_name);
-      if (!chan) throw new GenericError(`channel does not exist: ${String(a.channel_name)}`);
+      if (!chan) throw new GenericError(`channel does not exist: ${pyStrOf(a.channel_name)}`);
       if (!(await revokeRows(ctx, 'host_channels', { host_id: host.id, channel_id: chan.id }))) {
         throw new GenericError(`host ${host.name} is not subscribed to the ${chan.name} channel`);
       }

@@ -19,7 +19,7 @@ export const eventMethods: MethodDef[] = [
     name: 'getLastEvent',
     sig: '(before=None, strict=True)',
     doc: 'Get the id and timestamp of the last event, or of the last one before a time (seconds since the epoch)',
-    args: { strict: t.flag },
+    args: { strict: t.flag, before: t.any },
     async handler(ctx, a) {
       const before = a.before instanceof Float ? a.before.value : a.before;
       if (before !== null && typeof before !== 'number') throw new GenericError(`Invalid type for before: ${typeof before}`);

@@ -8,7 +8,7 @@
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { lookupName } from '../lookup.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { method, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
@@ -159,7 +159,7 @@ async function groupPackageListUnblock(ctx: CallContext, taginfo: unknown, grpin
   const group = await groupRow(ctx, grpinfo);
   const match = { group_id: group.id, tag_id: tag.id, package: pkgName };
   // Koji's message names the group and tag by id
-  if (!(await ownEntry(ctx.sql, 'group_package_listing', match))?.blocked) throw new GenericError(`package ${String(pkgName)} is NOT blocked in group ${group.id}, tag ${tag.id}`);
+  if (!(await ownEntry(ctx.sql, 'group_package_listing', match))?.blocked) throw new GenericError(`package ${pyStrOf(pkgName)} is NOT blocked in group ${group.id}, tag ${tag.id}`);
   await revokeRows(ctx, 'group_package_listing', match);
 }
 

@@ -11,6 +11,7 @@ import type { CallContext } from '../types.ts';
 import { checkRealm, getUser, insertUser } from './users.ts';
 import { lookupChannel } from './channels.ts';
 import { verifyNameInternal, verifyNameUser } from '../names.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 export interface HostInfo {
   id: number;
@@ -48,7 +49,7 @@ export async function getHost(ctx: CallContext, hostInfo: unknown, o: { strict?:
   const { column, value } = nameOrId(hostInfo);
   q.where(`host.${column} = ${q.p(value)}`);
   const row = (await q.rows<HostInfo>(ctx.sql))[0] ?? null;
-  if (!row && o.strict) throw new GenericError(`Invalid hostInfo: ${String(hostInfo)}`);
+  if (!row && o.strict) throw new GenericError(`Invalid hostInfo: ${pyStrOf(hostInfo)}`);
   return row;
 }
 
@@ -68,7 +69,7 @@ async function rewriteConfig(ctx: CallContext, host: HostInfo, changes: Record<s
 
 async function setEnabled(ctx: CallContext, hostname: unknown, enabled: boolean): Promise<null> {
   const host = await getHost(ctx, hostname);
-  if (!host) throw new GenericError(`host does not exist: ${String(hostname)}`);
+  if (!host) throw new GenericError(`host does not exist: ${pyStrOf(hostname)}`);
   await rewriteConfig(ctx, host, { enabled });
   return null;
 }
@@ -77,7 +78,8 @@ async function listHosts(ctx: CallContext, a: { arches: unknown; channelID: unkn
   const q = hostSelect().where('host_config.active IS TRUE');
   if (a.arches !== null && a.arches !== undefined) {
     if (!truthy(a.arches)) throw new GenericError('arches option cannot be empty');
-    const list = (Array.isArray(a.arches) ? a.arches : [a.arches]).map(String);
+    const list = Array.isArray(a.arches) ? a.arches : [a.arches];
+    for (const x of list) checkString(x, 'arches', false);
     const pattern = `\\m(${list.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\M`;
     q.where(`host_config.arches ~ ${q.p(pattern)}`);
   }

@@ -5,19 +5,19 @@
 import { promises as fsp, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { GenericError } from '../../protocol/faults.ts';
-import { Binary, type XmlRpcValue } from '../../protocol/values.ts';
+import { GenericError, ParameterError } from '../../protocol/faults.ts';
+import { Binary, Float, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseHeader } from '../../rpm/header.ts';
 import { getBinary, readRpmHeaders, RpmFormatError, RPMSIGTAG, sigpacketKeyId } from '../../rpm/index.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { crashPoint } from '../../util/crash-point.ts';
 import { lookupName } from '../lookup.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { Select } from '../query.ts';
 import type { CallContext } from '../types.ts';
 import { addRpmSig, importRpmFile } from '../content/rpmimport.ts';
-import { uploadPath, verifier } from '../content/uploads.ts';
+import { checksumFile, checkUploadOffset, uploadPath, verifier, type ChecksumLimits } from '../content/uploads.ts';
 import { getBuild } from '../content/build.ts';
 import { getRpm, type RpmRow } from '../content/builds-query.ts';
 
@@ -28,9 +28,13 @@ async function findRpm(ctx: CallContext, info: unknown, strict = false): Promise
 
 function toInt(v: unknown, what: string): number | null {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v);
-  throw new GenericError(`Invalid ${what}: ${String(v)}`);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string' && /^\s*-?\d{1,20}\s*$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
+  throw new GenericError(`Invalid ${what}: ${pyStrOf(v)}`);
+}
+
+function limits(ctx: CallContext): ChecksumLimits {
+  return { maxBytes: ctx.hub.options.MaxChecksumBytes, signal: ctx.request.signal };
 }
 
 async function legacyUpload(ctx: CallContext, a: Record<string, unknown>): Promise<boolean> {
@@ -45,9 +49,9 @@ async function legacyUpload(ctx: CallContext, a: Record<string, unknown>): Promi
   if (typeof checksum === 'string') {
     verify = 'md5';
     digest = checksum;
-  } else if (Array.isArray(checksum) && checksum.length === 2) {
-    [verify, digest] = checksum.map(String);
-  }
+  } else if (Array.isArray(checksum) && checksum.length === 2 && checksum.every((x) => typeof x === 'string')) {
+    [verify, digest] = checksum as string[];
+  } else if (checksum !== null) throw new ParameterError(`uploadFile: invalid checksum ${pyRepr(checksum)}: expected a hex string or [type, hex]`);
   if (offset !== -1) {
     if (size !== null && size !== contents.length) return false;
     if (verify) {
@@ -56,62 +60,51 @@ async function legacyUpload(ctx: CallContext, a: Record<string, unknown>): Promi
       if (v.hexdigest() !== digest) return false;
     }
   }
-  const fn = await uploadPath({ kojiDir: ctx.hub.kojiDir, sql: ctx.sql, session: ctx.session }, String(a.path), String(a.name), { create: true, volume: (a.volume as string) ?? null });
+  const fn = await uploadPath({ kojiDir: ctx.hub.kojiDir, sql: ctx.sql, session: ctx.session }, a.path as string, a.name as string, { create: true, volume: a.volume as string | null });
   const st = await fsp.lstat(fn).catch(() => null);
   if (st) {
     if (!st.isFile()) throw new GenericError(`destination not a file: ${fn}`);
     if (offset === 0 && !fn.endsWith('.log')) throw new GenericError(`file already exists: ${fn}`);
   }
+  const maxChunk = ctx.hub.options.MaxUploadChunk;
+  checkUploadOffset(offset, st?.size ?? 0, maxChunk, a.name as string);
+  if (offset === -1 && size !== null && size < 0) throw new GenericError(`Invalid size: ${size}`);
   const fh = await fsp.open(fn, constants.O_RDWR | constants.O_CREAT, 0o666);
   try {
     if (offset === 0 || (offset === -1 && size === contents.length)) await fh.truncate(0);
     const pos = offset === -1 ? (await fh.stat()).size : offset;
     await fh.write(contents, 0, contents.length, pos);
-    if (offset === -1) {
-      if (size !== null) await fh.truncate(size);
-      if (verify) {
-        const v = verifier(verify)!;
-        const all = await fh.readFile();
-        v.update(all);
-        if (v.hexdigest() !== digest) return false;
-      }
+    if (offset === -1 && size !== null) {
+      // finalising: the file is cut (or extended, by one chunk at most) to its announced size
+      checkUploadOffset(size, (await fh.stat()).size, maxChunk, a.name as string, 'size');
+      await fh.truncate(size);
     }
   } finally {
     await fh.close();
+  }
+  if (offset === -1 && verify) {
+    const { hexdigest } = await checksumFile(fn, verify, 0, 'uploadFile', limits(ctx));
+    if (hexdigest !== digest) return false;
   }
   return true;
 }
 
 async function checkUpload(ctx: CallContext, a: Record<string, unknown>): Promise<XmlRpcValue> {
-  const fn = await uploadPath({ kojiDir: ctx.hub.kojiDir, sql: ctx.sql, session: ctx.session }, String(a.path), String(a.name), { volume: (a.volume as string) ?? null });
+  const fn = await uploadPath({ kojiDir: ctx.hub.kojiDir, sql: ctx.sql, session: ctx.session }, a.path as string, a.name as string, { volume: a.volume as string | null });
   const st = await fsp.stat(fn).catch(() => null);
   if (!st) return null;
   if (!st.isFile()) throw new GenericError(`Not a regular file: ${fn}`);
   const out: Record<string, XmlRpcValue> = { size: st.size, mtime: st.mtimeMs / 1000 };
   if (a.verify) {
-    const v = verifier(String(a.verify))!;
     let start = 0;
     if (a.tail !== null && a.tail !== undefined) {
-      const tail = Number(a.tail);
-      if (!(tail >= 0)) throw new GenericError(`Invalid tail value: ${String(a.tail)}`);
+      const tail = a.tail instanceof Float ? a.tail.value : a.tail;
+      if (typeof tail !== 'number' || !Number.isInteger(tail) || tail < 0) throw new GenericError(`Invalid tail value: ${pyStrOf(a.tail)}`);
       start = Math.max(st.size - tail, 0);
     }
-    let length = 0;
-    const fh = await fsp.open(fn, 'r');
-    try {
-      const buf = Buffer.alloc(1 << 20);
-      for (let pos = start; ; ) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) break;
-        v.update(buf.subarray(0, bytesRead));
-        length += bytesRead;
-        pos += bytesRead;
-      }
-    } finally {
-      await fh.close();
-    }
-    out.sumlength = length;
-    out.hexdigest = v.hexdigest();
+    const sum = await checksumFile(fn, a.verify as string, start, 'checkUpload', limits(ctx));
+    out.sumlength = sum.length;
+    out.hexdigest = sum.hexdigest;
   }
   return out;
 }
@@ -221,12 +214,15 @@ export const importMethods: MethodDef[] = [
     requires: 'login',
     writes: true,
     doc: 'Upload a chunk of a file (base64 text) to work/<path>/<name>; offset -1 finalises. The octet-stream upload is faster.',
+    // size and offset: 64-bit, and the CLI may send them as text (checked by the handler)
+    args: { path: t.str, name: t.str, volume: t.str.nullable(), size: t.any, offset: t.any },
     handler: (ctx, a) => legacyUpload(ctx, a),
   }),
   method({
     name: 'checkUpload',
     sig: '(path, name, verify=None, tail=None, volume=None)',
     doc: 'Size, mtime (and with verify a checksum, over the last `tail` bytes) of an uploaded file, or None.',
+    args: { path: t.str, name: t.str, volume: t.str.nullable(), verify: t.str.nullable(), tail: t.any },
     handler: (ctx, a) => checkUpload(ctx, a),
   }),
   method({
@@ -268,8 +264,8 @@ export const importMethods: MethodDef[] = [
         [r.name, r.version, r.release, r.arch, repo!.id],
       );
       if (prev) {
-        const nvra = `${String(r.name)}-${String(r.version)}-${String(r.release)}.${String(r.arch)}`;
-        if (prev.payloadhash !== r.payloadhash) throw new GenericError(`hash changed for external rpm: ${nvra} (${repo!.name}) ${prev.payloadhash} -> ${String(r.payloadhash)}`);
+        const nvra = `${pyStrOf(r.name)}-${pyStrOf(r.version)}-${pyStrOf(r.release)}.${pyStrOf(r.arch)}`;
+        if (prev.payloadhash !== r.payloadhash) throw new GenericError(`hash changed for external rpm: ${nvra} (${repo!.name}) ${prev.payloadhash} -> ${pyStrOf(r.payloadhash)}`);
         if (a.strict) throw new GenericError(`external rpm already exists: ${nvra}`);
         return null;
       }
@@ -334,7 +330,7 @@ export const importMethods: MethodDef[] = [
       if (!a.all_sigs && !a.sigkey) throw new GenericError('No signature specified');
       const rpm = (await findRpm(ctx, a.rpminfo, true)) as RpmRow;
       const nvra = `${rpm.name}-${rpm.version}-${rpm.release}.${rpm.arch}`;
-      if (rpm.external_repo_id) throw new GenericError(`Not an internal rpm: ${String(a.rpminfo)} (from ${rpm.external_repo_name})`);
+      if (rpm.external_repo_id) throw new GenericError(`Not an internal rpm: ${pyStrOf(a.rpminfo)} (from ${rpm.external_repo_name})`);
       const sigs = await ctx.sql.query<{ sigkey: string }>(`SELECT sigkey FROM rpmsigs WHERE rpm_id = $1${a.all_sigs ? '' : ' AND sigkey = $2'}`, a.all_sigs ? [rpm.id] : [rpm.id, a.sigkey!.toLowerCase()]);
       if (!sigs.length) throw new GenericError(`${nvra} has no matching signatures to delete`);
       const build = await getBuild(ctx.sql, rpm.build_id, true);

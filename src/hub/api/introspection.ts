@@ -36,7 +36,7 @@ export const introspectionMethods: MethodDef[] = [
     name: 'system.methodHelp',
     sig: '(method)',
     handler: (ctx, a) => {
-      const m = ctx.hub.registry.get(String(a.method));
+      const m = typeof a.method === 'string' ? ctx.hub.registry.get(a.method) : undefined;
       if (!m) return '';
       let help = `${m.name}${m.signature.text}`;
       if (m.doc) help += `\ndescription: ${m.doc}`;

@@ -2,7 +2,7 @@
 import { GenericError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
-import { lookupName } from '../lookup.ts';
+import { checkString, lookupName } from '../lookup.ts';
 import { applyQueryOpts, Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
@@ -12,6 +12,7 @@ import { packageEntry, readPackageList } from '../content/pkglist.ts';
 import { assertPolicy } from '../policy/hub.ts';
 import { getUser } from './users.ts';
 import { verifyDirName } from '../names.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 /** Koji's _pkglist_remove: only the tag_packages entry is revoked (the owner row stays, as in Koji). */
 async function removeEntry(ctx: CallContext, tagId: number, pkgId: number): Promise<void> {
@@ -37,7 +38,7 @@ export async function pkglistAdd(
 ): Promise<null> {
   const tag = (await getTag(ctx, a.taginfo, { strict: true })) as TagInfo;
   let pkg = await lookupName(ctx.sql, 'package', a.pkginfo);
-  if (!pkg && typeof a.pkginfo !== 'string') throw new GenericError(`No such package: ${String(a.pkginfo)}`);
+  if (!pkg && typeof a.pkginfo !== 'string') throw new GenericError(`No such package: ${pyStrOf(a.pkginfo)}`);
   let owner = a.owner === null || a.owner === undefined ? null : (await getUser(ctx, a.owner, { strict: true }))!.id;
   const action = a.update ? 'update' : a.block ? 'block' : 'add';
   if (a.policy !== false) {
@@ -46,6 +47,7 @@ export async function pkglistAdd(
   }
   if (!pkg) pkg = await lookupName(ctx.sql, 'package', a.pkginfo, { create: true, validate: (n) => verifyDirName(ctx, 'package', n) });
   const pkgId = pkg!.id;
+  checkString(a.extra_arches, 'extra_arches');
   let extra = a.extra_arches === null || a.extra_arches === undefined ? null : parseArches(String(a.extra_arches), true).join(' ');
   const previous = await packageEntry(ctx.sql, tag.id, pkgId);
   let block: boolean | null = a.block === null || a.block === undefined ? null : Boolean(a.block);
@@ -209,7 +211,7 @@ export const packageMethods: MethodDef[] = [
     args: { strict: t.flag },
     async handler(ctx, a) {
       const id = await ctx.sql.value<number>('SELECT id FROM package WHERE name = $1', [a.name]);
-      if (id === null && a.strict) throw new GenericError(`No such package name: ${String(a.name)}`);
+      if (id === null && a.strict) throw new GenericError(`No such package name: ${pyStrOf(a.name)}`);
       return id;
     },
   }),

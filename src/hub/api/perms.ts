@@ -7,6 +7,7 @@ import { method, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import { getUser, type UserInfo } from './users.ts';
 import { verifyNameInternal } from '../names.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 export const permMethods: MethodDef[] = [
   method({
@@ -27,8 +28,9 @@ export const permMethods: MethodDef[] = [
     doc: 'Check if the logged-in user has the given permission.',
     args: { strict: t.flag },
     async handler(ctx, a) {
-      if (a.strict && !(await lookupName(ctx.sql, 'permissions', a.perm))) throw new GenericError(`No such permission ${String(a.perm)} defined`);
-      return ctx.session.hasPerm(String(a.perm));
+      if (a.strict && !(await lookupName(ctx.sql, 'permissions', a.perm))) throw new GenericError(`No such permission ${pyStrOf(a.perm)} defined`);
+      checkString(a.perm, 'perm', false);
+      return ctx.session.hasPerm(a.perm as string);
     },
   }),
   method({
@@ -63,10 +65,10 @@ export const permMethods: MethodDef[] = [
       checkString(a.description, 'description');
       const user = (await getUser(ctx, a.userinfo, { strict: true })) as UserInfo;
       const perm = await lookupName(ctx.sql, 'permissions', a.permission, { strict: !a.create, create: a.create });
-      if (!perm) throw new GenericError(`No such permission: ${String(a.permission)}`);
+      if (!perm) throw new GenericError(`No such permission: ${pyStrOf(a.permission)}`);
       if (a.create && a.description !== null) await ctx.sql.execute('UPDATE permissions SET description = $1 WHERE id = $2', [a.description, perm.id]);
       if ((await userPerms(ctx.sql, user.id, false)).has(perm.name)) {
-        throw new GenericError(`user ${String(a.userinfo)} already has permission: ${perm.name}`);
+        throw new GenericError(`user ${pyStrOf(a.userinfo)} already has permission: ${perm.name}`);
       }
       await insertVersioned(ctx, 'user_perms', { user_id: user.id, perm_id: perm.id });
       ctx.session.invalidate();
@@ -83,7 +85,7 @@ export const permMethods: MethodDef[] = [
       const user = (await getUser(ctx, a.userinfo, { strict: true })) as UserInfo;
       const perm = await lookupName(ctx.sql, 'permissions', a.permission, { strict: true });
       if (!perm || !(await userPerms(ctx.sql, user.id, false)).has(perm.name)) {
-        throw new GenericError(`user ${String(a.userinfo)} does not have permission: ${perm?.name ?? String(a.permission)}`);
+        throw new GenericError(`user ${pyStrOf(a.userinfo)} does not have permission: ${perm?.name ?? String(a.permission)}`);
       }
       await revokeRows(ctx, 'user_perms', { user_id: user.id, perm_id: perm.id });
       ctx.session.invalidate();

@@ -14,6 +14,7 @@ import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.
 import type { CallContext } from '../types.ts';
 import { getTag, tagId } from '../content/tag.ts';
 import { readFullInheritance } from '../content/inheritance.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 /** Koji's RepoQuery with fields='**': every field, joins included. */
 function repoQuery(): Select {
@@ -64,7 +65,7 @@ async function externalRepo(sql: Sql, info: unknown, strict: boolean, event: num
   const repos = (await externalRepos(sql, info, null, event, null)) as Array<Record<string, XmlRpcValue>>;
   if (repos.length === 1) return repos[0];
   if (repos.length > 1) throw new GenericError('More than one repo in the result.');
-  if (strict) throw new GenericError(`No such repo: ${String(info)}`);
+  if (strict) throw new GenericError(`No such repo: ${pyStrOf(info)}`);
   return null;
 }
 

@@ -16,6 +16,7 @@ import { findBuildId, getBuild, type BuildInfo } from '../content/build.ts';
 import { draftClause } from '../content/tagged.ts';
 import { fixJsonExtra, getRpm, orderByKeys, RPM_FIELDS, runSelect, type Field, type Row, type RpmRow } from '../content/builds-query.ts';
 import { headerFields, printable, rpmPath, signedChecksums } from '../content/rpm-files.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 type ListRpmsArgs = Record<string, unknown> & { queryOpts: QueryOpts | null };
 
@@ -55,13 +56,13 @@ async function internalRpmFile(ctx: CallContext, rpmID: unknown, strict: boolean
   const rpm = (await getRpm(ctx.sql, rpmID, strict)) as RpmRow | null;
   if (!rpm) return null;
   if (!rpm.build_id) {
-    if (strict) throw new GenericError(`Can not get ${what}, because RPM: ${String(rpmID)} is not internal`);
+    if (strict) throw new GenericError(`Can not get ${what}, because RPM: ${pyStrOf(rpmID)} is not internal`);
     return null;
   }
   const build = (await getBuild(ctx.sql, rpm.build_id))!;
   const path = rpmPath(ctx.hub.kojiDir, build, rpm);
   if (!existsSync(path)) {
-    if (strict) throw new GenericError(what === 'dependencies' ? `RPM file of ${String(rpmID)} doesn't exist` : `RPM package file of ${String(rpmID)} doesn't exist`);
+    if (strict) throw new GenericError(what === 'dependencies' ? `RPM file of ${pyStrOf(rpmID)} doesn't exist` : `RPM package file of ${pyStrOf(rpmID)} doesn't exist`);
     return null;
   }
   return { rpm, build, path };
@@ -114,7 +115,7 @@ function taskFilePath(ctx: CallContext, taskID: unknown, filepath: unknown): str
   const fp = String(filepath);
   if (fp.startsWith('/') || fp.includes('../')) throw new GenericError(`Invalid filepath: ${fp}`);
   const id = Number(taskID);
-  if (!Number.isInteger(id)) throw new GenericError(`Invalid task id: ${String(taskID)}`);
+  if (!Number.isInteger(id)) throw new GenericError(`Invalid task id: ${pyStrOf(taskID)}`);
   const pi = new PathInfo(ctx.hub.kojiDir);
   return `${pi.work()}/${pi.taskrelpath(id)}/${fp}`;
 }
@@ -175,12 +176,12 @@ async function getChangelogEntries(ctx: CallContext, a: Record<string, unknown>)
   if (truthy(a.buildID)) {
     const build = await getBuild(ctx.sql, a.buildID);
     if (!build) {
-      if (strict) throw new GenericError(`No such build: ${String(a.buildID)}`);
+      if (strict) throw new GenericError(`No such build: ${pyStrOf(a.buildID)}`);
       return finish([], opts, []);
     }
     const srpm = (await ctx.sql.query<RpmRow>("SELECT * FROM rpminfo WHERE build_id = $1 AND arch = 'src' ORDER BY id LIMIT 1", [build.id]))[0];
     if (!srpm) {
-      if (strict) throw new GenericError(`Build ${String(a.buildID)} doesn't have srpms`);
+      if (strict) throw new GenericError(`Build ${pyStrOf(a.buildID)} doesn't have srpms`);
       return finish([], opts, []);
     }
     path = rpmPath(ctx.hub.kojiDir, build, srpm);
@@ -207,7 +208,7 @@ async function getRPMChecksums(ctx: CallContext, rpmId: unknown, types: unknown,
   const rpm = (await getRpm(ctx.sql, rpmId, true)) as RpmRow;
   const wanted = truthy(types) ? types : ctx.hub.options.RPMDefaultChecksums.split(/\s+/).filter(Boolean);
   if (!Array.isArray(wanted)) throw new GenericError('checksum_type must be a list');
-  for (const ch of wanted) if (CHECKSUM_TYPES.get(String(ch)) === undefined) throw new GenericError(`Checksum_type ${String(ch)} isn't supported`);
+  for (const ch of wanted) if (typeof ch !== 'string' || CHECKSUM_TYPES.get(ch) === undefined) throw new GenericError(`Checksum_type ${pyStrOf(ch)} isn't supported`);
   const names = [...new Set(wanted.map(String))];
   const sigkeys = (await ctx.sql.query<{ sigkey: string }>('SELECT sigkey FROM rpmsigs WHERE rpm_id = $1 ORDER BY sigkey', [rpmId])).map((r) => r.sigkey);
   if (!sigkeys.length) return {};
@@ -298,7 +299,7 @@ export const rpmMethods: MethodDef[] = [
       if (!f) return {};
       const row = fileRows(await readPackage(f.path)).find((r) => r.name === a.filename);
       if (row) return { rpm_id: f.rpm.id, ...row };
-      if (a.strict) throw new GenericError(`No file: ${String(a.filename)} found in RPM: ${String(a.rpmID)}`);
+      if (a.strict) throw new GenericError(`No file: ${pyStrOf(a.filename)} found in RPM: ${pyStrOf(a.rpmID)}`);
       return {};
     },
   }),
@@ -306,7 +307,7 @@ export const rpmMethods: MethodDef[] = [
     name: 'getChangelogEntries',
     sig: '(buildID=None, taskID=None, filepath=None, author=None, before=None, after=None, queryOpts=None, strict=False)',
     doc: 'Changelog entries of a build\'s source rpm (or an srpm in a task\'s output): [{date, date_ts, author, text}].',
-    args: { queryOpts: queryOptsSchema },
+    args: { queryOpts: queryOptsSchema, before: t.any, after: t.any },
     handler: (ctx, a) => getChangelogEntries(ctx, a),
   }),
   method({

@@ -10,7 +10,7 @@ import type { XmlRpcValue } from '../../protocol/values.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
-import { assertTagAccess, createTagRow, getTag, type TagInfo } from '../content/tag.ts';
+import { assertTagAccess, createTagRow, getTag, setTagExtra, type TagInfo } from '../content/tag.ts';
 import { readPackageList, type PkgEntry } from '../content/pkglist.ts';
 import { readTaggedBuilds, type TaggedBuild } from '../content/tagged.ts';
 import { readTagGroups, type GroupListing } from '../content/groups.ts';
@@ -53,13 +53,9 @@ async function copyConfig(ctx: CallContext, dst: TagInfo, src: TagInfo): Promise
     await revokeRows(ctx, 'tag_config', { tag_id: dst.id });
     await insertVersioned(ctx, 'tag_config', { tag_id: dst.id, arches: src.arches, perm_id: src.perm_id, locked: src.locked, maven_support: src.maven_support, maven_include_all: src.maven_include_all });
   }
-  for (const [key, value] of Object.entries(src.extra)) {
-    if (key in dst.extra && JSON.stringify(dst.extra[key]) === JSON.stringify(value)) continue;
-    await revokeRows(ctx, 'tag_extra', { tag_id: dst.id, key });
-    await insertVersioned(ctx, 'tag_extra', { tag_id: dst.id, key, value: JSON.stringify(value) });
-  }
+  for (const [key, value] of Object.entries(src.extra)) await setTagExtra(ctx, dst, key, value);
   for (const key of Object.keys(dst.extra)) {
-    if (!(key in src.extra)) await revokeRows(ctx, 'tag_extra', { tag_id: dst.id, key });
+    if (!Object.hasOwn(src.extra, key)) await revokeRows(ctx, 'tag_extra', { tag_id: dst.id, key });
   }
 }
 

@@ -1,7 +1,7 @@
 /** Tagging builds and reading what is tagged: tagBuildBypass, untagBuild*, massTag, listTagged … */
 import { BUILD_STATES } from '../../protocol/enums.ts';
 import { TagError } from '../../protocol/faults.ts';
-import type { XmlRpcValue } from '../../protocol/values.ts';
+import { Float, type XmlRpcValue } from '../../protocol/values.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import { revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
@@ -58,9 +58,16 @@ async function untag(ctx: CallContext, tagInfo: unknown, buildInfo: unknown, str
   return null;
 }
 
+/**
+ * `latest` as Koji's loop reads it (`seen >= latest` skips a build): True → 1; a number N → the
+ * first ceil(N) builds per package; 0 → no `latest` at all; below 0 → nothing; NaN and inf never
+ * skip (all builds); -inf skips all.
+ */
 function latestArg(v: unknown): boolean | number {
-  if (typeof v === 'number') return v;
-  return Boolean(v);
+  const n = v instanceof Float ? v.value : typeof v === 'bigint' ? Number(v) : v;
+  if (typeof n !== 'number') return Boolean(n);
+  if (n === 0 || Number.isNaN(n) || n === Infinity) return 0;
+  return n < 0 ? -1 : Math.ceil(n);
 }
 
 export const taggingMethods: MethodDef[] = [

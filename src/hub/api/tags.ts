@@ -1,13 +1,14 @@
 /** Tags and inheritance: createTag, editTag2, deleteTag, getTag, listTags, getBuildConfig … */
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
-import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { isStruct, newStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
-import { lookupName, nameOrId } from '../lookup.ts';
+import { lookupName, nameOrId, checkString } from '../lookup.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
-import { createTagRow, deleteTagRows, getTag, tagId, type TagInfo } from '../content/tag.ts';
+import { createTagRow, deleteTagRows, getTag, setTagExtra, tagId, type TagInfo } from '../content/tag.ts';
 import { readFullInheritance, readInheritanceData, writeInheritanceData } from '../content/inheritance.ts';
 import { getBuild } from '../content/build.ts';
 import { verifyDirName } from '../names.ts';
@@ -15,7 +16,7 @@ import { verifyDirName } from '../names.ts';
 async function editTag(ctx: CallContext, tagInfo: unknown, kw: Record<string, XmlRpcValue>): Promise<null> {
   if (!ctx.hub.options.EnableMaven && ('maven_support' in kw || 'maven_include_all' in kw)) throw new GenericError('Maven support not enabled');
   for (const k of ['remove_extra', 'block_extra'] as const) {
-    if (kw[k] !== undefined && kw[k] !== null && !Array.isArray(kw[k])) throw new ParameterError(`Invalid type for value '${String(kw[k])}': expected a list for ${k}`);
+    if (kw[k] !== undefined && kw[k] !== null && !Array.isArray(kw[k])) throw new ParameterError(`Invalid type for value '${pyStrOf(kw[k])}': expected a list for ${k}`);
   }
   const tag = (await getTag(ctx, tagInfo, { strict: true })) as TagInfo;
   if ('perm' in kw && !('perm_id' in kw)) kw.perm_id = kw.perm;
@@ -27,6 +28,7 @@ async function editTag(ctx: CallContext, tagInfo: unknown, kw: Record<string, Xm
     if (taken !== null) throw new GenericError(`Name ${name} already taken by tag ${taken}`);
     await ctx.sql.execute('UPDATE tag SET name = $1 WHERE id = $2', [name, tag.id]);
   }
+  if ('arches' in kw) checkString(kw.arches, 'arches');
   if (kw.arches && kw.arches !== tag.arches) kw.arches = parseArches(String(kw.arches), true).join(' ');
   const data: Record<string, unknown> = { ...tag };
   let changed = false;
@@ -44,18 +46,14 @@ async function editTag(ctx: CallContext, tagInfo: unknown, kw: Record<string, Xm
   if (isStruct(kw.extra)) {
     const conflict = Object.keys(kw.extra).find((k) => removed.has(k));
     if (conflict) throw new GenericError(`Can not both add/update and remove tag-extra: '${conflict}'`);
-    for (const [key, value] of Object.entries(kw.extra)) {
-      if (key in tag.extra && JSON.stringify(tag.extra[key]) === JSON.stringify(value)) continue;
-      await revokeRows(ctx, 'tag_extra', { tag_id: tag.id, key });
-      await insertVersioned(ctx, 'tag_extra', { tag_id: tag.id, key, value: JSON.stringify(value ?? null) });
-    }
+    for (const [key, value] of Object.entries(kw.extra)) await setTagExtra(ctx, tag, key, value);
   }
   for (const key of (kw.block_extra as string[] | undefined) ?? []) {
     await revokeRows(ctx, 'tag_extra', { tag_id: tag.id, key });
     await insertVersioned(ctx, 'tag_extra', { tag_id: tag.id, key, value: null });
   }
   const toRemove = (kw.remove_extra as string[] | undefined) ?? [];
-  const missing = toRemove.filter((k) => !(k in tag.extra));
+  const missing = toRemove.filter((k) => !Object.hasOwn(tag.extra, k));
   if (missing.length) throw new GenericError(`Tag: ${tag.name} doesn't have extra: ${missing.join(', ')}`);
   for (const key of toRemove) await revokeRows(ctx, 'tag_extra', { tag_id: tag.id, key });
   return null;
@@ -70,11 +68,11 @@ async function listTags(ctx: CallContext, a: { build: unknown; package: unknown;
   if (a.perms) q.join('LEFT JOIN permissions ON tag_config.perm_id = permissions.id').columns(['tag_config.perm_id', 'perm_id'], ['permissions.name', 'perm']);
   if (a.build != null) {
     const b = await getBuild(ctx.sql, a.build);
-    if (!b) throw new GenericError(`No such build: ${String(a.build)}`);
+    if (!b) throw new GenericError(`No such build: ${pyStrOf(a.build)}`);
     q.join('tag_listing ON tag.id = tag_listing.tag_id').where(`tag_listing.active IS TRUE AND tag_listing.build_id = ${q.p(b.id)}`);
   } else if (a.package != null) {
     const pkg = await lookupName(ctx.sql, 'package', a.package);
-    if (!pkg) throw new GenericError(`No such package: ${String(a.package)}`);
+    if (!pkg) throw new GenericError(`No such package: ${pyStrOf(a.package)}`);
     q.columns(['users.id', 'owner_id'], ['users.name', 'owner_name'], ['tag_packages.blocked', 'blocked'], ['tag_packages.extra_arches', 'extra_arches'])
       .join('tag_packages ON tag.id = tag_packages.tag_id')
       .join('tag_package_owners ON tag_packages.tag_id = tag_package_owners.tag_id AND tag_packages.package_id = tag_package_owners.package_id AND tag_package_owners.active IS TRUE')
@@ -90,7 +88,7 @@ async function listTags(ctx: CallContext, a: { build: unknown; package: unknown;
 
 async function buildConfig(ctx: CallContext, tag: unknown, event: number | null): Promise<XmlRpcValue> {
   const info = (await getTag(ctx, tag, { strict: true, event, blocked: true })) as TagInfo;
-  const inh: { extra: Record<string, XmlRpcValue>; arches: XmlRpcValue } = { extra: {}, arches: null };
+  const inh: { extra: Record<string, XmlRpcValue>; arches: XmlRpcValue } = { extra: newStruct(), arches: null };
   for (const link of await readFullInheritance(ctx.sql, info.id, event)) {
     if (link.noconfig) continue;
     const anc = (await getTag(ctx, link.parent_id, { strict: true, event, blocked: true })) as TagInfo;
@@ -99,7 +97,7 @@ async function buildConfig(ctx: CallContext, tag: unknown, event: number | null)
       inh.arches = { id: anc.id, name: anc.name };
     }
     for (const key of Object.keys(anc.extra)) {
-      if (!(key in info.extra)) {
+      if (!Object.hasOwn(info.extra, key)) {
         info.extra[key] = anc.extra[key];
         inh.extra[key] = { id: anc.id, name: anc.name };
       }
@@ -126,7 +124,7 @@ export const tagMethods: MethodDef[] = [
       const checkParent = async () => {
         if (!a.parent) return;
         const parent = await getTag(ctx, a.parent);
-        if (!parent) throw new GenericError(`Parent tag '${String(a.parent)}' could not be found`);
+        if (!parent) throw new GenericError(`Parent tag '${pyStrOf(a.parent)}' could not be found`);
         parentId = parent.id;
       };
       const id = await createTagRow(ctx, { name: a.name, arches: a.arches, perm: a.perm, locked: a.locked, maven_support: a.maven_support, maven_include_all: a.maven_include_all, extra: a.extra }, checkParent);
@@ -169,7 +167,7 @@ export const tagMethods: MethodDef[] = [
     args: { strict: t.flag, blocked: t.flag },
     async handler(ctx, a) {
       const ev = a.event;
-      if (ev !== null && ev !== 'auto' && typeof ev !== 'number') throw new GenericError(`Invalid event: ${String(ev)}`);
+      if (ev !== null && ev !== 'auto' && typeof ev !== 'number') throw new GenericError(`Invalid event: ${pyStrOf(ev)}`);
       return (await getTag(ctx, a.tagInfo, { strict: a.strict, event: ev as number | 'auto' | null, blocked: a.blocked })) as XmlRpcValue;
     },
   }),

@@ -7,12 +7,13 @@ import { TASK_STATES } from '../../protocol/enums.ts';
 import { decodeCall, decodeResponse } from '../../protocol/decode.ts';
 import { faultToError, GenericError, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
+import { pyTypeName } from '../policy/py.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import type { Sql } from '../../db/types.ts';
 import type { CallContext } from '../types.ts';
-import { orderByKeys, runSelect, timeValue, type Field, type Row } from '../content/builds-query.ts';
+import { fixExtraField, orderByKeys, runSelect, timeValue, type Field, type Row } from '../content/builds-query.ts';
 
 const TASK_FIELDS: Field[] = [
   ['task.id', 'id'], ['task.state', 'state'], ['task.create_time', 'create_time'], ["date_part('epoch', task.create_time)", 'create_ts'],
@@ -34,7 +35,7 @@ export function decodeTaskXml(stored: string): XmlRpcValue {
 
 function taskId(v: unknown): number {
   const n = typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ParameterError(`Invalid type for value '${String(v)}': <class '${typeof v === 'string' ? 'str' : typeof v}'>, expected type <class 'int'>`);
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ParameterError(`Invalid type for value '${pyStrOf(v)}': <class '${pyTypeName(v)}'>, expected type <class 'int'>`);
   return n;
 }
 
@@ -148,17 +149,6 @@ async function listBuildroots(ctx: CallContext, a: Record<string, unknown> & { q
   return runSelect(ctx.sql, q, opts, 'id', (r) => fixExtraField(r));
 }
 
-function fixExtraField(r: Row): Row {
-  if (typeof r.extra === 'string') {
-    try {
-      r.extra = JSON.parse(r.extra) as XmlRpcValue;
-    } catch {
-      throw new GenericError(`Invalid extra data: ${pyRepr(r.extra)}`);
-    }
-  }
-  return r;
-}
-
 const optId = t.intish.nullish();
 
 export const taskReadMethods: MethodDef[] = [
@@ -175,7 +165,14 @@ export const taskReadMethods: MethodDef[] = [
     doc: 'A task (or a list of tasks for a list of ids); with request, its decoded parameters.',
     args: { request: t.flag, strict: t.flag },
     async handler(ctx, a) {
-      if (Array.isArray(a.task_id)) return Promise.all(a.task_id.map((id) => taskInfo(ctx.sql, taskId(id), a.strict, a.request)));
+      if (Array.isArray(a.task_id)) {
+        // every id checked before any query starts (a throw in the middle of starting queries
+        // would leave a rejected promise nobody awaits, which ends the process)
+        const ids = a.task_id.map(taskId);
+        const out: XmlRpcValue[] = [];
+        for (const id of ids) out.push(await taskInfo(ctx.sql, id, a.strict, a.request));
+        return out;
+      }
       return taskInfo(ctx.sql, taskId(a.task_id), a.strict, a.request);
     },
   }),

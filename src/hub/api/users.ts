@@ -5,7 +5,7 @@ import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { userGroups } from '../auth/session.ts';
 import { hashPassword } from '../auth/password.ts';
 import { lookupName } from '../lookup.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
@@ -101,14 +101,14 @@ export function checkRealm(ctx: CallContext, principal: string | null): void {
 
 async function setStatus(ctx: CallContext, username: unknown, status: number): Promise<null> {
   const user = await getUser(ctx, username);
-  if (!user) throw new GenericError(`No such user: ${String(username)}`);
+  if (!user) throw new GenericError(`No such user: ${pyStrOf(username)}`);
   if (user.status !== status) await ctx.sql.execute('UPDATE users SET status = $1 WHERE id = $2', [status, user.id]);
   return null;
 }
 
 async function groupOf(ctx: CallContext, group: unknown, message: string): Promise<UserInfo> {
   const g = await getUser(ctx, group);
-  if (!g || g.usertype !== USERTYPES.byName.GROUP) throw new GenericError(`${message}: ${String(group)}`);
+  if (!g || g.usertype !== USERTYPES.byName.GROUP) throw new GenericError(`${message}: ${pyStrOf(group)}`);
   return g;
 }
 
@@ -252,7 +252,7 @@ export const userMethods: MethodDef[] = [
       const user = (await getUser(ctx, a.user, { strict: true })) as UserInfo;
       if (!a.krb_principal) throw new GenericError('krb_principal must be specified');
       const n = await ctx.sql.execute('DELETE FROM user_krb_principals WHERE user_id = $1 AND krb_principal = $2', [user.id, a.krb_principal]);
-      if (!n) throw new AuthError(`cannot remove Kerberos Principal: ${String(a.krb_principal)} with user ${user.name}`);
+      if (!n) throw new AuthError(`cannot remove Kerberos Principal: ${pyStrOf(a.krb_principal)} with user ${user.name}`);
       return user.id;
     },
   }),
@@ -287,7 +287,7 @@ export const userMethods: MethodDef[] = [
     async handler(ctx, a) {
       const g = await groupOf(ctx, a.group, 'Not a group');
       const u = await getUser(ctx, a.user);
-      if (!u) throw new GenericError(`Not a user: ${String(a.user)}`);
+      if (!u) throw new GenericError(`Not a user: ${pyStrOf(a.user)}`);
       if (u.usertype === USERTYPES.byName.GROUP) throw new GenericError('Groups cannot be members of other groups');
       const member = await ctx.sql.value('SELECT user_id FROM user_groups WHERE active IS TRUE AND user_id = $1 AND group_id = $2 FOR UPDATE', [u.id, g.id]);
       if (member !== null) {
@@ -307,7 +307,7 @@ export const userMethods: MethodDef[] = [
     async handler(ctx, a) {
       const u = (await getUser(ctx, a.user, { strict: true })) as UserInfo;
       const g = await groupOf(ctx, a.group, 'Not a group');
-      if (!(await revokeRows(ctx, 'user_groups', { user_id: u.id, group_id: g.id }))) throw new GenericError(`No such user in group: ${String(a.group)}`);
+      if (!(await revokeRows(ctx, 'user_groups', { user_id: u.id, group_id: g.id }))) throw new GenericError(`No such user in group: ${pyStrOf(a.group)}`);
       return null;
     },
   }),

@@ -9,7 +9,7 @@ import { BuildError, GenericError, ParameterError } from '../../protocol/faults.
 import { Float, isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { lookupName } from '../lookup.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { truthy } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 import { findBuildId, getBuild, type BuildInfo } from './build.ts';
@@ -95,7 +95,7 @@ async function recycleBuild(ctx: CallContext, old: BuildInfo, data: Record<strin
   const st = BUILD_STATES.name(old.state);
   if (st === 'BUILDING') {
     if (data.state === old.state && data.task_id === old.task_id) return old.id;
-    throw new GenericError(`Build already in progress (task ${String(old.task_id)})`);
+    throw new GenericError(`Build already in progress (task ${pyStrOf(old.task_id)})`);
   }
   if (st !== 'FAILED' && st !== 'CANCELED') throw new GenericError(`Build already exists (id=${old.id}, state=${st}): ${pyRepr(data)}`);
   const has = (table: string) => ctx.sql.maybeOne(`SELECT 1 AS x FROM ${table} WHERE build_id = $1 LIMIT 1`, [old.id]);

@@ -3,7 +3,8 @@ import { GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import type { Sql } from '../../db/types.ts';
 import { parseNVR } from '../../util/nvr.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
+import { parseExtraColumn } from './stored-json.ts';
 
 export interface BuildInfo {
   id: number;
@@ -48,14 +49,7 @@ export const BUILD_JOINS = `JOIN events e ON e.id = b.create_event
 
 /** Parse a build's `extra` JSON text like Koji's _fix_extra_field. */
 export function fixExtra<T extends { extra?: unknown }>(row: T): T {
-  if (typeof row.extra === 'string') {
-    try {
-      row.extra = JSON.parse(row.extra);
-    } catch {
-      throw new GenericError(`No such build extra data: ${row.extra}`);
-    }
-  }
-  return row;
+  return parseExtraColumn(row, (text) => `No such build extra data: ${text}`);
 }
 
 /** Koji's find_build_id. */
@@ -79,7 +73,7 @@ export async function getBuild(sql: Sql, info: unknown, strict = false): Promise
   if (id === null) return null;
   const row = await sql.maybeOne<BuildInfo>(`SELECT ${BUILD_COLUMNS} FROM build b ${BUILD_JOINS} WHERE b.id = $1`, [id]);
   if (!row) {
-    if (strict) throw new GenericError(`No such build: ${String(info)}`);
+    if (strict) throw new GenericError(`No such build: ${pyStrOf(info)}`);
     return null;
   }
   return fixExtra(row);

@@ -17,6 +17,7 @@ import { pyRepr } from '../../protocol/pyrepr.ts';
 import type { QueryOpts, Select } from '../query.ts';
 import { truthy } from '../registry.ts';
 import type { BuildInfo } from './build.ts';
+import { parseExtraColumn } from './stored-json.ts';
 
 export type Row = Record<string, XmlRpcValue>;
 /** [sql expression, result key] */
@@ -54,15 +55,12 @@ export function orderByKeys(opts: QueryOpts | null | undefined, fields: Field[])
 
 /** Koji's parse_json for rpm/archive `extra` (note Koji's message for this case). */
 export function fixJsonExtra<T extends object>(row: T): T {
-  const r = row as { extra?: unknown };
-  if (typeof r.extra === 'string') {
-    try {
-      r.extra = JSON.parse(r.extra);
-    } catch {
-      throw new GenericError(`Invalid json data: ${pyRepr(r.extra)}`);
-    }
-  }
-  return row;
+  return parseExtraColumn(row, (text) => `Invalid json data: ${pyRepr(text)}`);
+}
+
+/** Koji's _fix_extra_field for build and buildroot listings. */
+export function fixExtraField<T extends object>(row: T): T {
+  return parseExtraColumn(row, (text) => `Invalid extra data: ${pyRepr(text)}`);
 }
 
 /** listRPMs' result keys. */

@@ -13,6 +13,7 @@ import type { Sql } from '../../db/types.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { eventCond, getTag } from './tag.ts';
+import { pyStrOf } from '../../protocol/pyrepr.ts';
 
 export interface Link {
   parent_id: number;
@@ -168,9 +169,9 @@ export async function writeInheritanceData(ctx: CallContext, tagId: number, chan
   for (const link of changes) {
     const check = link['delete link'] ? ['parent_id'] : FIELDS;
     for (const f of check) if (!(f in link)) throw new GenericError(`No value for ${f}`);
-    if (typeof link.parent_id !== 'number') throw new GenericError(`Invalid parent_id: ${String(link.parent_id)}`);
-    if (!link['delete link'] && (typeof link.priority !== 'number' || !Number.isInteger(link.priority))) throw new GenericError(`Invalid priority: ${String(link.priority)}`);
-    if (!link['delete link'] && link.maxdepth !== null && typeof link.maxdepth !== 'number') throw new GenericError(`Invalid maxdepth: ${String(link.maxdepth)}`);
+    if (typeof link.parent_id !== 'number') throw new GenericError(`Invalid parent_id: ${pyStrOf(link.parent_id)}`);
+    if (!link['delete link'] && (typeof link.priority !== 'number' || !Number.isInteger(link.priority))) throw new GenericError(`Invalid priority: ${pyStrOf(link.priority)}`);
+    if (!link['delete link'] && link.maxdepth !== null && typeof link.maxdepth !== 'number') throw new GenericError(`Invalid maxdepth: ${pyStrOf(link.maxdepth)}`);
     if (link.parent_id === tagId) throw new GenericError('a tag cannot inherit from itself');
     await getTag(ctx, link.parent_id, { strict: true });
   }

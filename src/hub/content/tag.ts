@@ -4,15 +4,16 @@
  * access check applied when builds are tagged.
  */
 import { ActionNotAllowed, GenericError } from '../../protocol/faults.ts';
-import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { isStruct, newStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
 import { lookupName, nameOrId } from '../lookup.ts';
-import { pyRepr } from '../../protocol/pyrepr.ts';
+import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { userPerms } from '../auth/session.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import type { Sql } from '../../db/types.ts';
 import { verifyDirName } from '../names.ts';
+import { decodeStoredJson, encodeStoredJson } from './stored-json.ts';
 
 export interface TagInfo {
   id: number;
@@ -37,14 +38,6 @@ export function eventCond(t: string, event: number | null | undefined, params: u
   return `(${t}.create_event <= ${p} AND (${t}.revoke_event IS NULL OR ${p} < ${t}.revoke_event))`;
 }
 
-export function parseJsonValue(text: string, what: string): XmlRpcValue {
-  try {
-    return JSON.parse(text) as XmlRpcValue;
-  } catch {
-    throw new GenericError(`No such tag extra data: ${what}`);
-  }
-}
-
 /** A tag's own extra values; with `blocked`, each value is [is_blocked, value]. */
 export async function getTagExtra(sql: Sql, tagId: number, event: number | null | undefined, blocked: boolean): Promise<Record<string, XmlRpcValue>> {
   const params: unknown[] = [tagId];
@@ -53,9 +46,9 @@ export async function getTagExtra(sql: Sql, tagId: number, event: number | null 
     `SELECT key, value FROM tag_extra WHERE tag_id = $1 AND ${cond}${blocked ? '' : ' AND value IS NOT NULL'} ORDER BY key`,
     params,
   );
-  const out: Record<string, XmlRpcValue> = {};
+  const out = newStruct();
   for (const r of rows) {
-    const value = r.value === null ? null : parseJsonValue(r.value, r.key);
+    const value = r.value === null ? null : decodeStoredJson(r.value, () => new GenericError(`No such tag extra data: ${r.key}`));
     out[r.key] = blocked ? [r.value === null, value] : value;
   }
   return out;
@@ -97,7 +90,7 @@ export async function getTag(ctx: CallContext | { sql: Sql }, tagInfo: unknown, 
 export async function tagId(sql: Sql, info: unknown, strict = false): Promise<number | null> {
   const row = await lookupName(sql, 'tag', info, { strict: false });
   // Koji's get_tag_id → lookup_name(strict=True)
-  if (!row && strict) throw new GenericError(`No such entry in table tag: ${String(isStruct(info) ? pyRepr(info) : info)}`);
+  if (!row && strict) throw new GenericError(`No such entry in table tag: ${pyStrOf(isStruct(info) ? pyRepr(info) : info)}`);
   return row?.id ?? null;
 }
 
@@ -118,9 +111,18 @@ export async function createTagRow(
   const id = (await lookupName(ctx.sql, 'tag', a.name, { create: true }))!.id;
   await insertVersioned(ctx, 'tag_config', { tag_id: id, arches, perm_id: permId, locked: a.locked, maven_support: a.maven_support, maven_include_all: a.maven_include_all });
   for (const [key, value] of Object.entries(a.extra ?? {})) {
-    await insertVersioned(ctx, 'tag_extra', { tag_id: id, key, value: JSON.stringify(value) });
+    await insertVersioned(ctx, 'tag_extra', { tag_id: id, key, value: encodeStoredJson(value ?? null, `tag extra '${key}'`) });
   }
   return id;
+}
+
+/** Set one extra value of a tag: a new version, unless the stored value is the same. */
+export async function setTagExtra(ctx: CallContext, tag: TagInfo, key: string, value: XmlRpcValue): Promise<void> {
+  const what = `tag extra '${key}'`;
+  const text = encodeStoredJson(value ?? null, what);
+  if (Object.hasOwn(tag.extra, key) && encodeStoredJson(tag.extra[key], what) === text) return;
+  await revokeRows(ctx, 'tag_extra', { tag_id: tag.id, key });
+  await insertVersioned(ctx, 'tag_extra', { tag_id: tag.id, key, value: text });
 }
 
 /** Every versioned row that belongs to a tag, revoked (Koji never deletes tag data). */

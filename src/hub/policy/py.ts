@@ -6,6 +6,8 @@
  * Policy data is a plain record; JavaScript `undefined` is treated as "key absent" and `null`
  * as Python's None (a present key whose value is None).
  */
+import { Binary, DateTime, Float } from '../../protocol/values.ts';
+import { PY_INT, pyFloatValue } from '../../protocol/pynum.ts';
 
 /** Python's str.split() whitespace (JS \s plus the separators \x1c-\x1f and NEL). */
 const WS = /[\s\x1c-\x1f\x85]+/;
@@ -60,22 +62,20 @@ export function asList(v: unknown): unknown[] | null {
   return null;
 }
 
-/** Python's type name, for TypeError-like messages. */
+/** Python's type name of a decoded value or policy datum, for TypeError-like messages. */
 export function pyTypeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
   if (typeof v === 'bigint') return 'int';
   if (typeof v === 'string') return 'str';
+  if (v instanceof Float) return 'float';
+  if (v instanceof Binary) return 'bytes';
+  if (v instanceof DateTime) return 'DateTime';
   if (Array.isArray(v)) return 'list';
   if (v instanceof Set) return 'set';
   return 'dict';
 }
-
-const DIGITS = String.raw`\d(?:_?\d)*`;
-const INT_RE = new RegExp(`^[+-]?${DIGITS}$`);
-const FLOAT_RE = new RegExp(`^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`);
-const SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
 
 /**
  * int(s), falling back to float(s), as CompareTest parses its operand. Returns null when
@@ -83,12 +83,6 @@ const SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
  */
 export function parsePyNumber(s: string): number | null {
   const t = pyStrip(s);
-  if (INT_RE.test(t)) return Number(t.replace(/_/g, ''));
-  if (FLOAT_RE.test(t)) return Number(t.replace(/_/g, ''));
-  const m = SPECIAL_RE.exec(t);
-  if (m) {
-    if (m[2].toLowerCase() === 'nan') return NaN;
-    return m[1] === '-' ? -Infinity : Infinity;
-  }
-  return null;
+  if (PY_INT.test(t)) return Number(t.replace(/_/g, ''));
+  return pyFloatValue(t);
 }
