@@ -1,30 +1,14 @@
 /** Channels: which hosts take which tasks. */
 import { GenericError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
-import { checkString, nameOrId } from '../lookup.ts';
+import { checkString } from '../lookup.ts';
 import { Select, eventClause } from '../query.ts';
 import { method, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
-import { getHost, type HostInfo } from './hosts.ts';
+import { getHost, lookupChannel, type ChannelInfo, type HostInfo } from '../content/hosts.ts';
 import { verifyNameInternal } from '../names.ts';
 import { pyStrOf } from '../../protocol/pyrepr.ts';
-
-export interface ChannelInfo {
-  id: number;
-  name: string;
-  description: string | null;
-  enabled: boolean;
-  comment: string | null;
-  [k: string]: XmlRpcValue;
-}
-
-export async function lookupChannel(ctx: CallContext, info: unknown, strict = false): Promise<ChannelInfo | null> {
-  const { column, value } = nameOrId(info);
-  const row = await ctx.sql.maybeOne<ChannelInfo>(`SELECT id, name, description, enabled, comment FROM channels WHERE ${column} = $1`, [value]);
-  if (!row && strict) throw new GenericError(`No such channel: ${pyStrOf(value)}`);
-  return row;
-}
 
 async function listChannels(ctx: CallContext, hostID: unknown, event: number | null, enabled: unknown): Promise<XmlRpcValue> {
   const q = new Select('channels').columns(

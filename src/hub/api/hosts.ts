@@ -1,57 +1,17 @@
 /** Build hosts: addHost, editHost, getHost, listHosts, enable/disable, getAllArches … */
 import { USERTYPES } from '../../protocol/enums.ts';
 import { GenericError } from '../../protocol/faults.ts';
-import type { Float, XmlRpcValue } from '../../protocol/values.ts';
+import type { XmlRpcValue } from '../../protocol/values.ts';
 import { canonArch, parseArches } from '../../util/arch.ts';
-import { checkString, nameOrId } from '../lookup.ts';
-import { Select, eventClause, type QueryOpts } from '../query.ts';
+import { checkString } from '../lookup.ts';
+import type { QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { checkRealm, getUser, insertUser } from './users.ts';
-import { lookupChannel } from './channels.ts';
+import { getHost, hostSelect, lookupChannel, type HostInfo } from '../content/hosts.ts';
 import { verifyNameInternal, verifyNameUser } from '../names.ts';
 import { pyStrOf } from '../../protocol/pyrepr.ts';
-
-export interface HostInfo {
-  id: number;
-  user_id: number;
-  name: string;
-  arches: string | null;
-  capacity: Float;
-  description: string | null;
-  comment: string | null;
-  enabled: boolean;
-  [k: string]: XmlRpcValue;
-}
-
-function hostSelect(): Select {
-  return new Select('host_config')
-    .join('host ON host.id = host_config.host_id')
-    .columns(
-      ['host.id', 'id'],
-      ['host.user_id', 'user_id'],
-      ['host.name', 'name'],
-      ["date_part('epoch', host.update_time)", 'update_ts'],
-      ['host.ready', 'ready'],
-      ['host.task_load', 'task_load'],
-      ['host_config.arches', 'arches'],
-      ['host_config.capacity', 'capacity'],
-      ['host_config.description', 'description'],
-      ['host_config.comment', 'comment'],
-      ['host_config.enabled', 'enabled'],
-    );
-}
-
-export async function getHost(ctx: CallContext, hostInfo: unknown, o: { strict?: boolean; event?: number | null } = {}): Promise<HostInfo | null> {
-  const q = hostSelect();
-  q.where(eventClause(q, 'host_config', o.event));
-  const { column, value } = nameOrId(hostInfo);
-  q.where(`host.${column} = ${q.p(value)}`);
-  const row = (await q.rows<HostInfo>(ctx.sql))[0] ?? null;
-  if (!row && o.strict) throw new GenericError(`Invalid hostInfo: ${pyStrOf(hostInfo)}`);
-  return row;
-}
 
 /** Revoke the current host_config and insert it again with `changes` applied. */
 async function rewriteConfig(ctx: CallContext, host: HostInfo, changes: Record<string, unknown>): Promise<void> {
