@@ -32,6 +32,11 @@ export async function openPglite(dataDir: string | null, timezone: string): Prom
     async writeTransaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) => fn(wrap(tx)));
     },
+    async tryLeadership() {
+      let release!: () => void;
+      const lost = new Promise<void>((r) => (release = r));
+      return { lost, release: async () => release() };
+    },
     async listen() {
       // a PGlite database belongs to one process: there are no other hubs to hear from
       return async () => undefined;

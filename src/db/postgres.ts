@@ -75,6 +75,25 @@ export async function openPostgres(url: string, timezone: string, poolSize = 10)
     rawExec: base.rawExec,
     transaction: (fn) => transaction(fn),
     writeTransaction: (fn) => writers.run(() => transaction(fn, true)),
+    async tryLeadership(key: number) {
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => undefined);
+      await client.connect();
+      const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_NAMESPACE, key])).rows[0]?.ok;
+      if (!got) {
+        await client.end().catch(() => undefined);
+        return null;
+      }
+      listeners.add(client);
+      const lost = new Promise<void>((r) => client.once('end', () => r()));
+      return {
+        lost,
+        async release() {
+          listeners.delete(client);
+          await client.end().catch(() => undefined);
+        },
+      };
+    },
     async listen(channel: string, onMessage: (payload: string) => void) {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
       const client = new pg.Client({ connectionString: url });

@@ -5,9 +5,10 @@
  * Hand-written because it is a dozen lines: a library mutex would add nothing.
  */
 
-/** Advisory lock keys, namespace 'koji' (0x6b6f6a69): 1 = writers; 2 = periodic-work leader (later). */
+/** Advisory lock keys, namespace 'koji' (0x6b6f6a69): 1 = writers; 2 = the scheduler's leader. */
 export const LOCK_NAMESPACE = 0x6b6f6a69;
 export const WRITE_LOCK = 1;
+export const SCHEDULER_LOCK = 2;
 
 export class Queue {
   private tail: Promise<unknown> = Promise.resolve();

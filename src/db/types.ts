@@ -12,6 +12,12 @@ export interface RawQueryable {
   rawExec(sql: string): Promise<void>;
 }
 
+export interface Leadership {
+  /** resolves when the lock is gone (connection lost) */
+  lost: Promise<void>;
+  release(): Promise<void>;
+}
+
 export interface Driver extends RawQueryable {
   readonly kind: 'pglite' | 'postgres';
   /** Run fn inside BEGIN … COMMIT on one connection; ROLLBACK when it throws. */
@@ -24,6 +30,13 @@ export interface Driver extends RawQueryable {
    * every earlier write. Waiting writers of one process queue in memory, not on connections.
    */
   writeTransaction<T>(fn: (tx: RawQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Try to become the one holder of a named lock among all processes on this database (the
+   * leader of periodic work). Null when another process holds it. The lock lasts until
+   * `release` or until the holder's connection ends (its process died): then `lost` resolves.
+   * PGlite belongs to one process, which always leads.
+   */
+  tryLeadership(key: number): Promise<Leadership | null>;
   /**
    * Call `onMessage` for every NOTIFY on `channel` from any process. Resolves to a function
    * that stops listening. PGlite (one process) has nothing to hear from: it never calls back.

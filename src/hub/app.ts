@@ -16,6 +16,8 @@ import { hubPolicies } from './policy/hub.ts';
 import { handleUpload } from './uploads.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { Memo } from './memo.ts';
+import { TaskSignals } from './tasks/signals.ts';
+import { SchedulerService, type SchedulerOptions } from './tasks/service.ts';
 import type { Hub } from './types.ts';
 
 export interface HubDeps {
@@ -23,12 +25,14 @@ export interface HubDeps {
   policy?: Map<string, string>;
   db: Driver;
   log?: Logger;
+  /** the scheduler's clock and intervals (tests) */
+  scheduler?: SchedulerOptions;
 }
 
 export function createHub(deps: HubDeps): Hub {
   const log = deps.log ?? pino({ name: 'kojihub', level: hubLogLevel(deps.options) });
   const policy = deps.policy ?? new Map<string, string>();
-  return {
+  const hub = {
     options: deps.options,
     policy,
     db: deps.db,
@@ -39,7 +43,10 @@ export function createHub(deps: HubDeps): Hub {
     policies: hubPolicies({ policy, options: deps.options, log }),
     replyCache: new ReplyCache(deps.options.ReplyCacheSize),
     memo: new Memo(),
-  };
+    signals: new TaskSignals(),
+  } as Omit<Hub, 'scheduler'> as Hub;
+  hub.scheduler = new SchedulerService(hub, deps.scheduler);
+  return hub;
 }
 
 export interface RunningHub {
@@ -78,6 +85,8 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
       hub.memo.flush();
     }
   });
+  const unrelay = await hub.signals.connect(hub.db);
+  hub.scheduler.start();
   const open: http.Server[] = [];
   let httpUrl: string | null = null;
   let httpsUrl: string | null = null;
@@ -94,6 +103,8 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
     }
   } catch (e) {
     for (const s of open) s.close();
+    await hub.scheduler.stop();
+    await unrelay();
     await unlisten();
     throw e;
   }
@@ -102,6 +113,8 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
     httpUrl,
     httpsUrl,
     async close() {
+      await hub.scheduler.stop();
+      await unrelay();
       await unlisten();
       hub.replyCache.close();
       await Promise.all(

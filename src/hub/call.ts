@@ -7,7 +7,7 @@
  * connection, so a second query path would wait for the transaction forever).
  */
 import type { Readable } from 'node:stream';
-import { GenericError, KojiError, ActionNotAllowed } from '../protocol/faults.ts';
+import { GenericError, KojiError, AuthError } from '../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
@@ -144,9 +144,11 @@ export async function invoke(state: CallState, m: RegisteredMethod, params: XmlR
   const req = m.requires;
   if (req === 'login') state.session.assertLogin();
   else if (req === 'hostSession') {
-    state.session.assertLogin();
-    if ((await state.session.hostId()) === null) throw new ActionNotAllowed('host not found');
-    if (!state.session.exclusive) throw new ActionNotAllowed('This method requires an exclusive session');
+    // Koji's Host() and Host.verify()
+    const s = state.session;
+    if (!s.loggedIn) throw new AuthError('Not logged-in');
+    if ((await s.hostId()) === null) throw new AuthError(`User ${s.userId} is not a host`);
+    if (!s.exclusive) throw new AuthError('This method requires an exclusive session');
   } else if (req && 'perm' in req) await state.session.assertPerm(req.perm);
   else if (req && 'anyPerm' in req) {
     let ok = false;

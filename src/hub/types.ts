@@ -13,6 +13,8 @@ import type { SessionCache } from './auth/cache.ts';
 import type { PolicySet } from './policy/index.ts';
 import type { ReplyCache } from './reply-cache.ts';
 import type { Memo } from './memo.ts';
+import type { TaskSignals } from './tasks/signals.ts';
+import type { SchedulerService } from './tasks/service.ts';
 
 export interface Hub {
   options: HubOptions;
@@ -31,6 +33,10 @@ export interface Hub {
   replyCache: ReplyCache;
   /** derived data for read-only calls, flushed with the reply cache (see memo.ts) */
   memo: Memo;
+  /** wake-ups of the task system, within and across hub processes (tasks/signals.ts) */
+  signals: TaskSignals;
+  /** the task scheduler (runs where this process leads; tasks/service.ts) */
+  scheduler: SchedulerService;
 }
 
 /** What the HTTP layer knows about the caller. */

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { parseIni } from '../../src/config/ini.ts';
 import { readHubOptions } from '../../src/config/hub.ts';
 import { createHub, startHub, type RunningHub } from '../../src/hub/app.ts';
+import type { SchedulerOptions } from '../../src/hub/tasks/service.ts';
 import { bootstrapDatabase } from '../../src/hub/bootstrap.ts';
 import { ClientSession, type ClientOptions } from '../../src/protocol/client.ts';
 import type { Driver } from '../../src/db/types.ts';
@@ -33,6 +34,8 @@ export interface TestHubOptions {
   /** hub.conf text ([hub] and [policy] sections) applied on top of the defaults */
   conf?: string;
   tls?: { cert: string; ca: string };
+  /** the scheduler's clock and intervals */
+  scheduler?: SchedulerOptions;
 }
 
 export async function startTestHub(engine: Engine, o: TestHubOptions = {}): Promise<TestHub> {
@@ -50,7 +53,7 @@ export async function startTestHub(engine: Engine, o: TestHubOptions = {}): Prom
   const policy = new Map<string, string>();
   for (const [k, v] of ini.get('policy')?.values ?? []) policy.set(k, v);
   await bootstrapDatabase(db, { admin: { name: ADMIN, password: ADMIN_PASSWORD } });
-  const hub = createHub({ options, policy, db, log: pino({ level: process.env.KOJITS_TEST_LOG ?? 'silent' }) });
+  const hub = createHub({ options, policy, db, log: pino({ level: process.env.KOJITS_TEST_LOG ?? 'silent' }), scheduler: o.scheduler });
   const running = await startHub(hub, { host: '127.0.0.1', httpPort: 0, httpsPort: o.tls ? 0 : null, urlHost: '127.0.0.1' });
   const clients: ClientSession[] = [];
   const track = (c: ClientSession) => {

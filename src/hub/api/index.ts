@@ -28,6 +28,9 @@ import { taskReadMethods } from './tasks-read.ts';
 import { importMethods } from './import.ts';
 import { snapshotMethods } from './snapshot.ts';
 import { policyMethods } from './policy.ts';
+import { taskWriteMethods } from './tasks-write.ts';
+import { hostTaskMethods } from './host-tasks.ts';
+import { schedulerMethods } from './scheduler.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -52,6 +55,9 @@ export const IMPLEMENTED: MethodDef[] = [
   ...importMethods,
   ...snapshotMethods,
   ...policyMethods,
+  ...taskWriteMethods,
+  ...hostTaskMethods,
+  ...schedulerMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {

@@ -4,15 +4,14 @@
  * getTaskResult, listBuildroots, getBuildroot and getBuildrootListing. Nothing here changes a task.
  */
 import { TASK_STATES } from '../../protocol/enums.ts';
-import { decodeCall, decodeResponse } from '../../protocol/decode.ts';
-import { faultToError, GenericError, ParameterError } from '../../protocol/faults.ts';
+import { faultToError, GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
-import { pyStrOf } from '../../protocol/pyrepr.ts';
-import { pyTypeName } from '../policy/py.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import type { Sql } from '../../db/types.ts';
 import type { CallContext } from '../types.ts';
+import { decodeTaskXml } from '../tasks/xml.ts';
+import { taskId } from '../tasks/task.ts';
 import { fixExtraField, orderByKeys, runSelect, timeValue, type Field, type Row } from '../content/builds-query.ts';
 
 const TASK_FIELDS: Field[] = [
@@ -24,20 +23,6 @@ const TASK_FIELDS: Field[] = [
 ];
 const TASK_COLUMNS = TASK_FIELDS.map(([e, k]) => (e === `task.${k}` ? e : `${e} AS ${k}`)).join(', ');
 
-/** Koji's xmlrpcplus.loads of a stored request (→ params) or result (→ [value], or the fault as a struct). */
-export function decodeTaskXml(stored: string): XmlRpcValue {
-  let xml = stored;
-  if (!xml.slice(0, 10).includes('<?xml')) xml = Buffer.from(xml, 'base64').toString('utf8');
-  if (/<methodCall[\s>]/.test(xml)) return xml.includes('<methodName>') ? decodeCall(xml).params : decodeCall(xml.replace('<params>', '<methodName>?</methodName><params>')).params;
-  const r = decodeResponse(xml);
-  return r.ok ? [r.value] : { faultCode: r.faultCode, faultString: r.faultString };
-}
-
-function taskId(v: unknown): number {
-  const n = typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ParameterError(`Invalid type for value '${pyStrOf(v)}': <class '${pyTypeName(v)}'>, expected type <class 'int'>`);
-  return n;
-}
 
 async function taskInfo(sql: Sql, id: number, strict: boolean, request: boolean): Promise<Row | null> {
   const row = await sql.maybeOne<Row>(`SELECT ${TASK_COLUMNS}${request ? ', task.request' : ''} FROM task WHERE id = $1`, [id]);
