@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { initDataDir, issueCertificate } from '../setup/init.ts';
 import { dataLayout } from '../setup/layout.ts';
 import { openDatabase } from '../db/open.ts';
+import { lockFolder, type FolderLock } from '../db/lock.ts';
 import { migrate } from '../db/migrate.ts';
 import { bootstrapDatabase } from '../hub/bootstrap.ts';
 import { serve } from './serve.ts';
@@ -48,7 +49,16 @@ function intOpt(v: string | undefined, name: string): number | undefined {
 async function cmdInit(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, host: { type: 'string' }, 'https-port': { type: 'string' }, 'http-port': { type: 'string' }, builder: { type: 'string' }, db: { type: 'string' } } });
   if (!values.data) throw new Error('--data DIR is required');
-  const r = await initDataDir({ dataDir: values.data, host: values.host, httpsPort: intOpt(values['https-port'], 'https-port'), httpPort: intOpt(values['http-port'], 'http-port'), builderName: values.builder });
+  const lock = lockDataFolder(values.data);
+  try {
+    return await initAndBootstrap(values);
+  } finally {
+    lock.release();
+  }
+}
+
+async function initAndBootstrap(values: { data?: string; host?: string; 'https-port'?: string; 'http-port'?: string; builder?: string; db?: string }): Promise<number> {
+  const r = await initDataDir({ dataDir: values.data as string, host: values.host, httpsPort: intOpt(values['https-port'], 'https-port'), httpPort: intOpt(values['http-port'], 'http-port'), builderName: values.builder });
   for (const w of r.warnings) say(`warning: ${w}`);
   const db = await openDatabase({ url: values.db ?? null, pgliteDir: r.dbDir });
   try {
@@ -69,10 +79,20 @@ async function cmdInit(argv: string[]): Promise<number> {
 async function cmdUp(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, host: { type: 'string' }, 'https-port': { type: 'string' }, 'http-port': { type: 'string' }, db: { type: 'string' }, init: { type: 'boolean' } } });
   if (!values.data) throw new Error('--data DIR is required');
-  const layout = dataLayout(values.data);
+  // hub worker processes run under the primary, which holds the folder
+  const lock = cluster.isWorker ? null : lockDataFolder(values.data);
+  try {
+    return await upLocked(values);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function upLocked(values: { data?: string; host?: string; 'https-port'?: string; 'http-port'?: string; db?: string }): Promise<number> {
+  const layout = dataLayout(values.data as string);
   const httpsPort = intOpt(values['https-port'], 'https-port');
   const httpPort = intOpt(values['http-port'], 'http-port');
-  const r = await initDataDir({ dataDir: values.data, host: values.host, httpsPort, httpPort });
+  const r = await initDataDir({ dataDir: layout.dataDir, host: values.host, httpsPort, httpPort });
   if (r.created.length) say(`initialised ${r.dataDir} (${r.created.length} files/folders created)`);
   for (const w of r.warnings) say(`warning: ${w}`);
   const served = await serve({
@@ -148,6 +168,14 @@ async function readPasswordFromStdin(): Promise<string> {
     if (process.stdin.isTTY && Buffer.concat(chunks).includes(10)) break;
   }
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+}
+
+/**
+ * One `kojits up` or `init` per data folder at a time: the lock of its database folder (the
+ * same one the PGlite driver takes), held before any file of the folder is touched.
+ */
+function lockDataFolder(dataDir: string): FolderLock {
+  return lockFolder(dataLayout(dataDir).dbDir, { hint: 'stop it first or use another --data folder' });
 }
 
 function waitForSignal(): Promise<void> {

@@ -1,7 +1,9 @@
 /** The embedded driver: PostgreSQL compiled to WebAssembly (PGlite), data under a folder. */
+import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Driver, Params, RawQueryable, Row } from './types.ts';
 import { parsers } from './typeparsers.ts';
+import { lockFolder } from './lock.ts';
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
@@ -17,10 +19,25 @@ function wrap(q: PgliteLike): RawQueryable {
   };
 }
 
+/** Folders opened by this process (a second PGlite on the same files would corrupt them too). */
+const openHere = new Set<string>();
+
 export async function openPglite(dataDir: string | null, timezone: string): Promise<Driver> {
-  const db = await PGlite.create(dataDir ?? undefined, { parsers });
-  await db.exec(`SET TimeZone TO '${timezone.replace(/'/g, "''")}'`);
+  const dir = dataDir === null ? null : resolve(dataDir);
+  if (dir !== null && openHere.has(dir)) throw new Error(`${dir} is already open in this process`);
+  // refuses when another process has the folder open; see lock.ts
+  const lock = dir === null ? null : lockFolder(dir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dir ?? undefined, { parsers });
+    await db.exec(`SET TimeZone TO '${timezone.replace(/'/g, "''")}'`);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  if (dir !== null) openHere.add(dir);
   const base = wrap(db);
+  let closed = false;
   return {
     kind: 'pglite',
     rawQuery: base.rawQuery,
@@ -33,7 +50,14 @@ export async function openPglite(dataDir: string | null, timezone: string): Prom
       return async () => undefined;
     },
     async close() {
-      await db.close();
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        if (dir !== null) openHere.delete(dir);
+        lock?.release();
+      }
     },
   };
 }
