@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.ts';
 import { LOCK_FILE } from '../../src/db/lock.ts';
-import { freePort, listening, runKojits, startKojits, type Proc } from './proc.ts';
+import { freePort, stopAll, listening, runKojits, startKojits, type Proc } from './proc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kojits-lock-proc-'));
 const data = join(dir, 'data');
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await first?.stop('SIGKILL');
+  await stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -23,6 +23,13 @@ export interface Proc {
   stop(signal?: NodeJS.Signals, ms?: number): Promise<number | string>;
 }
 
+const started = new Set<Proc>();
+
+/** Kill whatever this file's tests started and left running (for afterAll). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...started].map((p) => p.stop('SIGKILL')));
+}
+
 export function start(cmd: string, args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): Proc {
   const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -37,6 +44,7 @@ export function start(cmd: string, args: string[], o: { cwd?: string; env?: Reco
   let done = false;
   void exited.then(() => {
     done = true;
+    started.delete(p);
     for (const l of listeners) l();
   });
   const p: Proc = {
@@ -72,6 +80,7 @@ export function start(cmd: string, args: string[], o: { cwd?: string; env?: Reco
       }
     },
   };
+  started.add(p);
   return p;
 }
 

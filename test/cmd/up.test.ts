@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseIni } from '../../src/config/ini.ts';
 import { kojiCommand, loginCommands, shownPath } from '../../src/cmd/banner.ts';
 import { dataLayout } from '../../src/setup/layout.ts';
-import { freePort, ROOT, startKojits, type Proc } from './proc.ts';
+import { freePort, stopAll, ROOT, startKojits, type Proc } from './proc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kojits-up-'));
 const data = join(dir, 'data');
@@ -19,7 +19,7 @@ const L = dataLayout(data);
 let hub: Proc | null = null;
 
 afterAll(async () => {
-  await hub?.stop('SIGKILL');
+  await stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
