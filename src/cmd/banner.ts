@@ -22,12 +22,18 @@ export function shownPath(path: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
+/** Absolute path of bin/<name> of this checkout (this module runs from src/ or from a build under dist/). */
+export function checkoutBin(name: string): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5 && !existsSync(join(dir, 'bin', name)); i++) dir = dirname(dir);
+  const bin = join(dir, 'bin', name);
+  return existsSync(bin) ? bin : null;
+}
+
 /** bin/koji of this checkout as a command: `bin/koji` from the checkout itself, else its absolute path. */
 export function kojiCommand(cwd = process.cwd()): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5 && !existsSync(join(dir, 'bin', 'koji')); i++) dir = dirname(dir);
-  const bin = join(dir, 'bin', 'koji');
-  if (!existsSync(bin)) return 'koji';
+  const bin = checkoutBin('koji');
+  if (!bin) return 'koji';
   return relative(cwd, bin) === join('bin', 'koji') ? 'bin/koji' : shellQuote(bin);
 }
 

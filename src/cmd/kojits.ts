@@ -10,16 +10,18 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { initDataDir, issueCertificate, type InitResult } from '../setup/init.ts';
 import { dataLayout } from '../setup/layout.ts';
 import { openDatabase } from '../db/open.ts';
-import { lockFolder, type FolderLock } from '../db/lock.ts';
+import { childEnv, lockFolder, type FolderLock } from '../db/lock.ts';
 import { migrate } from '../db/migrate.ts';
 import { bootstrapDatabase, type BootstrapSpec } from '../hub/bootstrap.ts';
 import { serve } from './serve.ts';
 import { setPasswordViaHub } from './passwd.ts';
 import { changeLines, clientUrl, loginCommands, profileMismatches } from './banner.ts';
+import { runKojitsChild } from './child.ts';
+import { databaseUrl, loadHubConfig } from '../config/hub.ts';
 
 const USAGE = `usage: kojits <command> [options]
 
@@ -108,15 +110,21 @@ async function cmdUp(argv: string[]): Promise<number> {
   // hub worker processes run under the primary, which holds the folder
   const lock = cluster.isWorker ? null : lockDataFolder(values.data);
   try {
-    return await upLocked(values);
+    return await upLocked(values, lock);
   } finally {
     lock?.release();
   }
 }
 
-async function upLocked(values: SetupValues): Promise<number> {
+async function upLocked(values: SetupValues, lock: FolderLock | null): Promise<number> {
   const r = await initFrom(values);
   if (r.created.length) say(`initialised ${r.dataDir} (${r.created.length} files/folders created)`);
+  if (lock && !values.db && !databaseUrl(loadHubConfig(r.hubConf, { env: process.env, warn: () => undefined }).options) && !existsSync(join(r.dbDir, 'PG_VERSION'))) {
+    // initdb runs in throw-away PGlite instances whose ~450 MB of WebAssembly memory V8 gives
+    // back only after full collections, which an idle hub never runs: make the database in a
+    // child process, whose memory goes with it
+    await runKojitsChild(['_createdb', '--data', r.dataDir], childEnv(lock));
+  }
   // hub.conf says where to listen: init keeps it in line with the settings and koji.conf
   const served = await serve({ hubConf: r.hubConf, pgliteDir: r.dbDir, dbUrl: values.db ?? null, bootstrap: bootstrapSpec(r), log: say });
   const urls = { https: clientUrl(r.settings.host, served.running.httpsUrl), http: clientUrl(r.settings.host, served.running.httpUrl) };
@@ -134,6 +142,20 @@ async function upLocked(values: SetupValues): Promise<number> {
 
 function listenLabel(address: string): string {
   return address === '0.0.0.0' || address === '::' ? `${address}, every interface` : address;
+}
+
+/** `_createdb --data DIR` (for `up`): the data folder's PGlite database, migrated, with the first users. */
+async function cmdCreateDb(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' } } });
+  if (!values.data) throw new Error('--data DIR is required');
+  const r = await initDataDir({ dataDir: values.data });
+  const db = await openDatabase({ url: null, pgliteDir: r.dbDir });
+  try {
+    for (const c of await bootstrapDatabase(db, bootstrapSpec(r))) say(`created ${c}`);
+  } finally {
+    await db.close();
+  }
+  return 0;
 }
 
 async function cmdHub(argv: string[]): Promise<number> {
@@ -209,7 +231,7 @@ function waitForSignal(): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  const commands: Record<string, (a: string[]) => Promise<number>> = { init: cmdInit, up: cmdUp, hub: cmdHub, cert: cmdCert, passwd: cmdPasswd, migrate: cmdMigrate };
+  const commands: Record<string, (a: string[]) => Promise<number>> = { init: cmdInit, up: cmdUp, hub: cmdHub, cert: cmdCert, passwd: cmdPasswd, migrate: cmdMigrate, _createdb: cmdCreateDb };
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE);
     return cmd ? 0 : 2;

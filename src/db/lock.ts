@@ -13,7 +13,9 @@
  * takes over.
  *
  * Within one process the lock is counted: `kojits up` holds its data folder for the whole run
- * and the database driver takes the same lock again when it opens the folder.
+ * and the database driver takes the same lock again when it opens the folder. A child process
+ * started with `childEnv(lock)` in its environment uses the folder under its parent's lock
+ * (`kojits up` makes a new database in a child; later, its hub, builder… processes).
  */
 import { mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -22,6 +24,8 @@ import { randomBytes } from 'node:crypto';
 import { writeNoClobber } from '../setup/files.ts';
 
 export const LOCK_FILE = 'kojits.lock';
+/** the token of a lock the parent process holds and lets this process use */
+const INHERIT_ENV = 'KOJITS_LOCK_TOKEN';
 
 export interface LockOwner {
   pid: number;
@@ -58,6 +62,8 @@ interface Held {
   owner: LockOwner;
   holds: number;
   tookOverFrom: LockOwner | null;
+  /** the parent's lock, used by this process: never removed here */
+  inherited: boolean;
 }
 
 const held = new Map<string, Held>();
@@ -123,8 +129,15 @@ function ownerState(o: LockOwner): 'alive' | 'stale' | 'unknown' {
 function releaseAll(): void {
   for (const [file, h] of held) {
     held.delete(file);
-    removeIfOurs(file, h.owner.token);
+    if (!h.inherited) removeIfOurs(file, h.owner.token);
   }
+}
+
+/** Environment for a child process that is to use the folder of `lock` while this process holds it. */
+export function childEnv(lock: FolderLock): Record<string, string> {
+  const h = held.get(lock.file);
+  if (!h) throw new Error(`${lock.dir} is not locked by this process`);
+  return { [INHERIT_ENV]: h.owner.token };
 }
 
 function removeIfOurs(file: string, token: string): void {
@@ -153,8 +166,8 @@ export function lockFolder(dir: string, o: { command?: string; hint?: string } =
       command: o.command ?? commandLabel(),
       since: new Date().toISOString(),
     };
-    const tookOverFrom = acquire(abs, file, owner, o.hint ?? 'stop it first or use another data folder');
-    h = { owner, holds: 0, tookOverFrom };
+    const got = acquire(abs, file, owner, o.hint ?? 'stop it first or use another data folder');
+    h = got.inherited ? { owner: got.inherited, holds: 0, tookOverFrom: null, inherited: true } : { owner, holds: 0, tookOverFrom: got.tookOverFrom, inherited: false };
     held.set(file, h);
     if (!exitHook) {
       exitHook = true;
@@ -174,22 +187,23 @@ export function lockFolder(dir: string, o: { command?: string; hint?: string } =
       entry.holds -= 1;
       if (entry.holds === 0 && held.get(file) === entry) {
         held.delete(file);
-        removeIfOurs(file, entry.owner.token);
+        if (!entry.inherited) removeIfOurs(file, entry.owner.token);
       }
     },
   };
 }
 
-function acquire(dir: string, file: string, owner: LockOwner, hint: string): LockOwner | null {
+function acquire(dir: string, file: string, owner: LockOwner, hint: string): { tookOverFrom: LockOwner | null; inherited?: LockOwner } {
   const text = JSON.stringify(owner) + '\n';
   let tookOverFrom: LockOwner | null = null;
   for (let attempt = 0; attempt < 10; attempt++) {
-    if (writeNoClobber(file, text, 0o644)) return tookOverFrom;
+    if (writeNoClobber(file, text, 0o644)) return { tookOverFrom };
     const seen = readText(file);
     if (seen === null) continue; // released meanwhile
     const other = parseOwner(seen);
     // an unreadable lock cannot belong to a live opener: locks appear whole
     const state = other ? ownerState(other) : 'stale';
+    if (other && state === 'alive' && other.pid === process.ppid && other.token === process.env[INHERIT_ENV]) return { tookOverFrom: null, inherited: other };
     if (other && state === 'alive') throw new FolderInUseError(dir, other, hint);
     if (other && state === 'unknown') throw new FolderInUseError(dir, other, `${hint} (if that process no longer runs, remove ${file})`);
     // stale: move it aside, and make sure what was moved is the stale lock just read

@@ -2,10 +2,10 @@
  * `npm start` (the very command line package.json declares, with a temporary data folder and
  * free ports as extra arguments) stops everything it started when its own pid gets SIGTERM or
  * SIGINT: no process of its tree survives, the ports are free, and the hub shut down cleanly
- * (its data folder lock is gone).
+ * (its data folder lock is gone) — also while a first start makes the database in a child.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../../src/db/lock.ts';
@@ -24,7 +24,37 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+};
+
 describe('npm start', () => {
+  it('stops while it makes the database of a new data folder', async () => {
+    const fresh = join(dir, 'fresh');
+    const npm = start('npm', ['start', '--', '--data', fresh, '--https-port', String(ports[0]), '--http-port', String(ports[1])], {
+      cwd: ROOT,
+      env: { npm_config_update_notifier: 'false', npm_config_loglevel: 'warn' },
+    });
+    let tree: number[] = [];
+    const creating = await until(() => {
+      tree = processTree(npm.pid);
+      return tree.some((pid) => cmdline(pid).includes('_createdb'));
+    }, 60_000);
+    expect(creating, npm.output()).toBe(true);
+    try {
+      process.kill(npm.pid, 'SIGTERM');
+      const gone = await until(() => tree.every((pid) => !alive(pid)), 10_000);
+      expect(gone, `still running: ${tree.filter(alive).map(cmdline).join('; ')}`).toBe(true);
+      expect(existsSync(join(fresh, 'db', LOCK_FILE))).toBe(false);
+    } finally {
+      for (const pid of tree.filter(alive)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('stops its whole process tree on %s', async (signal) => {
     const npm = start('npm', ['start', '--', '--data', data, '--https-port', String(ports[0]), '--http-port', String(ports[1])], {
       cwd: ROOT,

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FolderInUseError, LOCK_FILE, lockFolder, processStartTime, type LockOwner } from '../../src/db/lock.ts';
+import { childEnv, FolderInUseError, LOCK_FILE, lockFolder, processStartTime, type LockOwner } from '../../src/db/lock.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kojits-lock-'));
@@ -100,5 +100,27 @@ describe('folder lock', () => {
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     plant(dir, owner({}));
     await expect(openPglite(dir, 'UTC')).rejects.toThrow(`${dir} is in use by kojits up (pid ${process.ppid}`);
+  });
+});
+
+describe('folder lock lent to a child process', () => {
+  const tryLock = (dir: string, env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('${join(process.cwd(), 'src/db/lock.ts')}').then((m) => { const l = m.lockFolder(${JSON.stringify(dir)}); l.release(); console.log('locked'); }).catch((e) => { console.log(e.message); })`], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    }).stdout.trim();
+
+  it('lets the child use the folder and leaves the lock to the parent', async () => {
+    const dir = folder();
+    const lock = lockFolder(dir);
+    try {
+      expect(tryLock(dir, {})).toMatch(new RegExp(`^${dir} is in use by .* \\(pid ${process.pid}, started `));
+      expect(tryLock(dir, childEnv(lock))).toBe('locked');
+      expect(JSON.parse(readFileSync(lock.file, 'utf8')).pid).toBe(process.pid);
+      expect(tryLock(dir, { KOJITS_LOCK_TOKEN: 'guessed' })).toContain('is in use by');
+    } finally {
+      lock.release();
+    }
+    expect(() => childEnv(lock)).toThrow('is not locked by this process');
   });
 });
