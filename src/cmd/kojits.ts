@@ -6,6 +6,7 @@
  *   cert    issue a certificate for a new user or build host
  *   passwd  set a user's password (through the running hub, as the admin)
  *   migrate apply database migrations to a PostgreSQL server
+ * and, for `up` only, `_createdb` (the PGlite database of a new data folder, in a child process).
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
