@@ -29,6 +29,8 @@ export interface Served {
   running: RunningHub;
   db: Driver;
   dbLabel: string;
+  /** hub.conf ListenAddress */
+  listenAddress: string;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
     } finally {
       await db.close();
     }
-    return startWorkers(workers, dbLabel);
+    return startWorkers(workers, dbLabel, cfg.options.ListenAddress);
   }
   try {
     if (o.bootstrap && !worker) {
@@ -70,6 +72,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
       running,
       db,
       dbLabel,
+      listenAddress: cfg.options.ListenAddress,
       async stop() {
         await running.close();
         await db.close();
@@ -82,7 +85,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
 }
 
 /** Fork hub workers; resolve once all listen. Stopping the primary stops them. */
-function startWorkers(n: number, dbLabel: string): Promise<Served> {
+function startWorkers(n: number, dbLabel: string, listenAddress: string): Promise<Served> {
   return new Promise((resolve, reject) => {
     let listening = 0;
     let urls: { httpUrl: string | null; httpsUrl: string | null } = { httpUrl: null, httpsUrl: null };
@@ -98,6 +101,7 @@ function startWorkers(n: number, dbLabel: string): Promise<Served> {
             running: { httpUrl: urls.httpUrl, httpsUrl: urls.httpsUrl } as Served['running'],
             db: null as unknown as Driver,
             dbLabel: `${dbLabel}, ${n} hub processes`,
+            listenAddress,
             async stop() {
               stopping = true;
               await Promise.all(procs.map((p) => new Promise<void>((r) => (p.isDead() ? r() : (p.once('exit', () => r()), p.kill('SIGTERM'))))));

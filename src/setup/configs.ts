@@ -13,6 +13,8 @@ export interface ConfigContext {
   host: string;
   httpsPort: number;
   httpPort: number;
+  /** hub.conf ListenAddress */
+  listen: string;
   builderName: string;
   /** subject of the web's proxy certificate (DIR/pki/kojiweb.pem) */
   webSubject: Subject;
@@ -62,8 +64,10 @@ export function renderHubConf(c: ConfigContext): string {
         '',
         ['KojiWebURL', `${httpsBase(c)}/koji`],
         '',
-        'koji-ts serves HTTP(S) itself (no Apache): where to listen and which certificates to use',
-        ['ListenAddress', '0.0.0.0'],
+        'koji-ts serves HTTP(S) itself (no Apache): where to listen and which certificates to use.',
+        'Plain HTTP carries passwords: to listen on every interface, set 0.0.0.0 (or :: for IPv6 too)',
+        'knowingly (`kojits up --listen 0.0.0.0` does that)',
+        ['ListenAddress', c.listen],
         ['HTTPSPort', c.httpsPort],
         'plain HTTP: anonymous calls and password logins',
         ['HTTPPort', c.httpPort],

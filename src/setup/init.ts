@@ -12,7 +12,8 @@ import { dirname, resolve } from 'node:path';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { dataLayout, issuedCertPath, type DataLayout } from './layout.ts';
 import { SetupLog } from './files.ts';
-import { checkCertName, checkHost, readRecordedSettings, resolveSettings, SetupError, type SetupSettings } from './settings.ts';
+import { checkCertName, checkHost, readRecordedSettings, resolveSettings, SetupError, type SettingChange, type SetupSettings } from './settings.ts';
+import { updateConfigFile } from './reconfigure.ts';
 import {
   altNamesFor, bundlePem, createCA, generateRsaKey, issueCert, keyMatchesCert, makePkcs12, randomSecret, signedBy, splitPem,
   type AltName, type CertAndKey, type Subject,
@@ -27,6 +28,8 @@ export interface InitOptions {
   httpsPort?: number;
   /** default 8080 */
   httpPort?: number;
+  /** address to listen on; default: the host (localhost → 127.0.0.1) */
+  listen?: string;
   /** default: the host option */
   builderName?: string;
 }
@@ -54,6 +57,10 @@ export interface InitResult {
   adminPassword: string;
   /** absolute paths of the folders and files this run created */
   created: string[];
+  /** ports or listen address given that replaced the recorded ones */
+  changes: SettingChange[];
+  /** config files edited to follow `changes` */
+  updated: string[];
   warnings: string[];
 }
 
@@ -167,14 +174,33 @@ function ensureClient(L: DataLayout, log: SetupLog): void {
   }
 }
 
-function ensureConfigs(L: DataLayout, s: SetupSettings, log: SetupLog): void {
+/** The config files of a data folder as init writes them for settings `s`. */
+function configTexts(L: DataLayout, s: SetupSettings, webSecret: string): Array<{ file: string; text: string; mode?: number }> {
   const ctx: ConfigContext = { layout: L, ...s, webSubject: WEB_SUBJECT };
+  return [
+    { file: L.hubConf, text: renderHubConf(ctx) },
+    { file: L.kojidConf, text: renderKojidConf(ctx) },
+    { file: L.kojiraConf, text: renderKojiraConf(ctx) },
+    { file: L.webConf, text: renderWebConf(ctx, webSecret), mode: SECRET_MODE },
+    { file: L.kojiConf, text: renderKojiConf(ctx) },
+  ];
+}
+
+function ensureConfigs(L: DataLayout, s: SetupSettings, log: SetupLog): void {
   log.ensureDir(L.etcDir);
-  log.writeNew(L.hubConf, renderHubConf(ctx));
-  log.writeNew(L.kojidConf, renderKojidConf(ctx));
-  log.writeNew(L.kojiraConf, renderKojiraConf(ctx));
-  if (!existsSync(L.webConf)) log.writeNew(L.webConf, renderWebConf(ctx, randomSecret(32)), SECRET_MODE);
-  log.writeNew(L.kojiConf, renderKojiConf(ctx));
+  for (const c of configTexts(L, s, randomSecret(32))) if (!existsSync(c.file)) log.writeNew(c.file, c.text, c.mode);
+}
+
+/** Edit the existing config files from settings `before` to `after`; returns the files changed. */
+function updateConfigs(L: DataLayout, before: SetupSettings, after: SetupSettings, log: SetupLog): string[] {
+  const news = configTexts(L, after, '');
+  const changed: string[] = [];
+  configTexts(L, before, '').forEach((old, i) => {
+    const r = updateConfigFile(old.file, old.text, news[i].text);
+    if (r.changed) changed.push(old.file);
+    for (const n of r.notes) log.warn(n);
+  });
+  return changed;
 }
 
 /** Create (or complete) the data folder `opts.dataDir`; see the module comment. */
@@ -182,8 +208,8 @@ export async function initDataDir(opts: InitOptions): Promise<InitResult> {
   const L = dataLayout(checkDataDir(opts.dataDir));
   const log = new SetupLog();
   const recorded = readRecordedSettings(L.optionsFile);
-  const { settings, writeRecord, differences } = resolveSettings(
-    { host: opts.host, httpsPort: opts.httpsPort, httpPort: opts.httpPort, builderName: opts.builderName },
+  const { settings, recorded: before, writeRecord, differences, changes } = resolveSettings(
+    { host: opts.host, httpsPort: opts.httpsPort, httpPort: opts.httpPort, listen: opts.listen, builderName: opts.builderName },
     recorded,
   );
   if (differences.length) {
@@ -194,6 +220,8 @@ export async function initDataDir(opts: InitOptions): Promise<InitResult> {
   }
   log.ensureDir(L.dataDir);
   log.ensureDir(L.etcDir);
+  // the files first, then the record: an edit that fails leaves the record as it was
+  const updated = changes.length ? updateConfigs(L, before, settings, log) : [];
   if (writeRecord) {
     const text = JSON.stringify(settings, null, 2) + '\n';
     if (recorded) {
@@ -228,6 +256,8 @@ export async function initDataDir(opts: InitOptions): Promise<InitResult> {
     logDir: L.logDir,
     adminPassword,
     created: log.created,
+    changes,
+    updated,
     warnings: log.warnings,
   };
 }

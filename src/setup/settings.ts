@@ -1,7 +1,7 @@
 /**
- * The few choices `kojits init` makes (host name, ports, build host name): validation, defaults,
- * and the record in DIR/etc/kojits.json that later runs reuse, so that certificates, URLs and
- * config files stay consistent with each other.
+ * The few choices `kojits init` makes (host name, ports, listen address, build host name):
+ * validation, defaults, and the record in DIR/etc/kojits.json that later runs reuse, so that
+ * certificates, URLs and config files stay consistent with each other.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -11,11 +11,25 @@ export interface SetupSettings {
   host: string;
   httpsPort: number;
   httpPort: number;
+  /** address the hub listens on (hub.conf ListenAddress); default: the host, localhost → 127.0.0.1 */
+  listen: string;
   /** CN of DIR/pki/builder.pem and `user` in kojid.conf */
   builderName: string;
 }
 
 export const DEFAULT_SETTINGS = { host: 'localhost', httpsPort: 8443, httpPort: 8080 } as const;
+
+/** What data folders made before `listen` was recorded listen on (their hub.conf says so). */
+const LEGACY_LISTEN = '0.0.0.0';
+
+const KEYS = ['host', 'httpsPort', 'httpPort', 'listen', 'builderName'] as const;
+/** Settings that later runs may change: only config files mention them (not certificates). */
+export const CHANGEABLE = ['httpsPort', 'httpPort', 'listen'] as const;
+
+/** Listen where clients are told to connect: the host itself (localhost as 127.0.0.1). */
+export function defaultListen(host: string): string {
+  return host === 'localhost' ? '127.0.0.1' : host;
+}
 
 /** Names of users and build hosts that get certificates (also safe as file names). */
 export const CERT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
@@ -50,6 +64,7 @@ function validate(s: Partial<SetupSettings>, where: string): Partial<SetupSettin
   if (s.host !== undefined) out.host = checkHost(String(s.host), `${where} host`);
   if (s.httpsPort !== undefined) out.httpsPort = checkPort(s.httpsPort, `${where} httpsPort`);
   if (s.httpPort !== undefined) out.httpPort = checkPort(s.httpPort, `${where} httpPort`);
+  if (s.listen !== undefined) out.listen = checkHost(String(s.listen), `${where} listen`);
   if (s.builderName !== undefined) {
     checkCertName(String(s.builderName), `${where} builderName`);
     out.builderName = String(s.builderName);
@@ -69,38 +84,65 @@ export function readRecordedSettings(file: string): Partial<SetupSettings> | nul
   const d = data as Record<string, unknown>;
   const pick = (k: keyof SetupSettings) => (d[k] === undefined || d[k] === null ? undefined : d[k]);
   return validate(
-    { host: pick('host') as string, httpsPort: pick('httpsPort') as number, httpPort: pick('httpPort') as number, builderName: pick('builderName') as string },
+    {
+      host: pick('host') as string,
+      httpsPort: pick('httpsPort') as number,
+      httpPort: pick('httpPort') as number,
+      listen: pick('listen') as string,
+      builderName: pick('builderName') as string,
+    },
     file,
   );
 }
 
+export interface SettingChange {
+  key: (typeof CHANGEABLE)[number];
+  from: string | number;
+  to: string | number;
+}
+
 export interface ResolvedSettings {
   settings: SetupSettings;
-  /** the record lacks some keys (or is absent) and should be written */
+  /** the settings the existing files were made from (the record, completed like `settings`) */
+  recorded: SetupSettings;
+  /** the record lacks some keys, is absent, or changes: it should be written */
   writeRecord: boolean;
-  /** `key: recorded X, given Y` for each given value that differs from the record */
+  /** `key: recorded X, given Y` for each given host or build host name that differs from the record (kept) */
   differences: string[];
+  /** given ports or listen address that differ from the record: they replace it */
+  changes: SettingChange[];
 }
 
 /**
- * Recorded values win over given ones: the existing certificates and config files were made
- * from them. Given values only fill in what the record lacks.
+ * The host and build host name of the record win over given ones: the certificates were made
+ * for them. Ports and the listen address given win over the record (the config files that
+ * mention them are then updated, see reconfigure.ts). Given values fill in what the record
+ * lacks; defaults fill in the rest.
  */
 export function resolveSettings(given: Partial<SetupSettings>, recorded: Partial<SetupSettings> | null): ResolvedSettings {
   const g = validate(given, 'option');
-  const r = recorded ?? {};
+  // a record without `listen` was made when init always wrote ListenAddress = 0.0.0.0
+  const r: Partial<SetupSettings> = recorded ? { listen: LEGACY_LISTEN, ...recorded } : {};
   const host = r.host ?? g.host ?? DEFAULT_SETTINGS.host;
-  const settings: SetupSettings = {
+  const fill = (k: (typeof CHANGEABLE)[number], dflt: string | number) => r[k] ?? g[k] ?? dflt;
+  const base: SetupSettings = {
     host,
-    httpsPort: r.httpsPort ?? g.httpsPort ?? DEFAULT_SETTINGS.httpsPort,
-    httpPort: r.httpPort ?? g.httpPort ?? DEFAULT_SETTINGS.httpPort,
+    httpsPort: fill('httpsPort', DEFAULT_SETTINGS.httpsPort) as number,
+    httpPort: fill('httpPort', DEFAULT_SETTINGS.httpPort) as number,
+    listen: fill('listen', defaultListen(host)) as string,
     builderName: r.builderName ?? g.builderName ?? (CERT_NAME_RE.test(host) ? host : 'builder'),
   };
+  const settings = { ...base };
   const differences: string[] = [];
-  for (const k of ['host', 'httpsPort', 'httpPort', 'builderName'] as const) {
-    if (r[k] !== undefined && g[k] !== undefined && r[k] !== g[k]) differences.push(`${k}: recorded ${JSON.stringify(r[k])}, given ${JSON.stringify(g[k])}`);
+  const changes: SettingChange[] = [];
+  for (const k of KEYS) {
+    if (r[k] === undefined || g[k] === undefined || r[k] === g[k]) continue;
+    if (k === 'httpsPort' || k === 'httpPort' || k === 'listen') {
+      changes.push({ key: k, from: r[k], to: g[k] });
+      Object.assign(settings, { [k]: g[k] });
+    } else differences.push(`${k}: recorded ${JSON.stringify(r[k])}, given ${JSON.stringify(g[k])}`);
   }
-  const writeRecord = (['host', 'httpsPort', 'httpPort', 'builderName'] as const).some((k) => r[k] === undefined);
+  const writeRecord = changes.length > 0 || KEYS.some((k) => recorded?.[k] === undefined);
   if (settings.httpsPort === settings.httpPort) throw new SetupError(`httpsPort and httpPort are both ${settings.httpPort}; they must differ`);
-  return { settings, writeRecord, differences };
+  return { settings, recorded: base, writeRecord, differences, changes };
 }

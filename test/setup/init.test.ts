@@ -14,6 +14,8 @@ import { loadHubConfig, databaseUrl } from '../../src/config/hub.ts';
 import { parseIni } from '../../src/config/ini.ts';
 
 const OPTS = { host: 'koji.example.test', httpsPort: 18443, httpPort: 18080, builderName: 'builder1.example.test' };
+/** the settings in effect: the listen address defaults to the host */
+const SETTINGS = { ...OPTS, listen: 'koji.example.test' };
 
 let dir: string;
 let first: InitResult;
@@ -59,7 +61,7 @@ describe('initDataDir', () => {
     expect(first.adminP12).toBe(join(dir, 'client', 'admin.p12'));
     expect(first.kojiDir).toBe(join(dir, 'koji'));
     expect(first.dbDir).toBe(join(dir, 'db'));
-    expect(first.settings).toEqual(OPTS);
+    expect(first.settings).toEqual(SETTINGS);
   });
 
   it('keeps keys and secrets private', () => {
@@ -86,19 +88,20 @@ describe('initDataDir', () => {
     const again = await initDataDir({ dataDir: dir });
     expect(again.created).toEqual([]);
     expect(again.warnings).toEqual([]);
-    expect(again.settings).toEqual(OPTS);
+    expect(again.settings).toEqual(SETTINGS);
     expect(again.adminPassword).toBe(first.adminPassword);
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('warns and keeps everything when given other settings than recorded', async () => {
+  it('warns and keeps everything when given another host or build host name than recorded', async () => {
     const before = snapshot(dir);
-    const r = await initDataDir({ dataDir: dir, host: 'other.example.test', httpsPort: 9443, httpPort: 18080 });
+    const r = await initDataDir({ dataDir: dir, host: 'other.example.test', builderName: 'b2', httpPort: 18080 });
     expect(r.created).toEqual([]);
-    expect(r.settings).toEqual(OPTS);
+    expect(r.changes).toEqual([]);
+    expect(r.settings).toEqual(SETTINGS);
     expect(r.warnings).toHaveLength(1);
     expect(r.warnings[0]).toContain('host: recorded "koji.example.test", given "other.example.test"');
-    expect(r.warnings[0]).toContain('httpsPort: recorded 18443, given 9443');
+    expect(r.warnings[0]).toContain('builderName: recorded "builder1.example.test", given "b2"');
     expect(r.warnings[0]).not.toContain('httpPort:');
     expect(snapshot(dir)).toEqual(before);
   });
@@ -129,7 +132,7 @@ describe('initDataDir', () => {
     expect(o.ProxyDNs).toBe('CN=kojiweb,OU=kojiweb,O=koji-ts');
     expect(o.LoginCreatesUser).toBe(true);
     expect(o.KojiWebURL).toBe('https://koji.example.test:18443/koji');
-    expect(o.ListenAddress).toBe('0.0.0.0');
+    expect(o.ListenAddress).toBe('koji.example.test');
     expect(o.HTTPSPort).toBe(18443);
     expect(o.HTTPPort).toBe(18080);
     expect(o.SSLCertificateFile).toBe(join(dir, 'pki', 'hub.pem'));
