@@ -5,6 +5,9 @@
  * groups), free, priority, assign, resubmit, fair order between owners and the timeouts with
  * an injected clock.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFault, encodeResponse } from '../../src/protocol/encode.ts';
 import { ActionNotAllowed, AuthError, GenericError } from '../../src/protocol/faults.ts';
@@ -238,5 +241,39 @@ describe.each(engines())('tasks on %s', (engine) => {
     const data = await admin.call<Array<{ host_id: number; data: XmlRpcValue }>>('scheduler.getHostData');
     expect(data.find((d) => d.host_id === 0)).toBeUndefined();
     expect(data.map((d) => d.data)).toContainEqual({ maxjobs: 5 });
+  });
+});
+
+describe.each(engines())('task output on %s', (engine) => {
+  let hub: TestHub;
+  afterAll(async () => hub?.stop());
+
+  it('the host holding a task uploads into its folder; anyone lists and downloads the files', async () => {
+    hub = await startTestHub(engine, { scheduler: { manual: true } });
+    const admin = await hub.login();
+    const b1 = await hostSession(hub, admin, 'out1');
+    const b2 = await hostSession(hub, admin, 'out2');
+    const id = await admin.call<number>('makeTask', ['sleep', [1]], { assign: 'out1' });
+    await b1.call('host.openTask', [id]);
+    const dir = mkdtempSync(join(tmpdir(), 'kojits-out-'));
+    const file = join(dir, 'task.log');
+    writeFileSync(file, 'line one\nline two\n');
+    const rel = `tasks/${id % 10000}/${id}`;
+    await expect(b2.uploadWrapper(file, rel)).rejects.toThrow(/does not own task/);
+    await expect(admin.uploadWrapper(file, rel)).rejects.toThrow(/only the host running task/);
+    await b1.uploadWrapper(file, rel);
+    const anon = hub.anon();
+    expect(await anon.call('listTaskOutput', [id])).toEqual(['task.log']);
+    const stat = await anon.call<Record<string, XmlRpcStruct>>('listTaskOutput', [id], { stat: true });
+    expect(stat['task.log'].st_size).toBe('18');
+    expect(await anon.call('listTaskOutput', [id], { all_volumes: true })).toEqual({ 'task.log': ['DEFAULT'] });
+    expect(Buffer.from(await anon.call<string>('downloadTaskOutput', [id, 'task.log']), 'base64').toString()).toBe('line one\nline two\n');
+    expect(Buffer.from(await anon.call<string>('downloadTaskOutput', [id, 'task.log'], { offset: 9, size: 4 }), 'base64').toString()).toBe('line');
+    expect(Buffer.from(await anon.call<string>('downloadTaskOutput', [id, 'task.log'], { offset: -9 }), 'base64').toString()).toBe('line two\n');
+    await expect(anon.call('downloadTaskOutput', [id, '../x'])).rejects.toThrow('Invalid file name: ../x');
+    await expect(anon.call('downloadTaskOutput', [id, 'nope.log'])).rejects.toThrow(`no file "nope.log" output by task ${id}`);
+    expect(await anon.call('listTaskOutput', [id + 1000])).toEqual([]);
+    await expect(anon.call('listTaskOutput', [id + 1000], { strict: true })).rejects.toThrow("Task doesn't exist");
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -31,6 +31,7 @@ import { policyMethods } from './policy.ts';
 import { taskWriteMethods } from './tasks-write.ts';
 import { hostTaskMethods } from './host-tasks.ts';
 import { schedulerMethods } from './scheduler.ts';
+import { taskOutputMethods } from './task-output.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -58,6 +59,7 @@ export const IMPLEMENTED: MethodDef[] = [
   ...taskWriteMethods,
   ...hostTaskMethods,
   ...schedulerMethods,
+  ...taskOutputMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {
