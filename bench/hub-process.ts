@@ -14,6 +14,8 @@ export interface HubProcess {
   url: string;
   pid: number;
   dataDir: string;
+  /** the database made for the run (PostgreSQL), null on PGlite */
+  dbUrl: string | null;
   adminPassword: string;
   rssKiB(): number;
   stop(): Promise<void>;
@@ -29,25 +31,62 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   });
 }
 
-function rssOne(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function statusKiB(pid: number, field: string, file = 'status'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
 
-/** RSS of a process and its children (hub workers), KiB. */
-export function rssOf(pid: number): number {
-  let total = rssOne(pid);
+/** A process and its descendants (hub workers and whatever they run). */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) total += rssOne(Number(entry));
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
     } catch {
       /* process went away */
     }
   }
-  return total;
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i]) ?? []));
+  return out;
+}
+
+export interface TreeMemory {
+  /** KiB of the parent (primary or master) */
+  parentRss: number;
+  /** KiB of each descendant (the workers) */
+  childRss: number[];
+  /** KiB: proportional set size of all, shared pages counted once */
+  pss: number;
+}
+
+export function memoryOf(pid: number): TreeMemory {
+  const [parent, ...children] = processTree(pid);
+  const rss = (p: number) => {
+    try {
+      return statusKiB(p, 'VmRSS');
+    } catch {
+      return 0;
+    }
+  };
+  let pss = 0;
+  for (const p of [parent, ...children]) {
+    try {
+      pss += statusKiB(p, 'Pss', 'smaps_rollup');
+    } catch {
+      /* gone */
+    }
+  }
+  return { parentRss: rss(parent), childRss: children.map(rss), pss };
+}
+
+/** RSS of a process and its children (hub workers), KiB. */
+export function rssOf(pid: number): number {
+  const m = memoryOf(pid);
+  return m.parentRss + m.childRss.reduce((a, b) => a + b, 0);
 }
 
 export async function startHubProcess(engine: 'pglite' | 'postgres', o: { pgAdminUrl?: string; workers?: number; port: number }): Promise<HubProcess> {
@@ -82,6 +121,7 @@ export async function startHubProcess(engine: 'pglite' | 'postgres', o: { pgAdmi
     url,
     pid: child.pid as number,
     dataDir,
+    dbUrl,
     adminPassword: readFileSync(join(dataDir, 'client/admin-password'), 'utf8').trim(),
     rssKiB: () => rssOf(child.pid as number),
     async stop() {
