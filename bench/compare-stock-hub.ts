@@ -13,8 +13,9 @@
  *
  * Environment: CMP_SECONDS (per load, 10), CMP_ROUNDS (3), CMP_CONNECTIONS (8), CMP_WORKERS (2),
  * CMP_HUBS (stock,kojits), CMP_CALLS (getBuild,multiCall), KOJITS_TEST_PG (admin URL of the server),
- * BENCH_PACKAGES (size of the data set), CMP_KEEP=1 (keep the databases and the stock hub's
- * folder, and print where they are).
+ * BENCH_PACKAGES (size of the data set), CMP_KEEP_DBS=1 (databases koji_stock_bench_kept and
+ * kojits_bench_kept are kept at the end, and reused without seeding when they exist: for
+ * repeated runs while working on the hub).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,9 +24,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { decodeResponse } from '../src/protocol/decode.ts';
 import { isStruct } from '../src/protocol/values.ts';
-import { dbUrlFor, PACKAGES, seedContent, type Seeded } from './content-seed.ts';
+import { dbUrlFor, describeContent, PACKAGES, seedContent, type Described } from './content-seed.ts';
 import { expectNoFault, pointLookups } from './content.ts';
-import { memoryOf, startHubProcess, type TreeMemory } from './hub-process.ts';
+import { memoryOf, processTree, startHubProcess, type TreeMemory } from './hub-process.ts';
 import { load } from './load.ts';
 
 const KOJI_SRC = process.env.KOJI_SRC;
@@ -36,14 +37,42 @@ const CONNECTIONS = Number(process.env.CMP_CONNECTIONS ?? 8);
 const WORKERS = Number(process.env.CMP_WORKERS ?? 2);
 const HUBS = (process.env.CMP_HUBS ?? 'stock,kojits').split(',');
 const CALLS = (process.env.CMP_CALLS ?? 'getBuild,multiCall').split(',');
-const KEEP = Boolean(process.env.CMP_KEEP);
+const KEEP_DBS = Boolean(process.env.CMP_KEEP_DBS);
 const PYTHON = '/usr/bin/python3';
 
 interface Hub {
   label: string;
   url: string;
   pid: number;
+  /** its database, to find the PostgreSQL backends that serve it */
+  dbName: string;
   stop(): Promise<void>;
+}
+
+/** CPU time (user + system) of processes, in clock ticks (1/100 s). */
+function cpuTicks(pids: number[]): number {
+  let n = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      n += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
+}
+
+/** Server processes of the connections to a database (PostgreSQL runs on this machine). */
+async function backendPids(dbName: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    return (await c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName])).rows.map((r) => r.pid as number);
+  } finally {
+    await c.end();
+  }
 }
 
 async function adminQuery(sql: string): Promise<void> {
@@ -58,9 +87,10 @@ async function adminQuery(sql: string): Promise<void> {
 
 /** A database with stock Koji's schema and its admin user (id 1, like ours after `kojits init`). */
 async function createStockDatabase(name: string): Promise<string> {
+  const url = dbUrlFor(PG_URL, name);
+  if (KEEP_DBS && (await describeContent(url).catch(() => null))) return url;
   await adminQuery(`DROP DATABASE IF EXISTS ${name}`);
   await adminQuery(`CREATE DATABASE ${name}`);
-  const url = dbUrlFor(PG_URL, name);
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -137,18 +167,18 @@ async function startStockHub(dbUrl: string, port: number): Promise<Hub> {
     label: `stock Koji hub (gunicorn, ${WORKERS} workers)`,
     url,
     pid: proc.pid as number,
+    dbName: new URL(dbUrl).pathname.slice(1),
     async stop() {
       await stopProcess(proc);
-      if (KEEP) process.stdout.write(`kept ${dir}\n`);
-      else rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 async function startOurHub(port: number): Promise<{ hub: Hub; dbUrl: string }> {
-  if (KEEP) process.env.BENCH_KEEP_DB = '1';
-  const h = await startHubProcess('postgres', { pgAdminUrl: PG_URL, workers: WORKERS, port });
-  return { hub: { label: `kojits hub (HubWorkers=${WORKERS})`, url: h.url, pid: h.pid, stop: () => h.stop() }, dbUrl: h.dbUrl as string };
+  const h = await startHubProcess('postgres', { pgAdminUrl: PG_URL, workers: WORKERS, port, dbName: KEEP_DBS ? 'kojits_bench_kept' : undefined });
+  const dbUrl = h.dbUrl as string;
+  return { hub: { label: `kojits hub (HubWorkers=${WORKERS})`, url: h.url, pid: h.pid, dbName: new URL(dbUrl).pathname.slice(1), stop: () => h.stop() }, dbUrl };
 }
 
 /** wrk when installed (C, lighter on this small machine), else autocannon. Returns req/s. */
@@ -208,30 +238,37 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const hubs: Hub[] = [];
-  const stockDb = `koji_stock_bench_${process.pid}`;
-  let seeded: Seeded | null = null;
+  const stockDb = KEEP_DBS ? 'koji_stock_bench_kept' : `koji_stock_bench_${process.pid}`;
+  let samples: Described | null = null;
+  /** seed a database, or find what an earlier run seeded in a kept one */
+  const content = async (label: string, url: string): Promise<Described> => {
+    const kept = KEEP_DBS ? await describeContent(url) : null;
+    if (kept) return kept;
+    const seeded = await seedContent(url);
+    process.stdout.write(`${label}: seeded ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s\n`);
+    return seeded;
+  };
   try {
     if (HUBS.includes('stock')) {
       const url = await createStockDatabase(stockDb);
-      seeded = await seedContent(url);
-      process.stdout.write(`stock database ${stockDb}: seeded ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s\n`);
+      samples = await content(`stock database ${stockDb}`, url);
       hubs.push(await startStockHub(url, 19300));
     }
     if (HUBS.includes('kojits')) {
       const ours = await startOurHub(19310);
-      seeded = await seedContent(ours.dbUrl);
+      samples = await content('our database', ours.dbUrl);
       // written behind the hub's back: drop whatever its caches hold
       const c = new pg.Client({ connectionString: ours.dbUrl });
       await c.connect();
       await c.query(`NOTIFY kojits_cache, 'content'`);
       await c.end();
-      process.stdout.write(`our database: seeded ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s\n`);
       hubs.push(ours.hub);
     }
-    const s = seeded as Seeded;
+    const s = samples as Described;
     const scenarios = pointLookups(s.sampleNvr, s.nvrs).filter((sc) => CALLS.some((c) => sc.name.startsWith(c)));
     for (const sc of scenarios) await compareReplies(hubs, sc);
     const rps = new Map<string, number[]>();
+    const cpu = new Map<string, Array<[number, number]>>();
     const mem = new Map<string, TreeMemory>();
     const idle = new Map<string, TreeMemory>();
     for (const h of hubs) idle.set(h.label, memoryOf(h.pid));
@@ -240,13 +277,20 @@ async function main(): Promise<void> {
       for (const sc of scenarios) {
         for (const h of hubs) {
           await loadRps(h.url, sc, 2); // warm-up
+          const hubPids = processTree(h.pid);
+          const pgPids = await backendPids(h.dbName);
+          const before = [cpuTicks(hubPids), cpuTicks(pgPids)];
           const r = await loadRps(h.url, sc, SECONDS);
+          const requests = r * SECONDS;
           const key = `${sc.name}\t${h.label}`;
           rps.set(key, [...(rps.get(key) ?? []), r]);
+          // ms of CPU per request (ticks are 10 ms)
+          cpu.set(key, [...(cpu.get(key) ?? []), [((cpuTicks(hubPids) - before[0]) * 10) / requests, ((cpuTicks(pgPids) - before[1]) * 10) / requests]]);
           const m = memoryOf(h.pid);
           const prev = mem.get(h.label);
           if (!prev || m.parentRss + m.childRss.reduce((a, b) => a + b, 0) > prev.parentRss + prev.childRss.reduce((a, b) => a + b, 0)) mem.set(h.label, m);
-          process.stdout.write(`  round ${round}  ${sc.name.padEnd(24)} ${h.label.padEnd(36)} ${Math.round(r).toString().padStart(6)} req/s\n`);
+          const [hubMs, pgMs] = (cpu.get(key) as Array<[number, number]>).at(-1) as [number, number];
+          process.stdout.write(`  round ${round}  ${sc.name.padEnd(24)} ${h.label.padEnd(36)} ${Math.round(r).toString().padStart(6)} req/s   CPU/request: hub ${hubMs.toFixed(2)} ms, PostgreSQL ${pgMs.toFixed(2)} ms\n`);
         }
       }
     }
@@ -259,6 +303,15 @@ async function main(): Promise<void> {
       const ratio = cells.length === 2 ? `  ours/stock ${(cells[1].med / cells[0].med).toFixed(2)}×` : '';
       process.stdout.write(`  ${sc.name.padEnd(24)} ${cells.map((c) => `${c.h.label}: ${c.text}`).join('   ')}${ratio}\n`);
     }
+    process.stdout.write('\nCPU ms per request, median over the rounds: hub processes + PostgreSQL backends\n');
+    for (const sc of scenarios) {
+      const cells = hubs.map((h) => {
+        const xs = cpu.get(`${sc.name}\t${h.label}`) as Array<[number, number]>;
+        const [a, b] = [median(xs.map((x) => x[0])), median(xs.map((x) => x[1]))];
+        return `${h.label}: ${a.toFixed(2)} + ${b.toFixed(2)}`;
+      });
+      process.stdout.write(`  ${sc.name.padEnd(24)} ${cells.join('   ')}\n`);
+    }
     process.stdout.write('\nmemory (after start-up; then the largest after a load)\n');
     for (const h of hubs) {
       process.stdout.write(`  ${h.label}\n    idle:       ${describeMemory(idle.get(h.label) as TreeMemory)}\n    after load: ${describeMemory(mem.get(h.label) as TreeMemory)}\n`);
@@ -266,8 +319,7 @@ async function main(): Promise<void> {
   } finally {
     for (const h of hubs) await h.stop();
     if (HUBS.includes('stock')) {
-      if (KEEP) process.stdout.write(`kept database ${stockDb}\n`);
-      else await adminQuery(`DROP DATABASE IF EXISTS ${stockDb} WITH (FORCE)`);
+      if (!KEEP_DBS) await adminQuery(`DROP DATABASE IF EXISTS ${stockDb} WITH (FORCE)`);
     }
   }
 }

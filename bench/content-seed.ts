@@ -33,6 +33,28 @@ export function dbUrlFor(adminUrl: string, dbName: string): string {
   return u.href;
 }
 
+export type Described = Omit<Seeded, 'seconds' | 'oldEvent'>;
+
+async function describe(db: pg.Client): Promise<Described> {
+  const q = (sql: string, params: unknown[] = []) => db.query(sql, params);
+  const rows = (await q(`SELECT (SELECT count(*) FROM build) + (SELECT count(*) FROM rpminfo) + (SELECT count(*) FROM tag_listing) + (SELECT count(*) FROM tag_packages) AS n`)).rows[0].n;
+  const sample = (await q(`SELECT b.id, p.name, p.name || '-' || b.version || '-' || b.release AS nvr FROM build b JOIN package p ON p.id = b.pkg_id WHERE p.name = 'pkg-01234' ORDER BY b.id LIMIT 1`)).rows[0];
+  const nvrs = (await q(`SELECT p.name || '-' || b.version || '-' || b.release AS nvr FROM build b JOIN package p ON p.id = b.pkg_id WHERE p.name LIKE 'pkg-01%' AND b.version = '1.2' ORDER BY p.name LIMIT 50`)).rows.map((r) => r.nvr as string);
+  return { rows: Number(rows), leaf: 'f99-build', samplePkg: sample.name, sampleNvr: sample.nvr, sampleBuild: sample.id, nvrs };
+}
+
+/** The samples of a database seeded before (null when it holds no seeded content). */
+export async function describeContent(dbUrl: string): Promise<Described | null> {
+  const db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+  try {
+    const seeded = (await db.query(`SELECT 1 FROM tag WHERE name = 'f99-build'`)).rowCount;
+    return seeded ? await describe(db) : null;
+  } finally {
+    await db.end();
+  }
+}
+
 export async function seedContent(dbUrl: string): Promise<Seeded> {
   const t0 = performance.now();
   const db = new pg.Client({ connectionString: dbUrl });
@@ -98,10 +120,7 @@ export async function seedContent(dbUrl: string): Promise<Seeded> {
     }
     await q('COMMIT');
     await q('ANALYZE');
-    const rows = (await q(`SELECT (SELECT count(*) FROM build) + (SELECT count(*) FROM rpminfo) + (SELECT count(*) FROM tag_listing) + (SELECT count(*) FROM tag_packages) AS n`)).rows[0].n;
-    const sample = (await q(`SELECT b.id, p.name, p.name || '-' || b.version || '-' || b.release AS nvr FROM build b JOIN package p ON p.id = b.pkg_id WHERE p.name = 'pkg-01234' ORDER BY b.id LIMIT 1`)).rows[0];
-    const nvrs = (await q(`SELECT p.name || '-' || b.version || '-' || b.release AS nvr FROM build b JOIN package p ON p.id = b.pkg_id WHERE p.name LIKE 'pkg-01%' AND b.version = '1.2' ORDER BY p.name LIMIT 50`)).rows.map((r) => r.nvr as string);
-    return { seconds: (performance.now() - t0) / 1000, rows: Number(rows), leaf: 'f99-build', oldEvent, samplePkg: sample.name, sampleNvr: sample.nvr, sampleBuild: sample.id, nvrs };
+    return { ...(await describe(db)), seconds: (performance.now() - t0) / 1000, oldEvent };
   } finally {
     await db.end();
   }

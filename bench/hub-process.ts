@@ -89,16 +89,23 @@ export function rssOf(pid: number): number {
   return m.parentRss + m.childRss.reduce((a, b) => a + b, 0);
 }
 
-export async function startHubProcess(engine: 'pglite' | 'postgres', o: { pgAdminUrl?: string; workers?: number; port: number }): Promise<HubProcess> {
+export async function startHubProcess(
+  engine: 'pglite' | 'postgres',
+  /** dbName: reuse that database when it exists, and keep it at the end */
+  o: { pgAdminUrl?: string; workers?: number; port: number; dbName?: string },
+): Promise<HubProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `kojits-bench-${engine}-`));
   let dbUrl: string | null = null;
   let dbName: string | null = null;
   if (engine === 'postgres') {
-    dbName = `kojits_bench_${process.pid}`;
+    dbName = o.dbName ?? `kojits_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: o.pgAdminUrl });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-    await admin.query(`CREATE DATABASE ${dbName}`);
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName])).rowCount;
+    if (!o.dbName || !exists) {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
+      await admin.query(`CREATE DATABASE ${dbName}`);
+    }
     await admin.end();
     const u = new URL(o.pgAdminUrl as string);
     u.pathname = `/${dbName}`;
@@ -130,7 +137,7 @@ export async function startHubProcess(engine: 'pglite' | 'postgres', o: { pgAdmi
         child.kill('SIGTERM');
       });
       rmSync(dataDir, { recursive: true, force: true });
-      if (dbName && !process.env.BENCH_KEEP_DB) {
+      if (dbName && !o.dbName && !process.env.BENCH_KEEP_DB) {
         const admin = new pg.Client({ connectionString: o.pgAdminUrl });
         await admin.connect();
         await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
