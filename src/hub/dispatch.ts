@@ -22,6 +22,8 @@ import type { CallContext, Hub, RequestInfo } from './types.ts';
 const MULTICALL = new Set(['multiCall', 'system.multicall']);
 const LOCKOUT_EXEMPT = new Set(['login', 'sslLogin', 'logout']);
 const LOCKERROR_EXEMPT = new Set(['exclusiveSession', 'login', 'logout']);
+/** calls of a read-only multicall that run at the same time */
+const READ_WINDOW = 100;
 
 export type CallOutcome =
   | { ok: true; value: XmlRpcValue; cached?: { stream: Readable; size: number }; cacheTicket?: number }
@@ -261,10 +263,14 @@ async function multiCall(state: CallState, params: XmlRpcValue[], writes: boolea
   if (args.length !== 1 || !Array.isArray(args[0])) throw new ParameterError('multiCall() takes exactly one argument: a list of {methodName, params} structs');
   const calls = args[0];
   const kept = new Hooks();
-  // only reads: nothing to roll back, so no transaction and no savepoints
+  // only reads: nothing to roll back, so no transaction and no savepoints; and nothing to order,
+  // so the calls of a window run together and their point lookups share queries (db/batch.ts)
   if (!writes) {
     const results: XmlRpcValue[] = [];
-    for (const call of calls) results.push(await multicallEntry(state, call, results.length + 1, kept));
+    for (let start = 0; start < calls.length; start += READ_WINDOW) {
+      const window = calls.slice(start, start + READ_WINDOW);
+      results.push(...(await Promise.all(window.map((call, j) => multicallEntry(state, call, start + j + 1, kept)))));
+    }
     await kept.run('commit', state.hub.log);
     return results;
   }
