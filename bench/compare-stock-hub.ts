@@ -11,6 +11,9 @@
  * python3-six python3-rpm (the stock hub runs from KOJI_SRC with /usr/bin/python3) and wrk
  * (falls back to autocannon without it). Nothing from the Koji tree is stored here.
  *
+ * Our hub runs compiled (`npm run build` first), as deployed; KOJITS_FROM_SOURCE=1 runs it through
+ * tsx instead.
+ *
  * Environment: CMP_SECONDS (per load, 10), CMP_ROUNDS (3), CMP_CONNECTIONS (8), CMP_WORKERS (2),
  * CMP_HUBS (stock,kojits), CMP_CALLS (getBuild,multiCall), KOJITS_TEST_PG (admin URL of the server),
  * BENCH_PACKAGES (size of the data set), CMP_KEEP_DBS=1 (databases koji_stock_bench_kept and
@@ -236,6 +239,11 @@ async function main(): Promise<void> {
   if (check.status !== 0) {
     process.stderr.write(`${PYTHON} lacks a module the stock hub needs (apt-get install gunicorn python3-psycopg2 python3-requests python3-dateutil python3-defusedxml python3-six python3-rpm):\n${check.stderr}`);
     process.exit(2);
+  }
+  // our hub runs as deployed: compiled (bin/load.mjs takes dist/ when it is current)
+  if (!process.env.KOJITS_FROM_SOURCE) {
+    const b = spawnSync('npm', ['run', 'build'], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
   }
   const hubs: Hub[] = [];
   const stockDb = KEEP_DBS ? 'koji_stock_bench_kept' : `koji_stock_bench_${process.pid}`;

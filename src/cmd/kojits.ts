@@ -11,13 +11,14 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { initDataDir, issueCertificate } from '../setup/init.ts';
 import { dataLayout } from '../setup/layout.ts';
-import { openDatabase } from '../db/open.ts';
-import { migrate } from '../db/migrate.ts';
-import { bootstrapDatabase } from '../hub/bootstrap.ts';
-import { serve } from './serve.ts';
-import { setPasswordViaHub } from './passwd.ts';
+
+// Each command imports what it needs when it runs: a hub process then holds no PKI library, no
+// embedded database and no client code (a few tens of MiB per process).
+const initModule = () => import('../setup/init.ts');
+const openDatabase: typeof import('../db/open.ts').openDatabase = async (...a) => (await import('../db/open.ts')).openDatabase(...a);
+const bootstrapDatabase: typeof import('../hub/bootstrap.ts').bootstrapDatabase = async (...a) => (await import('../hub/bootstrap.ts')).bootstrapDatabase(...a);
+const serve: typeof import('./serve.ts').serve = async (...a) => (await import('./serve.ts')).serve(...a);
 
 const USAGE = `usage: kojits <command> [options]
 
@@ -48,6 +49,7 @@ function intOpt(v: string | undefined, name: string): number | undefined {
 async function cmdInit(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, host: { type: 'string' }, 'https-port': { type: 'string' }, 'http-port': { type: 'string' }, builder: { type: 'string' }, db: { type: 'string' } } });
   if (!values.data) throw new Error('--data DIR is required');
+  const { initDataDir } = await initModule();
   const r = await initDataDir({ dataDir: values.data, host: values.host, httpsPort: intOpt(values['https-port'], 'https-port'), httpPort: intOpt(values['http-port'], 'http-port'), builderName: values.builder });
   for (const w of r.warnings) say(`warning: ${w}`);
   const db = await openDatabase({ url: values.db ?? null, pgliteDir: r.dbDir });
@@ -72,6 +74,7 @@ async function cmdUp(argv: string[]): Promise<number> {
   const layout = dataLayout(values.data);
   const httpsPort = intOpt(values['https-port'], 'https-port');
   const httpPort = intOpt(values['http-port'], 'http-port');
+  const { initDataDir } = await initModule();
   const r = await initDataDir({ dataDir: values.data, host: values.host, httpsPort, httpPort });
   if (r.created.length) say(`initialised ${r.dataDir} (${r.created.length} files/folders created)`);
   for (const w of r.warnings) say(`warning: ${w}`);
@@ -113,6 +116,7 @@ async function cmdHub(argv: string[]): Promise<number> {
 async function cmdCert(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, host: { type: 'boolean' } } });
   if (!values.data || positionals.length !== 1) throw new Error('usage: kojits cert --data DIR [--host] NAME');
+  const { issueCertificate } = await initModule();
   const file = await issueCertificate({ dataDir: values.data, name: positionals[0], kind: values.host ? 'host' : 'user' });
   say(file);
   return 0;
@@ -122,6 +126,7 @@ async function cmdPasswd(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, 'password-file': { type: 'string' } } });
   if (!values.data || positionals.length !== 1) throw new Error('usage: kojits passwd --data DIR USER [--password-file FILE]');
   const pw = values['password-file'] ? readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '') : await readPasswordFromStdin();
+  const { setPasswordViaHub } = await import('./passwd.ts');
   await setPasswordViaHub(dataLayout(values.data).kojiConf, positionals[0], pw);
   say(`password of ${positionals[0]} set`);
   return 0;
@@ -132,6 +137,7 @@ async function cmdMigrate(argv: string[]): Promise<number> {
   if (!values.db) throw new Error('--db postgres://… is required');
   const db = await openDatabase({ url: values.db }, { migrate: false });
   try {
+    const { migrate } = await import('../db/migrate.ts');
     const applied = await migrate(db);
     say(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   } finally {

@@ -5,12 +5,11 @@
  */
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
-import { pino } from 'pino';
 import { databaseUrl, loadHubConfig } from '../config/hub.ts';
 import { openDatabase, defaultTimezone } from '../db/open.ts';
 import { redact } from '../db/postgres.ts';
 import type { Driver } from '../db/types.ts';
-import { createHub, startHub, type RunningHub } from '../hub/app.ts';
+import type { RunningHub } from '../hub/app.ts';
 import { bootstrapDatabase, type BootstrapSpec } from '../hub/bootstrap.ts';
 
 export interface ServeOptions {
@@ -61,6 +60,8 @@ export async function serve(o: ServeOptions): Promise<Served> {
     for (const f of [cfg.options.SSLCertificateFile, cfg.options.SSLCACertificateFile]) {
       if (f && !existsSync(f)) throw new Error(`${o.hubConf}: file ${f} does not exist`);
     }
+    // imported here: the primary of several hub processes only forks them and never loads the hub
+    const [{ pino }, { createHub, startHub }] = await Promise.all([import('pino'), import('../hub/app.ts')]);
     const levels: Record<string, string> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error' };
     const log = pino({ name: 'kojihub', level: levels[cfg.options.LogLevel.toUpperCase()] ?? 'warn' }, pino.destination(2));
     const hub = createHub({ options: cfg.options, policy: cfg.policy, db, log });

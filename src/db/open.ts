@@ -1,5 +1,4 @@
 /** Open the database a hub is configured for: PGlite in a folder, or a PostgreSQL server URL. */
-import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import type { Driver } from './types.ts';
 import { migrate } from './migrate.ts';
@@ -19,7 +18,8 @@ export function defaultTimezone(): string {
 
 export async function openDatabase(t: DbTarget, opts: { migrate?: boolean } = {}): Promise<Driver> {
   const tz = t.timezone ?? defaultTimezone();
-  const db = t.url ? await openPostgres(t.url, tz, t.poolSize) : await openPglite(t.pgliteDir ?? null, tz);
+  // PGlite is imported only when used: a hub on a PostgreSQL server does not carry it
+  const db = t.url ? await openPostgres(t.url, tz, t.poolSize) : await (await import('./pglite.ts')).openPglite(t.pgliteDir ?? null, tz);
   if (opts.migrate !== false) {
     try {
       await migrate(db);
