@@ -7,11 +7,11 @@
  *   passwd  set a user's password (through the running hub, as the admin)
  *   migrate apply database migrations to a PostgreSQL server
  */
-import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dataLayout } from '../setup/layout.ts';
+import { isHubChild } from './hub-child.ts';
 
 // Each command imports what it needs when it runs: a hub process then holds no PKI library, no
 // embedded database and no client code (a few tens of MiB per process).
@@ -31,9 +31,9 @@ commands:
   migrate --db URL
 `;
 
-// hub worker processes (HubWorkers > 1) stay quiet; the primary reports
+// the extra hub processes (HubWorkers > 1) stay quiet; the first one reports
 const say = (l: string) => {
-  if (!cluster.isWorker) process.stdout.write(l + '\n');
+  if (!isHubChild()) process.stdout.write(l + '\n');
 };
 
 function nodeArch(): string {

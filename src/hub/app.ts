@@ -2,7 +2,7 @@
  * Build a hub (options + database + catalogue → request handler) separately from listening,
  * so tests can run it in-process on ephemeral ports.
  */
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -44,6 +44,8 @@ export function createHub(deps: HubDeps): Hub {
 
 export interface RunningHub {
   hub: Hub;
+  /** the servers (listening unless started with `listen: false`) */
+  servers: { http: http.Server; https: http.Server | null };
   /** http://host:port/kojihub (plain) */
   httpUrl: string | null;
   /** https://host:port/kojihub */
@@ -51,7 +53,7 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<number> {
+function listen(server: net.Server, port: number, host: string): Promise<number> {
   return new Promise((resolveP, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -61,8 +63,22 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
-/** Listen on the configured ports (0 = pick a free one). Set a port to null to skip that server. */
-export async function startHub(hub: Hub, o: { host?: string; httpPort?: number | null; httpsPort?: number | null; urlHost?: string; front?: FrontOptions } = {}): Promise<RunningHub> {
+/**
+ * Who serves an accepted connection (several hub processes, see cmd/serve.ts): call `here` to
+ * serve it in this process, or hand the socket to another one.
+ */
+export type Dealer = (kind: 'http' | 'https', socket: net.Socket, here: () => void) => void;
+
+/**
+ * Listen on the configured ports (0 = pick a free one). Set a port to null to skip that server.
+ * `listen: false` makes the servers without listening: another process hands them connections.
+ * With `deal`, the ports are listened on by plain sockets whose connections `deal` sends here or
+ * elsewhere, before anything is read from them.
+ */
+export async function startHub(
+  hub: Hub,
+  o: { host?: string; httpPort?: number | null; httpsPort?: number | null; urlHost?: string; front?: FrontOptions; listen?: boolean; deal?: Dealer } = {},
+): Promise<RunningHub> {
   const opts = hub.options;
   const host = o.host ?? opts.ListenAddress;
   const urlHost = o.urlHost ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
@@ -78,41 +94,46 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
       hub.memo.flush();
     }
   });
-  const open: http.Server[] = [];
-  let httpUrl: string | null = null;
-  let httpsUrl: string | null = null;
+  const listening: net.Server[] = [];
+  const urls: Record<'http' | 'https', string | null> = { http: null, https: null };
+  const wanted: Array<['http' | 'https', net.Server | null, number | null | undefined]> = [
+    ['http', servers.http, httpPort],
+    ['https', servers.https, httpsPort],
+  ];
   try {
-    if (httpPort !== null && httpPort !== undefined) {
-      const p = await listen(servers.http, httpPort, host);
-      open.push(servers.http);
-      httpUrl = `http://${urlHost}:${p}/kojihub`;
-    }
-    if (servers.https && httpsPort !== null && httpsPort !== undefined) {
-      const p = await listen(servers.https, httpsPort, host);
-      open.push(servers.https);
-      httpsUrl = `https://${urlHost}:${p}/kojihub`;
+    for (const [kind, server, port] of wanted) {
+      if (o.listen === false || !server || port === null || port === undefined) continue;
+      const deal = o.deal;
+      const front = deal
+        ? net.createServer({ pauseOnConnect: true }, (socket) =>
+            deal(kind, socket, () => {
+              server.emit('connection', socket);
+              socket.resume();
+            }),
+          )
+        : server;
+      const p = await listen(front, port, host);
+      listening.push(front);
+      urls[kind] = `${kind}://${urlHost}:${p}/kojihub`;
     }
   } catch (e) {
-    for (const s of open) s.close();
+    for (const s of listening) s.close();
     await unlisten();
     throw e;
   }
   return {
     hub,
-    httpUrl,
-    httpsUrl,
+    servers,
+    httpUrl: urls.http,
+    httpsUrl: urls.https,
     async close() {
       await unlisten();
       hub.replyCache.close();
-      await Promise.all(
-        open.map(
-          (s) =>
-            new Promise<void>((r) => {
-              s.close(() => r());
-              s.closeAllConnections();
-            }),
-        ),
-      );
+      // stop accepting and end our connections; a dealing socket's close would also wait for the
+      // connections it handed to other processes: not ours to wait for
+      const closed = listening.map((s) => new Promise<void>((r) => (o.deal ? (s.close(), r()) : s.close(() => r()))));
+      for (const s of [servers.http, servers.https]) s?.closeAllConnections();
+      await Promise.all(closed);
     },
   };
 }
