@@ -23,7 +23,7 @@ export interface HubProcess {
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/kojits'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(join(ROOT, 'bin/kojits'), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -114,7 +114,8 @@ export async function startHubProcess(
   await run(['init', '--data', dataDir, '--http-port', String(o.port), '--https-port', String(o.port + 1), ...(dbUrl ? ['--db', dbUrl] : [])]);
   const args = ['hub', '--config', join(dataDir, 'etc/hub.conf'), ...(dbUrl ? ['--db', dbUrl] : ['--pglite', join(dataDir, 'db')])];
   const env = { KOJITS_HUB_HTTPSPORT: '0', KOJITS_HUB_HUBWORKERS: String(o.workers ?? 1), KOJITS_HUB_LISTENADDRESS: '127.0.0.1', KOJITS_HUB_LOGLEVEL: 'ERROR' };
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/kojits'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // run as an executable, so that the V8 flags of its #! line apply
+  const child: ChildProcess = spawn(join(ROOT, 'bin/kojits'), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d) => {
