@@ -1,4 +1,5 @@
 /** Open the database a hub is configured for: PGlite in a folder, or a PostgreSQL server URL. */
+import { readlinkSync } from 'node:fs';
 import { openPostgres } from './postgres.ts';
 import type { Driver } from './types.ts';
 import { migrate } from './migrate.ts';
@@ -12,8 +13,19 @@ export interface DbTarget {
   poolSize?: number;
 }
 
+/**
+ * The process time zone: TZ, else the zone /etc/localtime links to, else ICU's answer. (Asking
+ * ICU first would page in ~5 MiB of its data in every hub process for one name.)
+ */
 export function defaultTimezone(): string {
-  return process.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  if (process.env.TZ) return process.env.TZ;
+  try {
+    const zone = /\/zoneinfo\/(.+)$/.exec(readlinkSync('/etc/localtime'))?.[1];
+    if (zone) return zone;
+  } catch {
+    /* not a link: ask ICU */
+  }
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
 export async function openDatabase(t: DbTarget, opts: { migrate?: boolean } = {}): Promise<Driver> {
