@@ -83,12 +83,22 @@ export async function findBuildId(sql: Sql, info: unknown, strict = false): Prom
 
 const BUILD_SELECT = `SELECT ${BUILD_COLUMNS} FROM build b ${BUILD_JOINS}`;
 
+/*
+ * Batches pass their keys as one JSON parameter: its row estimate does not depend on the value
+ * (an array's would), so PostgreSQL settles on one cached plan instead of planning these 8-way
+ * joins anew (~0.7 ms of server CPU) for every batch size; and each key is looked up by a
+ * LATERAL subquery (OFFSET 0 keeps it one), so that plan is index lookups per key, never a
+ * scan of all packages for the 100 keys the planner assumes.
+ */
+
 /** Builds by id, one statement for any number of ids. */
 const buildsById: BatchRunner = async (sql, keys) => {
   const rows =
     keys.length === 1
       ? await sql.query(`${BUILD_SELECT} WHERE b.id = $1`, [Number(keys[0][0])])
-      : await sql.query(`${BUILD_SELECT} WHERE b.id = ANY($1::int[])`, [keys.map((k) => Number(k[0]))]);
+      : await sql.query(`SELECT x.* FROM json_array_elements_text($1::json) AS k(id) CROSS JOIN LATERAL (${BUILD_SELECT} WHERE b.id = k.id::int OFFSET 0) x`, [
+          JSON.stringify(keys.map((k) => Number(k[0]))),
+        ]);
   return new Map(rows.map((r) => [String(r.id), r]));
 };
 
@@ -98,9 +108,9 @@ const buildsByNvr: BatchRunner = async (sql, keys) => {
     keys.length === 1
       ? await sql.query(`${BUILD_SELECT} WHERE ${BY_NVR}`, keys[0])
       : await sql.query(
-          `${BUILD_SELECT} JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(name, version, release)
-             ON p.name = k.name AND b.version = k.version AND b.release = k.release`,
-          [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
+          `SELECT x.* FROM json_to_recordset($1::json) AS k(n text, v text, r text)
+             CROSS JOIN LATERAL (${BUILD_SELECT} WHERE p.name = k.n AND b.version = k.v AND b.release = k.r OFFSET 0) x`,
+          [JSON.stringify(keys.map(([n, v, r]) => ({ n, v, r })))],
         );
   return new Map(rows.map((r: Row) => [batchKey([r.name as string, r.version as string, r.release as string]), r]));
 };
