@@ -105,11 +105,28 @@ export class ClientSession {
     return url;
   }
 
+  /**
+   * Requests of a logged-in session go one at a time, in callnum order: the hub refuses a callnum
+   * lower than one it has stored (fault 1008), so calls made in parallel on one session would
+   * fail at random. (Parallel work uses subsessions, as kojid's tasks do.) Anonymous calls carry
+   * no callnum and go at once.
+   */
+  private serial: Promise<unknown> = Promise.resolve();
+
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.sinfo) return fn();
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
   private async callOnce(method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): Promise<XmlRpcValue> {
     const body = encodeCall(method, encodeArgs(args, kwargs));
-    const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml' };
     const isLogin = method === 'login' || method === 'sslLogin';
-    return this.send(this.urlFor(method), body, headers, isLogin, method);
+    return this.inTurn(() => {
+      const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml' };
+      return this.send(this.urlFor(method), body, headers, isLogin, method);
+    });
   }
 
   private async send(url: URL, body: Buffer | string, headers: Record<string, string>, isLogin: boolean, what: string): Promise<XmlRpcValue> {
@@ -236,8 +253,10 @@ export class ClientSession {
     const query: Record<string, string> = { filename: name, filepath: path, fileverify: opts.verify ?? 'adler32', offset: String(offset) };
     if (opts.overwrite) query.overwrite = '1';
     if (opts.volume) query.volume = opts.volume;
-    const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
-    return (await this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload')) as XmlRpcStruct;
+    return (await this.inTurn(() => {
+      const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
+      return this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload');
+    })) as XmlRpcStruct;
   }
 
   /**

@@ -62,6 +62,13 @@ describe.each(engines())('sessions and login on %s', (engine) => {
     expect(bad.body).toMatchObject({ ok: false, faultCode: AuthError.faultCode });
   });
 
+  it('the client sends the calls of one session in callnum order, even when made in parallel', async () => {
+    const c = await hub.login();
+    const made = await Promise.all(Array.from({ length: 12 }, (_, i) => c.call('createTag', [`parallel-${i}`])));
+    expect(new Set(made).size).toBe(12);
+    c.close();
+  });
+
   it('rejects a bad session key and a closed session', async () => {
     const c = await hub.login();
     const sid = String(c.sinfo?.['session-id']);
