@@ -4,6 +4,7 @@
  * session headers, callnum, keyword structs, multicall, sslLogin at SERVER/ssllogin over https,
  * re-login with renew=True on fault 1007, retries of non-fault failures.
  */
+import type { HubMethod } from './api.ts';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Adler32 } from '../util/adler32.ts';
@@ -73,8 +74,13 @@ export class ClientSession {
     this.callnum = sinfo ? 0 : null;
   }
 
-  /** Call a hub method with positional and keyword arguments. */
-  async call<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
+  /** Call a hub method (its name checked against the catalogue) with positional and keyword arguments. */
+  async call<T = XmlRpcValue>(method: HubMethod, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
+    return this.callAny<T>(method, args, kwargs);
+  }
+
+  /** Call a method by a name known only at run time (the CLI's `call` command, tests of unknown names). */
+  async callAny<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
     try {
       return (await this.callOnce(method, args, kwargs)) as T;
     } catch (e) {
