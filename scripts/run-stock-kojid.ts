@@ -272,10 +272,10 @@ function taskLine(t: Task, args: XmlRpcValue): string {
 }
 
 async function main(): Promise<number> {
+  const pgdb = opt.db ? await freshPgDatabase(opt.db) : null;
   const work = mkdtempSync(join(tmpdir(), 'kojits-stockkojid-'));
   const dataDir = join(work, 'data');
   const port = Number(opt.port);
-  const pgdb = opt.db ? await freshPgDatabase(opt.db) : null;
   let hub: ChildProcess | null = null;
   let kojid: ReturnType<typeof startKojid> | null = null;
   let ok: boolean;
