@@ -7,7 +7,7 @@
  * connection, so a second query path would wait for the transaction forever).
  */
 import type { Readable } from 'node:stream';
-import { GenericError, KojiError, AuthError } from '../protocol/faults.ts';
+import { GenericError, KojiError, AuthError, Fault } from '../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
@@ -81,6 +81,9 @@ export function faultOf(hub: Hub, e: unknown): CallOutcome & { ok: false } {
   if (e instanceof KojiError) {
     return { ok: false, faultCode: e.faultCode, faultString: hub.options.KojiDebug ? (e.stack ?? e.message) : scrubPaths(e.message, hub.kojiDir, false) };
   }
+  // a fault a builder reported (getTaskResult, host.taskWaitResults re-raise it): code and text as
+  // stored, whatever the code — kojid reports a Python exception as fault 1 with its traceback
+  if (e instanceof Fault) return { ok: false, faultCode: e.faultCode, faultString: scrubPaths(e.faultString, hub.kojiDir, false) };
   const mapped = databaseFault(e);
   if (mapped) return faultOf(hub, mapped);
   const err = e instanceof Error ? e : new Error(String(e));
