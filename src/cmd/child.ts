@@ -10,11 +10,20 @@ import { checkoutBin } from './banner.ts';
 
 export class StoppedError extends Error {}
 
-/** node and its arguments that run `kojits <args>` of this checkout. */
+/**
+ * node and its arguments that run `kojits <args>` of this checkout, with this process's node
+ * options (e.g. a heap setting from bin/kojits's #! line; not a debugger's port).
+ */
 export function kojitsCommand(args: string[]): { command: string; args: string[] } {
+  const nodeOptions = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
+  return { command: process.execPath, args: [...nodeOptions, kojitsBin(), ...args] };
+}
+
+/** bin/kojits of this checkout. */
+export function kojitsBin(): string {
   const bin = checkoutBin('kojits');
   if (!bin) throw new Error('cannot find bin/kojits');
-  return { command: process.execPath, args: [bin, ...args] };
+  return bin;
 }
 
 export async function runKojitsChild(args: string[], env: Record<string, string> = {}): Promise<void> {

@@ -13,7 +13,7 @@ import { openDatabase, defaultTimezone } from '../db/open.ts';
 import { redact } from '../db/postgres.ts';
 import type { Driver } from '../db/types.ts';
 import { createHub, startHub, type RunningHub } from '../hub/app.ts';
-import { kojitsCommand } from './child.ts';
+import { kojitsBin } from './child.ts';
 
 export interface ServeOptions {
   hubConf: string;
@@ -81,8 +81,8 @@ export async function serve(o: ServeOptions): Promise<Served> {
  * environment, out of `ps`); resolve once all listen. Stopping the primary stops them.
  */
 function startWorkers(n: number, hubConf: string, url: string, dbLabel: string, listenAddress: string): Promise<Served> {
-  const hub = kojitsCommand(['hub', '--config', hubConf]);
-  cluster.setupPrimary({ exec: hub.args[0], args: hub.args.slice(1) });
+  // (with this process's node options, cluster's default)
+  cluster.setupPrimary({ exec: kojitsBin(), args: ['hub', '--config', hubConf] });
   return new Promise((resolve, reject) => {
     let listening = 0;
     let urls: { httpUrl: string | null; httpsUrl: string | null } = { httpUrl: null, httpsUrl: null };
