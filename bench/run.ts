@@ -3,6 +3,8 @@
  * server at 127.0.0.1:5432 answers) and PGlite. Prints requests/s, p50, p99 per call and the
  * hub's RSS before and after 100,000 requests. Not a test: figures go in README.
  *
+ * Suites (BENCH_SUITES, default hub,content,scheduler): see content.ts and scheduler.ts.
+ *
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (hub processes
  * on PostgreSQL, default 2), BENCH_ENGINES (pglite,postgres), KOJITS_TEST_PG.
  */
@@ -11,6 +13,7 @@ import { encodeCall } from '../src/protocol/encode.ts';
 import { ClientSession } from '../src/protocol/client.ts';
 import { startHubProcess, type HubProcess } from './hub-process.ts';
 import { benchContent } from './content.ts';
+import { benchScheduler } from './scheduler.ts';
 import { load as loadWith, type Scenario } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -83,7 +86,7 @@ async function benchEngine(engine: 'pglite' | 'postgres', port: number): Promise
 
 async function main(): Promise<void> {
   const wanted = (process.env.BENCH_ENGINES ?? 'postgres,pglite').split(',');
-  const suites = (process.env.BENCH_SUITES ?? 'hub,content').split(',');
+  const suites = (process.env.BENCH_SUITES ?? 'hub,content,scheduler').split(',');
   const out: string[] = [];
   let port = 19080;
   for (const engine of suites.includes('hub') ? (wanted as Array<'pglite' | 'postgres'>) : []) {
@@ -97,6 +100,11 @@ async function main(): Promise<void> {
   if (suites.includes('content')) {
     if (await pgAvailable()) out.push(...(await benchContent(PG_URL, port)));
     else out.push(`content model: skipped (no PostgreSQL server at ${PG_URL})`);
+    port += 10;
+  }
+  if (suites.includes('scheduler')) {
+    if (await pgAvailable()) out.push(...(await benchScheduler(PG_URL, port)));
+    else out.push(`scheduler: skipped (no PostgreSQL server at ${PG_URL})`);
   }
   process.stdout.write('\n' + out.join('\n') + '\n');
 }

@@ -88,10 +88,10 @@ export const hostTaskMethods: MethodDef[] = [
     '(task_load, ready, data=None)',
     async (ctx, a) => {
       const id = await callingHost(ctx);
-      await checkIn(ctx, id, a.task_load as number, a.ready as boolean);
+      const moreRoom = await checkIn(ctx, id, a.task_load as number, a.ready as boolean);
       if (a.data !== null && a.data !== undefined) await setHostData(ctx, id, a.data);
-      // a host with room wakes the scheduler
-      if (a.ready) wakeScheduler(ctx, 'host checked in');
+      // a host with more room than before wakes the scheduler
+      if (moreRoom) wakeScheduler(ctx, 'host checked in');
       return null;
     },
     { writes: true, args: { task_load: t.number, ready: t.flag } },

@@ -22,10 +22,15 @@ export async function callingHost(ctx: CallContext): Promise<number> {
   return id;
 }
 
-/** Koji's host.updateHost: the heartbeat. */
-export async function checkIn(ctx: CallContext, hostId: number, load: number, ready: boolean): Promise<void> {
+/**
+ * Koji's host.updateHost: the heartbeat. True when the host has more room than it said before
+ * (it became ready, or its load went down): then the scheduler may have work for it.
+ */
+export async function checkIn(ctx: CallContext, hostId: number, load: number, ready: boolean): Promise<boolean> {
+  const before = await ctx.sql.maybeOne<{ ready: boolean; task_load: unknown }>('SELECT ready, task_load FROM host WHERE id = $1 FOR UPDATE', [hostId]);
   await ctx.sql.execute('UPDATE host SET task_load = $1, ready = $2, update_time = NOW() WHERE id = $3', [load, ready, hostId]);
   ctx.markChanged();
+  return ready && (!before || !before.ready || Number(before.task_load) > load);
 }
 
 export async function setHostData(ctx: CallContext, hostId: number, data: unknown): Promise<void> {

@@ -50,6 +50,8 @@ export interface PassResult {
   assigned: Array<{ task: number; host: number }>;
   freed: number[];
   notReady: number[];
+  /** FREE tasks were left unseen (the pass looks at FREE_TASK_LIMIT of them) while it assigned some */
+  more: boolean;
 }
 
 const num = (v: unknown) => Number(v);
@@ -139,7 +141,7 @@ const rankOf = (h: HostRow) => (h.rank = h.load + h.ntasks + h.demand);
 
 /** One pass in its own write transaction. */
 export async function schedulerPass(hub: Hub, now: number): Promise<PassResult> {
-  const result: PassResult = { assigned: [], freed: [], notReady: [] };
+  const result: PassResult = { assigned: [], freed: [], notReady: [], more: false };
   await hub.db.writeTransaction(async (tx) => {
     const sql = new Sql(tx);
     const log = new LogBatch();
@@ -202,6 +204,7 @@ export async function schedulerPass(hub: Hub, now: number): Promise<PassResult> 
       await sql.execute('INSERT INTO scheduler_task_runs (task_id, host_id) SELECT * FROM unnest($1::int[], $2::int[])', [ids, result.assigned.map((a) => a.host)]);
       for (const a of result.assigned) log.add('Assigning task', a.task, a.host);
     }
+    result.more = free.length === FREE_TASK_LIMIT && result.assigned.length > 0;
     await checkActive(sql, hub, now, active, hosts, result, log);
     await log.write(sql);
   });

@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   retryMs?: number;
   /** tests: run passes only through runNow (no signals, no ticks) */
   manual?: boolean;
+  /** ms to wait after a signal for others of the same burst (default 5) */
+  debounceMs?: number;
 }
 
 export class SchedulerService {
@@ -35,6 +37,8 @@ export class SchedulerService {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Timeout | null = null;
+  private readonly debounceMs: number;
   private unsubscribe: (() => void) | null = null;
   readonly clock: Clock;
   private readonly tickMs: number;
@@ -52,6 +56,7 @@ export class SchedulerService {
     this.tickMs = o.tickMs ?? Math.min(hub.options.RunInterval, 5) * 1000;
     this.retryMs = o.retryMs ?? 5000;
     this.manual = o.manual ?? false;
+    this.debounceMs = o.debounceMs ?? 5;
   }
 
   get isLeader(): boolean {
@@ -90,14 +95,22 @@ export class SchedulerService {
     if (!this.manual) this.kick();
   }
 
-  /** Run a pass soon (now, or right after the one running). */
+  /**
+   * Run a pass soon: after `debounceMs`, so that the signals of a burst (a multicall making 500
+   * tasks, many hosts checking in) make one pass; or right after the one running.
+   */
   kick(): void {
     if (!this.leadership || this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.loop().finally(() => (this.running = null));
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      if (this.running) this.again = true;
+      else this.running = this.loop().finally(() => (this.running = null));
+    }, this.debounceMs);
   }
 
   private async loop(): Promise<void> {
@@ -109,8 +122,8 @@ export class SchedulerService {
         this.passes += 1;
         const hosts = [...new Set(this.last.assigned.map((a) => a.host))];
         if (hosts.length) this.hub.signals.assigned(hosts);
-        // freed tasks may go elsewhere at once
-        if (this.last.freed.length) this.again = true;
+        // freed tasks may go elsewhere at once; a long queue is taken FREE_TASK_LIMIT at a time
+        if (this.last.freed.length || this.last.more) this.again = true;
       } catch (e) {
         this.hub.log.error({ err: e }, 'scheduler pass failed');
       }
@@ -140,6 +153,7 @@ export class SchedulerService {
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.retry) clearTimeout(this.retry);
+    if (this.soon) clearTimeout(this.soon);
     while (this.running) await this.running;
     await this.leadership?.release();
     this.leadership = null;
