@@ -5,6 +5,7 @@
  * re-login with renew=True on fault 1007, retries of non-fault failures.
  */
 import { open } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { basename } from 'node:path';
 import { Adler32 } from '../util/adler32.ts';
 import { decodeResponse } from './decode.ts';
@@ -34,6 +35,11 @@ export interface SessionInfo {
   'header-auth'?: boolean;
 }
 
+/** Per call: `signal` aborts the call (it then rejects with the signal's reason, never retried). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 export type MulticallResult = [XmlRpcValue] | { faultCode: number; faultString: string; traceback?: string[] };
 
 type AuthMethod =
@@ -46,7 +52,7 @@ export function encodeArgs(args: XmlRpcValue[], kwargs?: Record<string, XmlRpcVa
   return [...args, { ...kwargs, __starstar: true }];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 
 export class ClientSession {
   readonly baseurl: string;
@@ -57,6 +63,8 @@ export class ClientSession {
   hubVersion: string | null = null;
   exclusive = false;
   private authMethod: AuthMethod | null = null;
+  /** calls that carry this session run one after another: the hub wants callnums in order */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(baseurl: string, opts: ClientOptions = {}) {
     this.baseurl = baseurl.replace(/\/+$/, '');
@@ -73,17 +81,27 @@ export class ClientSession {
     this.callnum = sinfo ? 0 : null;
   }
 
-  /** Call a hub method with positional and keyword arguments. */
-  async call<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
+  /**
+   * Call a hub method with positional and keyword arguments. Calls made at once on one session
+   * are sent one after another (each with the next callnum), so a session may be shared freely.
+   */
+  async call<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<T> {
     try {
-      return (await this.callOnce(method, args, kwargs)) as T;
+      return (await this.callOnce(method, args, kwargs, o)) as T;
     } catch (e) {
       if (e instanceof AuthExpired && this.authMethod && method !== 'login' && method !== 'sslLogin') {
         await this.renew();
-        return (await this.callOnce(method, args, kwargs)) as T;
+        return (await this.callOnce(method, args, kwargs, o)) as T;
       }
       throw e;
     }
+  }
+
+  /** Run `fn` after every call queued before it on this session. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private sessionHeaders(): Record<string, string> {
@@ -105,14 +123,16 @@ export class ClientSession {
     return url;
   }
 
-  private async callOnce(method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): Promise<XmlRpcValue> {
+  private async callOnce(method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<XmlRpcValue> {
     const body = encodeCall(method, encodeArgs(args, kwargs));
-    const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml' };
     const isLogin = method === 'login' || method === 'sslLogin';
-    return this.send(this.urlFor(method), body, headers, isLogin, method);
+    return this.serial(() => {
+      const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml' };
+      return this.send(this.urlFor(method), body, headers, isLogin, method, o.signal);
+    });
   }
 
-  private async send(url: URL, body: Buffer | string, headers: Record<string, string>, isLogin: boolean, what: string): Promise<XmlRpcValue> {
+  private async send(url: URL, body: Buffer | string, headers: Record<string, string>, isLogin: boolean, what: string, signal?: AbortSignal): Promise<XmlRpcValue> {
     const timeoutMs = ((isLogin ? this.opts.authTimeout ?? 60 : this.opts.timeout ?? 43200) * 1000) | 0;
     const maxRetries = this.opts.maxRetries ?? 30;
     const interval = (this.opts.retryInterval ?? 20) * 1000;
@@ -120,9 +140,10 @@ export class ClientSession {
     for (;;) {
       tries += 1;
       let reply;
+      signal?.throwIfAborted();
       try {
         this.opts.debugXmlrpc?.(`url: ${url.href}\nbody: ${String(body).slice(0, 1024)}`);
-        reply = await this.transport.post(url, body, headers, timeoutMs);
+        reply = await this.transport.post(url, body, headers, timeoutMs, signal);
         if (reply.status >= 400) {
           throw new Error(`${reply.status} error from ${url.host}: ${reply.body.toString('utf8').slice(0, 200)}`);
         }
@@ -133,18 +154,19 @@ export class ClientSession {
         if (res.ok) return res.value;
         const err = faultToError(res.faultCode, res.faultString);
         if (err instanceof ServerOffline && this.opts.offlineRetry) {
-          await sleep((this.opts.offlineRetryInterval ?? 20) * 1000);
+          await sleep((this.opts.offlineRetryInterval ?? 20) * 1000, signal);
           tries = 0;
           continue;
         }
         throw err;
       } catch (e) {
         if (e instanceof KojiError || (e as { faultCode?: number }).faultCode !== undefined) throw e;
+        if (signal?.aborted) throw signal.reason;
         if (isCertError(e)) throw e;
         if (!this.loggedIn && !this.opts.anonRetry) throw e;
         if (tries > maxRetries) throw e;
         this.opts.debugXmlrpc?.(`try #${tries} for ${what} failed: ${(e as Error).message}`);
-        if (tries > 1) await sleep(interval);
+        if (tries > 1) await sleep(interval, signal);
       }
     }
   }
@@ -236,8 +258,10 @@ export class ClientSession {
     const query: Record<string, string> = { filename: name, filepath: path, fileverify: opts.verify ?? 'adler32', offset: String(offset) };
     if (opts.overwrite) query.overwrite = '1';
     if (opts.volume) query.volume = opts.volume;
-    const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
-    return (await this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload')) as XmlRpcStruct;
+    return (await this.serial(() => {
+      const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
+      return this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload');
+    })) as XmlRpcStruct;
   }
 
   /**
