@@ -7,7 +7,7 @@
  * connection, so a second query path would wait for the transaction forever).
  */
 import type { Readable } from 'node:stream';
-import { GenericError, KojiError, AuthError } from '../protocol/faults.ts';
+import { Fault, GenericError, KojiError, AuthError } from '../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
@@ -83,6 +83,9 @@ export function decodeArgs(params: XmlRpcValue[]): { args: XmlRpcValue[]; kwargs
 }
 
 export function faultOf(hub: Hub, e: unknown): CallOutcome & { ok: false } {
+  // a stored fault raised again (getTaskResult, taskWaitResults) goes out as it is, as Koji's
+  // xmlrpc Fault does — also with a code no error class has (a builder's fault 1)
+  if (e instanceof Fault) return { ok: false, faultCode: e.faultCode, faultString: e.faultString };
   if (e instanceof KojiError) {
     return { ok: false, faultCode: e.faultCode, faultString: hub.options.KojiDebug ? (e.stack ?? e.message) : scrubPaths(e.message, hub.kojiDir, false) };
   }

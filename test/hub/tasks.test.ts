@@ -96,6 +96,12 @@ describe.each(engines())('tasks on %s', (engine) => {
     await b1.call('host.failTask', [id, encodeFault(1005, 'it broke')]);
     expect((await info(id)).state).toBe(ST.FAILED);
     await expect(admin.call('getTaskResult', [id])).rejects.toMatchObject({ faultCode: 1005, message: 'it broke' });
+    // a builder's traceback (fault 1, a code no error class has) comes back as it was stored
+    const tb = 'Traceback (most recent call last):\n  File "x", line 1, in handler\nTypeError: nope\n';
+    const id2 = await admin.call<number>('makeTask', ['fork', []], { assign: 'b1' });
+    await b1.call('host.openTask', [id2]);
+    await b1.call('host.failTask', [id2, encodeFault(1, tb)]);
+    await expect(admin.call('getTaskResult', [id2])).rejects.toMatchObject({ faultCode: 1, message: tb });
   });
 
   it('subtasks: labels find the same child, waits report finished children, canfail keeps a child fault', async () => {
