@@ -6,6 +6,7 @@
  *   cert    issue a certificate for a new user or build host
  *   passwd  set a user's password (through the running hub, as the admin)
  *   migrate apply database migrations to a PostgreSQL server
+ *   builder the build daemon from a kojid.conf (src/cmd/builder.ts; bin/kojits loads it alone)
  * and, for `up` only, `_createdb` (the PGlite database of a new data folder, in a child process).
  */
 import cluster from 'node:cluster';
@@ -33,6 +34,7 @@ commands:
   cert    --data DIR [--host] NAME
   passwd  --data DIR USER [--password-file FILE]
   migrate --db URL
+  builder -c kojid.conf [--force-lock]
 `;
 
 // hub worker processes (HubWorkers > 1) stay quiet; the primary reports
@@ -232,7 +234,16 @@ function waitForSignal(): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  const commands: Record<string, (a: string[]) => Promise<number>> = { init: cmdInit, up: cmdUp, hub: cmdHub, cert: cmdCert, passwd: cmdPasswd, migrate: cmdMigrate, _createdb: cmdCreateDb };
+  const commands: Record<string, (a: string[]) => Promise<number>> = {
+    init: cmdInit,
+    up: cmdUp,
+    hub: cmdHub,
+    cert: cmdCert,
+    passwd: cmdPasswd,
+    migrate: cmdMigrate,
+    _createdb: cmdCreateDb,
+    builder: async (a) => (await import('./builder.ts')).main(a),
+  };
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE);
     return cmd ? 0 : 2;
