@@ -29,6 +29,18 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   });
 }
 
+/** Whether the PostgreSQL server at `url` answers. */
+export async function pgAnswers(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function rssOne(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;

@@ -7,10 +7,9 @@
  * on PostgreSQL, default 2), BENCH_ENGINES (pglite,postgres), KOJITS_TEST_PG.
  */
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { encodeCall } from '../src/protocol/encode.ts';
 import { ClientSession } from '../src/protocol/client.ts';
-import { startHubProcess, type HubProcess } from './hub-process.ts';
+import { pgAnswers, startHubProcess, type HubProcess } from './hub-process.ts';
 import { benchContent } from './content.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -38,16 +37,7 @@ async function load(url: string, s: Scenario, opts: { duration?: number; amount?
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
 }
 
-async function pgAvailable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const pgAvailable = () => pgAnswers(PG_URL);
 
 async function scenarios(hub: HubProcess): Promise<Scenario[]> {
   const c = new ClientSession(hub.url, { maxRetries: 0 });
