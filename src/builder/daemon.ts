@@ -46,6 +46,12 @@ const TS = TASK_STATES.byName;
 /** Seconds a task process may live on after its task finished before it is stopped. */
 const LINGER_S = 60;
 
+/** A spare task process is stopped after this long without a task. */
+const SPARE_IDLE_MS = 300_000;
+
+/** How long the hub is given to answer the calls of a stop. */
+const SHUTDOWN_CALLS_MS = 15_000;
+
 export interface ManagerOptions {
   options: KojidOptions;
   log: Logger;
@@ -95,6 +101,7 @@ export class TaskManager implements TaskManagerView {
   private untaken = 0;
   private foreground: number | null = null;
   private spare: TaskProcess | null = null;
+  private lastTask = Date.now();
   private readonly wakeup = new Wakeup();
   private stopping: string | null = null;
   private hasWaitTasks = true;
@@ -179,10 +186,19 @@ export class TaskManager implements TaskManagerView {
         this.log.error((e as Error).stack ?? String(e));
       }
       if (!taken) await this.idle();
+      this.trimSpare();
     }
     this.log.warn('Shutting down, please wait...');
     await this.shutdown();
     return { restart, code };
+  }
+
+  /** An idle builder does not keep a spare process (it is started again with the next task). */
+  private trimSpare(): void {
+    if (!this.spare || Date.now() - this.lastTask < SPARE_IDLE_MS) return;
+    this.log.info(`stopping the spare task process ${this.spare.pid} (no task for ${SPARE_IDLE_MS / 1000} s)`);
+    void this.spare.kill();
+    this.spare = null;
   }
 
   private spawn(): TaskProcess {
@@ -197,7 +213,8 @@ export class TaskManager implements TaskManagerView {
         this.wakeup.notify();
       },
       message: (_p, m: FromTask) => {
-        if (m.type === 'polled' || m.type === 'done') this.wakeup.notify();
+        // a task process looked at its subtasks: the alert that woke it is gone, look again
+        if (m.type === 'done' || (m.type === 'polled' && this.alerted > 0)) this.wakeup.notify();
       },
     });
   }
@@ -280,10 +297,10 @@ export class TaskManager implements TaskManagerView {
   }
 
   /** kojid's cleanupTask after the process is gone: expire the task's subsession. */
-  private async expire(subsession: number | null): Promise<void> {
+  private async expire(subsession: number | null, signal?: AbortSignal): Promise<void> {
     if (subsession === null) return;
     try {
-      await this.session.call('logoutChild', [subsession]);
+      await this.session.call('logoutChild', [subsession], undefined, { signal });
     } catch {
       // the task process logged out already
     }
@@ -299,6 +316,8 @@ export class TaskManager implements TaskManagerView {
     await this.session.call('host.updateHost', [this.taskLoad, ready], { data: this.hostData() });
     this.announce();
     const tasks = await this.session.call<XmlRpcStruct[]>('host.getTasks');
+    // assigned tasks keep the hub's long poll answering at once: left untaken, they make the
+    // next wait a short local one
     this.untaken = tasks.length;
     if (!ready) {
       // why, once per change (kojid says it at INFO every round); a full builder is no news
@@ -318,7 +337,6 @@ export class TaskManager implements TaskManagerView {
         this.log.info(`Task ${id} reassigned`);
         continue;
       }
-      this.untaken -= 1;
       if (Number(task.state) !== TS.ASSIGNED) {
         this.log.error(`Received task ${id} is not assigned, state=${String(task.state)}`);
         continue;
@@ -449,8 +467,13 @@ export class TaskManager implements TaskManagerView {
   private async runForeground(id: number, method: string, params: XmlRpcValue[], handler: TaskHandler): Promise<void> {
     this.log.info('running task in foreground');
     this.foreground = id;
-    await executeTask({ id, method, params, handler, registry: this.handlers, session: this.session, options: this.options, log: this.log.child({ task: id }), wakeup: new Wakeup(), manager: this });
-    // (a ServerExit leaves `foreground` set: the task is freed when the daemon stops)
+    try {
+      await executeTask({ id, method, params, handler, registry: this.handlers, session: this.session, options: this.options, log: this.log.child({ task: id }), wakeup: new Wakeup(), manager: this });
+    } catch (e) {
+      // a ServerExit leaves `foreground` set: the task is freed when the daemon stops
+      if (!(e instanceof ServerExit)) this.foreground = null;
+      throw e;
+    }
     this.foreground = null;
   }
 
@@ -459,8 +482,16 @@ export class TaskManager implements TaskManagerView {
     const sub = await this.session.subsession();
     const sinfo = sub.sinfo as NonNullable<typeof sub.sinfo>;
     sub.close();
-    const proc = this.spare && !this.spare.hasExited ? this.spare : this.spawn();
+    let proc: TaskProcess;
+    try {
+      proc = this.spare && !this.spare.hasExited ? this.spare : this.spawn();
+    } catch (e) {
+      await this.failToStart(id, e as Error);
+      await this.expire(sinfo['session-id']);
+      return;
+    }
     this.spare = null;
+    this.lastTask = Date.now();
     // the round goes on while the process loads
     proc.start(
       {
@@ -474,16 +505,24 @@ export class TaskManager implements TaskManagerView {
         options: this.options,
         logLevel: this.o.logLevel,
       },
-      (e) => {
-        // a task process that cannot start fails its task (rather than have it bounce between hosts)
-        const text = `cannot start a process for task ${id}: ${e.message}`;
-        this.log.error(text);
-        this.session.call('host.failTask', [id, encodeFault(1, text)]).catch((err: Error) => this.log.error(`task ${id}: ${err.message}`));
-      },
+      (e) => void this.failToStart(id, e),
     );
     this.running.set(id, { id, method, proc, subsession: sinfo['session-id'], lingerSince: null });
     this.log.info(`Task ${id} (${method}) running in process ${proc.pid}`);
-    if (this.options.spare_task_process && !this.stopping) this.spare = this.spawn();
+    if (this.options.spare_task_process && !this.stopping) {
+      try {
+        this.spare = this.spawn();
+      } catch (e) {
+        this.log.error(`cannot start a spare task process: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** A task whose process cannot start fails (rather than bounce between hosts). */
+  private async failToStart(id: number, e: Error): Promise<void> {
+    const text = `cannot start a process for task ${id}: ${e.message}`;
+    this.log.error(text);
+    await this.session.call('host.failTask', [id, encodeFault(1, text)]).catch((err: Error) => this.log.error(`task ${id}: ${err.message}`));
   }
 
   /** kojid's shutdown: stop the task processes, free their tasks, check in as not ready. */
@@ -491,13 +530,15 @@ export class TaskManager implements TaskManagerView {
     const runs = [...this.running.values()];
     await Promise.all([...runs.map((r) => r.proc.kill()), this.spare?.kill()]);
     this.spare = null;
-    for (const r of runs) await this.expire(r.subsession);
+    // a hub that does not answer must not keep the daemon from stopping
+    const signal = AbortSignal.timeout(SHUTDOWN_CALLS_MS);
+    for (const r of runs) await this.expire(r.subsession, signal);
     const ids = runs.map((r) => r.id);
     if (this.foreground !== null) ids.push(this.foreground);
     try {
       // not ready first: the hub's scheduler, woken by the freed tasks, must not give them back here
-      await this.session.call('host.updateHost', [0.0, false]);
-      if (ids.length) await this.session.call('host.freeTasks', [ids]);
+      await this.session.call('host.updateHost', [0.0, false], undefined, { signal });
+      if (ids.length) await this.session.call('host.freeTasks', [ids], undefined, { signal });
     } catch (e) {
       this.log.warn(`shutting down: ${(e as Error).message}`);
     }

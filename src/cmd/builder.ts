@@ -130,7 +130,7 @@ async function runOnce(cfg: KojidConfig, log: Logger, forceLock: boolean): Promi
   process.on('exit', onExit);
   try {
     const r = await tm.run();
-    await conn.session.logout().catch(() => undefined);
+    await Promise.race([conn.session.logout().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     return r.restart ? null : r.code;
   } finally {
     conn.session.close();
