@@ -1,92 +1,29 @@
 /**
  * Content-model benchmark (part of `npm run bench`): seeds a Fedora-shaped data set on the
- * PostgreSQL server — 20,000 packages, 100,000 builds, 400,000 RPMs, a 4-level inheritance
- * chain, 30,000 builds tagged in the base tag and a few thousand in each child — partly through
- * the hub API (tags, inheritance) and directly in the database where the API would need real
- * RPM files; then times the read calls Koji is slow at through a hub process, and prints
- * the first (uncached) time and p50/p99 of repeats per call, the seeding rate and the hub's RSS.
+ * PostgreSQL server (bench/content-seed.ts: 20,000 packages, 100,000 builds, 400,000 RPMs, a
+ * 4-level inheritance chain, 30,000 builds tagged in the base tag and a few thousand in each
+ * child), then times the read calls Koji is slow at through a hub process and prints the first
+ * (uncached) time and p50/p99 of repeats per call; then loads the point lookups (getBuild by
+ * N-V-R, a multiCall of 50 getBuild) with autocannon; the seeding rate and the hub's RSS.
  * Repeated large listings come from the hub's reply cache (src/hub/reply-cache.ts).
+ *
+ * Environment: BENCH_WORKERS (hub processes, default 2), BENCH_SECONDS (load, default 10),
+ * BENCH_POINT_CONNECTIONS (load, default 8, as the issue's comparison with the stock hub).
  */
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
-import { ClientSession } from '../src/protocol/client.ts';
 import { encodeCall } from '../src/protocol/encode.ts';
-import { startHubProcess, type HubProcess } from './hub-process.ts';
+import { startHubProcess } from './hub-process.ts';
+import { BUILDS_PER_PACKAGE, PACKAGES, RPMS_PER_BUILD, seedContent } from './content-seed.ts';
+import { load } from './load.ts';
 
-const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 20_000);
-const BUILDS_PER_PACKAGE = 5;
-const RPMS_PER_BUILD = 4;
-const BASE_TAGGED = Number(process.env.BENCH_BASE_TAGGED ?? 30_000);
-const CHILD_TAGGED = 3_000;
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const POINT_CONNECTIONS = Number(process.env.BENCH_POINT_CONNECTIONS ?? 8);
 
 function pct(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-async function seed(hub: HubProcess, dbUrl: string): Promise<{ seconds: number; rows: number; leaf: string; oldEvent: number; samplePkg: string; sampleNvr: string; sampleBuild: number }> {
-  const t0 = performance.now();
-  const c = new ClientSession(hub.url, { maxRetries: 0 });
-  await c.login('kojiadmin', hub.adminPassword);
-  await c.call('createTag', ['f99'], { arches: 'x86_64 aarch64' });
-  await c.call('createTag', ['f99-updates'], { parent: 'f99' });
-  await c.call('createTag', ['f99-updates-testing'], { parent: 'f99-updates' });
-  await c.call('createTag', ['f99-build'], { parent: 'f99-updates-testing' });
-  c.close();
-  const db = new pg.Client({ connectionString: dbUrl });
-  db.on('error', () => undefined); // the database is dropped at the end of the run
-  await db.connect();
-  const q = (sql: string, params: unknown[] = []) => db.query(sql, params);
-  const tag = async (name: string) => (await q('SELECT id FROM tag WHERE name = $1', [name])).rows[0].id as number;
-  const [base, upd, testing, leaf] = [await tag('f99'), await tag('f99-updates'), await tag('f99-updates-testing'), await tag('f99-build')];
-  const ev = async () => (await q('SELECT get_event() AS e')).rows[0].e as number;
-  await q('BEGIN');
-  const e1 = await ev();
-  await q(`INSERT INTO package (name) SELECT 'pkg-' || lpad(i::text, 5, '0') FROM generate_series(1, $1::int) i`, [PACKAGES]);
-  const firstPkg = (await q(`SELECT min(id) AS id FROM package WHERE name LIKE 'pkg-%'`)).rows[0].id as number;
-  // 5 builds per package, versions 1.0 … 1.4
-  await q(
-    `INSERT INTO build (pkg_id, version, release, state, owner, create_event, volume_id, start_time, completion_time)
-     SELECT $1::int + (i % $2::int), '1.' || (i / $2::int), '1.fc99', 1, 1, $3::int, 0, now(), now() FROM generate_series(0, $2::int * $4::int - 1) i`,
-    [firstPkg, PACKAGES, e1, BUILDS_PER_PACKAGE],
-  );
-  await q(
-    `INSERT INTO rpminfo (build_id, name, version, release, arch, draft, external_repo_id, payloadhash, size, buildtime)
-     SELECT b.id, p.name || CASE WHEN a.n = 0 THEN '' ELSE '-sub' || a.n END, b.version, b.release, a.arch, FALSE, 0, md5(b.id::text || a.arch), 123456, 1700000000
-       FROM build b JOIN package p ON p.id = b.pkg_id
-       CROSS JOIN (VALUES (0, 'src'), (0, 'x86_64'), (1, 'x86_64'), (2, 'noarch')) AS a(n, arch)
-      WHERE p.name LIKE 'pkg-%'`,
-  );
-  await q(`INSERT INTO tag_packages (package_id, tag_id, blocked, create_event, creator_id) SELECT id, $1, FALSE, $2, 1 FROM package WHERE name LIKE 'pkg-%'`, [base, e1]);
-  await q(`INSERT INTO tag_package_owners (package_id, tag_id, owner, create_event, creator_id) SELECT id, $1, 1, $2, 1 FROM package WHERE name LIKE 'pkg-%'`, [base, e1]);
-  // a few packages blocked in the middle tag
-  await q(`INSERT INTO tag_packages (package_id, tag_id, blocked, create_event, creator_id) SELECT id, $1, TRUE, $2, 1 FROM package WHERE name LIKE 'pkg-%' AND id % 200 = 0`, [upd, e1]);
-  await q(`INSERT INTO tag_package_owners (package_id, tag_id, owner, create_event, creator_id) SELECT id, $1, 1, $2, 1 FROM package WHERE name LIKE 'pkg-%' AND id % 200 = 0`, [upd, e1]);
-  // base: the first 30,000 builds, tagged over many events (history to query at an old event)
-  const batches = 30;
-  const per = Math.ceil(BASE_TAGGED / batches);
-  let oldEvent = 0;
-  for (let i = 0; i < batches; i++) {
-    const e = await ev();
-    if (i === batches / 2) oldEvent = e;
-    await q(
-      `INSERT INTO tag_listing (build_id, tag_id, create_event, creator_id)
-       SELECT id, $1, $2, 1 FROM build WHERE pkg_id >= $3 ORDER BY id OFFSET $4 LIMIT $5`,
-      [base, e, firstPkg, i * per, per],
-    );
-  }
-  // children: newer builds of some packages
-  for (const [t, offset] of [[upd, 40_000], [testing, 60_000], [leaf, 80_000]] as const) {
-    const e = await ev();
-    await q(`INSERT INTO tag_listing (build_id, tag_id, create_event, creator_id) SELECT id, $1, $2, 1 FROM build WHERE pkg_id >= $3 ORDER BY id OFFSET $4 LIMIT $5`, [t, e, firstPkg, offset, CHILD_TAGGED]);
-  }
-  await q('COMMIT');
-  await q('ANALYZE');
-  const rows = (await q(`SELECT (SELECT count(*) FROM build) + (SELECT count(*) FROM rpminfo) + (SELECT count(*) FROM tag_listing) + (SELECT count(*) FROM tag_packages) AS n`)).rows[0].n;
-  const sample = (await q(`SELECT b.id, p.name, p.name || '-' || b.version || '-' || b.release AS nvr FROM build b JOIN package p ON p.id = b.pkg_id WHERE p.name = 'pkg-01234' ORDER BY b.id LIMIT 1`)).rows[0];
-  await db.end();
-  return { seconds: (performance.now() - t0) / 1000, rows: Number(rows), leaf: 'f99-build', oldEvent, samplePkg: sample.name, sampleNvr: sample.nvr, sampleBuild: sample.id };
 }
 
 /** Time one call over HTTP, counting the hub's work and the transfer (the reply is read, not parsed). */
@@ -102,22 +39,38 @@ async function timeCall(url: string, method: string, params: unknown[]): Promise
   return { ms, bytes: bytes.length };
 }
 
+/** Fail when a reply (or a multicall entry of it) is a fault: load tools only count HTTP statuses. */
+export async function expectNoFault(url: string, sc: { name: string; body: string }): Promise<string> {
+  const text = await (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: sc.body })).text();
+  if (text.includes('faultCode')) throw new Error(`${sc.name} answered a fault: ${text.slice(0, 400)}`);
+  return text;
+}
+
+/** Point-lookup bodies on the seeded data (also used by bench/compare-stock-hub.ts). */
+export function pointLookups(nvr: string, nvrs: string[]): Array<{ name: string; body: string }> {
+  return [
+    { name: 'getBuild(NVR)', body: encodeCall('getBuild', [nvr]) },
+    { name: `multiCall ${nvrs.length}× getBuild`, body: encodeCall('multiCall', [nvrs.map((n) => ({ methodName: 'getBuild', params: [n] }))]) },
+  ];
+}
+
 export async function benchContent(pgAdminUrl: string, port: number): Promise<string[]> {
-  const hub = await startHubProcess('postgres', { pgAdminUrl, workers: 1, port });
+  const workers = Number(process.env.BENCH_WORKERS ?? 2);
+  const hub = await startHubProcess('postgres', { pgAdminUrl, workers, port });
   const lines: string[] = [];
   let maxRss = 0;
   const sampleRss = () => (maxRss = Math.max(maxRss, hub.rssKiB()));
   try {
-    const dbUrl = (() => {
-      const u = new URL(pgAdminUrl);
-      u.pathname = `/kojits_bench_${process.pid}`;
-      return u.href;
-    })();
-    const s = await seed(hub, dbUrl).catch((e: Error) => {
+    const s = await seedContent(hub.dbUrl as string).catch((e: Error) => {
       throw new Error(`seeding failed: ${e.message}`, { cause: e });
     });
+    // rows written behind the hubs' backs: tell their caches
+    const db = new pg.Client({ connectionString: hub.dbUrl as string });
+    await db.connect();
+    await db.query(`NOTIFY kojits_cache, 'content'`);
+    await db.end();
     sampleRss();
-    lines.push(`content model on PostgreSQL: ${PACKAGES} packages, ${PACKAGES * BUILDS_PER_PACKAGE} builds, ${PACKAGES * BUILDS_PER_PACKAGE * RPMS_PER_BUILD} rpms, 4-level inheritance`);
+    lines.push(`content model on PostgreSQL (${workers} hub process${workers > 1 ? 'es' : ''}): ${PACKAGES} packages, ${PACKAGES * BUILDS_PER_PACKAGE} builds, ${PACKAGES * BUILDS_PER_PACKAGE * RPMS_PER_BUILD} rpms, 4-level inheritance`);
     lines.push(`  seeded ${s.rows} rows in ${s.seconds.toFixed(1)} s (${Math.round(s.rows / s.seconds)} rows/s)`);
     const kw = (o: Record<string, unknown>) => ({ ...o, __starstar: true });
     const calls: Array<[string, string, unknown[]]> = [
@@ -145,6 +98,16 @@ export async function benchContent(pgAdminUrl: string, port: number): Promise<st
       } catch (e) {
         lines.push(`  ${label.padEnd(36)} failed: ${(e as Error).message.slice(0, 120)}`);
       }
+      process.stdout.write(lines[lines.length - 1] + '\n');
+    }
+    lines.push(`  point lookups, autocannon, ${POINT_CONNECTIONS} connections, ${SECONDS}s each:`);
+    lines.push(`  ${'call'.padEnd(36)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
+    for (const sc of pointLookups(s.sampleNvr, s.nvrs)) {
+      await expectNoFault(hub.url, sc);
+      await load(hub.url, sc, { connections: POINT_CONNECTIONS, duration: 2 }); // warm-up
+      const r = await load(hub.url, sc, { connections: POINT_CONNECTIONS, duration: SECONDS });
+      sampleRss();
+      lines.push(`  ${sc.name.padEnd(36)} ${String(Math.round(r.rps)).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}`);
       process.stdout.write(lines[lines.length - 1] + '\n');
     }
     lines.push(`  hub RSS peak during the run: ${Math.round(maxRss / 1024)} MiB`);

@@ -6,35 +6,18 @@
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (hub processes
  * on PostgreSQL, default 2), BENCH_ENGINES (pglite,postgres), KOJITS_TEST_PG.
  */
-import autocannon from 'autocannon';
 import { encodeCall } from '../src/protocol/encode.ts';
 import { ClientSession } from '../src/protocol/client.ts';
 import { pgAnswers, startHubProcess, type HubProcess } from './hub-process.ts';
 import { benchContent } from './content.ts';
+import { load as loadWith, type Scenario } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PG_URL = process.env.KOJITS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-interface Scenario {
-  name: string;
-  body: string;
-  headers?: Record<string, string>;
-}
-
-async function load(url: string, s: Scenario, opts: { duration?: number; amount?: number }) {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    pipelining: 1,
-    timeout: 120,
-    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration }),
-    headers: { 'content-type': 'text/xml', ...(s.headers ?? {}) },
-    body: s.body,
-  });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${s.name}: ${result.non2xx} non-2xx replies, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+function load(url: string, s: Scenario, opts: { duration?: number; amount?: number }) {
+  return loadWith(url, s, { ...opts, connections: CONNECTIONS });
 }
 
 const pgAvailable = () => pgAnswers(PG_URL);

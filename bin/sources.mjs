@@ -18,7 +18,7 @@ const RUN = join(ROOT, 'dist', 'run');
 // files the sources read next to themselves: src/db/migrate.ts reads ./migrations/
 const ASSETS = [['db/migrations', 'migrations']];
 // bump when the build options below change
-const FORMAT = 1;
+const FORMAT = 2;
 // compiled entries of other fingerprints are removed after this long (processes started from
 // them have read everything they need by then)
 const KEEP_OLD_MS = 3600_000;
@@ -62,7 +62,13 @@ async function compiled(entry) {
   try {
     await esbuild.build({
       entryPoints: [join(SRC, `${entry}.ts`)],
-      outfile: join(tmp, `${name}.mjs`),
+      outdir: tmp,
+      // the modules a command imports when it runs are chunks of their own: `kojits up` does
+      // not load the hub's code
+      splitting: true,
+      entryNames: '[name]',
+      chunkNames: '[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       packages: 'external',
       platform: 'node',

@@ -1,11 +1,11 @@
 /**
- * Task processes as the daemon sees them: `bin/kojits _task` started in its own process group
- * (detached) with an IPC channel, stderr shared with the daemon. A process is started before it
+ * Task processes as the daemon sees them: `bin/kojits _task` (with the daemon's node options)
+ * started in its own process group (detached) with an IPC channel, stderr shared with the daemon. A process is started before it
  * is needed (the spare), so that taking a task does not wait for Node.js to load; it gets its task
  * with `start`. Stopping one stops its whole tree (proctree.killTree).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { checkoutBin } from '../util/checkout.ts';
+import { kojitsCommand } from '../cmd/child.ts';
 import type { FromTask, StartMessage, ToTask } from './ipc.ts';
 import { killTree } from './proctree.ts';
 import type { Outcome } from './run-task.ts';
@@ -69,9 +69,8 @@ export class TaskProcess {
   }
 
   static spawn(events: TaskProcessEvents): TaskProcess {
-    const bin = checkoutBin('kojits');
-    if (!bin) throw new Error('cannot find bin/kojits to start task processes');
-    const child = spawn(process.execPath, [bin, '_task'], { detached: true, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const c = kojitsCommand(['_task']);
+    const child = spawn(c.command, c.args, { detached: true, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     if (child.pid === undefined) throw new Error('cannot start a task process');
     return new TaskProcess(child, events);
   }

@@ -66,3 +66,27 @@ export function changeLines(r: Pick<InitResult, 'changes' | 'updated' | 'dataDir
   const files = r.updated.map((f) => relative(r.dataDir, f)).join(', ');
   return [`changed ${what}${files ? ` (updated ${files} and etc/kojits.json)` : ' (updated etc/kojits.json)'}`];
 }
+
+function listenLabel(address: string): string {
+  return address === '0.0.0.0' || address === '::' ? `${address}, every interface` : address;
+}
+
+export interface HubUrls {
+  https: string | null;
+  http: string | null;
+}
+
+/** The line `kojits hub` prints once it serves (and `kojits up` reads from its hub). */
+export function hubReadyLine(urls: HubUrls, listenAddress: string): string {
+  return `koji-ts hub ready: ${[urls.https, urls.http].filter(Boolean).join(' and ')} (listening on ${listenLabel(listenAddress)})`;
+}
+
+export const HUB_READY = /^koji-ts hub ready: (.*) \(listening on ([^,)]*)(?:, every interface)?\)$/;
+
+/** The URLs and listen address of a hubReadyLine. */
+export function parseHubReadyLine(line: string): { urls: HubUrls; listenAddress: string } | null {
+  const m = HUB_READY.exec(line);
+  if (!m) return null;
+  const urls = m[1].split(' and ');
+  return { urls: { https: urls.find((u) => u.startsWith('https:')) ?? null, http: urls.find((u) => u.startsWith('http:')) ?? null }, listenAddress: m[2] };
+}

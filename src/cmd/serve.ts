@@ -1,7 +1,8 @@
 /**
- * Running the server side from a data folder or a hub.conf: open the database named by the
- * config (PGlite under DIR/db unless a PostgreSQL URL is given), migrate, bootstrap the
- * first users, start the hub. Shared by `kojits up` and `kojits hub`.
+ * `kojits hub`: open the database named by the hub.conf (or PGlite in the folder given, or the
+ * PostgreSQL server given), migrate, start the hub. With HubWorkers > 1 (PostgreSQL) this
+ * process migrates and forks worker processes that run `kojits hub` with the same config and
+ * database, and nothing else; they share the listening sockets.
  */
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { openDatabase, defaultTimezone } from '../db/open.ts';
 import { redact } from '../db/postgres.ts';
 import type { Driver } from '../db/types.ts';
 import { createHub, startHub, type RunningHub } from '../hub/app.ts';
-import { bootstrapDatabase, type BootstrapSpec } from '../hub/bootstrap.ts';
+import { kojitsBin } from './child.ts';
 
 export interface ServeOptions {
   hubConf: string;
@@ -21,7 +22,6 @@ export interface ServeOptions {
   /** postgres:// URL overriding the config */
   dbUrl?: string | null;
   overrides?: Record<string, unknown>;
-  bootstrap?: BootstrapSpec | null;
   log?: (line: string) => void;
 }
 
@@ -48,19 +48,11 @@ export async function serve(o: ServeOptions): Promise<Served> {
   );
   const dbLabel = url ? `PostgreSQL ${redact(url)}` : `PGlite in ${o.pgliteDir}`;
   if (workers > 1 && !worker) {
-    // the primary migrates and bootstraps, then the workers serve (they share the listening sockets)
-    try {
-      if (o.bootstrap) for (const c of await bootstrapDatabase(db, o.bootstrap)) say(`created ${c}`);
-    } finally {
-      await db.close();
-    }
-    return startWorkers(workers, dbLabel, cfg.options.ListenAddress);
+    // the primary has migrated; the workers serve
+    await db.close();
+    return startWorkers(workers, o.hubConf, url as string, dbLabel, cfg.options.ListenAddress);
   }
   try {
-    if (o.bootstrap && !worker) {
-      const created = await bootstrapDatabase(db, o.bootstrap);
-      for (const c of created) say(`created ${c}`);
-    }
     for (const f of [cfg.options.SSLCertificateFile, cfg.options.SSLCACertificateFile]) {
       if (f && !existsSync(f)) throw new Error(`${o.hubConf}: file ${f} does not exist`);
     }
@@ -84,13 +76,18 @@ export async function serve(o: ServeOptions): Promise<Served> {
   }
 }
 
-/** Fork hub workers; resolve once all listen. Stopping the primary stops them. */
-function startWorkers(n: number, dbLabel: string, listenAddress: string): Promise<Served> {
+/**
+ * Fork hub workers that run `kojits hub --config CONF` on the database URL (passed in the
+ * environment, out of `ps`); resolve once all listen. Stopping the primary stops them.
+ */
+function startWorkers(n: number, hubConf: string, url: string, dbLabel: string, listenAddress: string): Promise<Served> {
+  // (with this process's node options, cluster's default)
+  cluster.setupPrimary({ exec: kojitsBin(), args: ['hub', '--config', hubConf] });
   return new Promise((resolve, reject) => {
     let listening = 0;
     let urls: { httpUrl: string | null; httpsUrl: string | null } = { httpUrl: null, httpsUrl: null };
     let stopping = false;
-    const procs = Array.from({ length: n }, () => cluster.fork());
+    const procs = Array.from({ length: n }, () => cluster.fork({ KOJITS_HUB_DBCONNECTIONSTRING: url }));
     for (const w of procs) {
       w.on('message', (m: { kojits?: string; httpUrl: string | null; httpsUrl: string | null }) => {
         if (m?.kojits !== 'listening') return;

@@ -1,5 +1,5 @@
 /** Open the database a hub is configured for: PGlite in a folder, or a PostgreSQL server URL. */
-import { openPglite } from './pglite.ts';
+import { readlinkSync } from 'node:fs';
 import { openPostgres } from './postgres.ts';
 import type { Driver } from './types.ts';
 import { migrate } from './migrate.ts';
@@ -13,13 +13,25 @@ export interface DbTarget {
   poolSize?: number;
 }
 
+/**
+ * The process time zone: TZ, else the zone /etc/localtime links to, else ICU's answer. (Asking
+ * ICU first would page in ~5 MiB of its data in every hub process for one name.)
+ */
 export function defaultTimezone(): string {
-  return process.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  if (process.env.TZ) return process.env.TZ;
+  try {
+    const zone = /\/zoneinfo\/(.+)$/.exec(readlinkSync('/etc/localtime'))?.[1];
+    if (zone) return zone;
+  } catch {
+    /* not a link: ask ICU */
+  }
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
 export async function openDatabase(t: DbTarget, opts: { migrate?: boolean } = {}): Promise<Driver> {
   const tz = t.timezone ?? defaultTimezone();
-  const db = t.url ? await openPostgres(t.url, tz, t.poolSize) : await openPglite(t.pgliteDir ?? null, tz);
+  // PGlite is imported only when used: a hub on a PostgreSQL server does not carry it
+  const db = t.url ? await openPostgres(t.url, tz, t.poolSize) : await (await import('./pglite.ts')).openPglite(t.pgliteDir ?? null, tz);
   if (opts.migrate !== false) {
     try {
       await migrate(db);

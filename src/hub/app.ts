@@ -11,6 +11,7 @@ import { hubLogLevel } from '../config/loglevel.ts';
 import type { Driver } from '../db/types.ts';
 import { buildRegistry } from './api/index.ts';
 import { CACHE_CHANNEL, SessionCache } from './auth/cache.ts';
+import { heard } from './cache-scopes.ts';
 import { createServers, type FrontOptions } from './http.ts';
 import { hubPolicies } from './policy/hub.ts';
 import { handleUpload } from './uploads.ts';
@@ -78,13 +79,7 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
   const tls = httpsPort !== null && opts.SSLCertificateFile ? { cert: opts.SSLCertificateFile, key: opts.SSLCertificateKeyFile, ca: opts.SSLCACertificateFile } : null;
   const servers = createServers(hub, tls, { upload: handleUpload, ...o.front });
   // other hub processes announce session/user changes; drop what we cached
-  const unlisten = await hub.db.listen(CACHE_CHANNEL, (what) => {
-    if (what !== 'content') hub.sessionCache.flush();
-    if (what !== 'sessions') {
-      hub.replyCache.flush();
-      hub.memo.flush();
-    }
-  });
+  const unlisten = await hub.db.listen(CACHE_CHANNEL, (what) => heard(hub, what));
   const unrelay = await hub.signals.connect(hub.db);
   hub.scheduler.start();
   const open: http.Server[] = [];

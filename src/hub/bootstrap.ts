@@ -1,7 +1,8 @@
 /**
  * First-run content of the database, so no SQL is ever needed by hand: the admin user with the
  * admin permission and a password, the kojira user with the repo permission, and the first
- * build host. Idempotent: existing users, hosts and grants are left as they are.
+ * build host (in the channels named, `default` when none). Idempotent: existing users, hosts
+ * and grants are left as they are.
  */
 import { USERTYPES, USER_STATUS } from '../protocol/enums.ts';
 import { Sql, type Driver } from '../db/types.ts';
@@ -10,7 +11,7 @@ import { hashPassword } from './auth/password.ts';
 export interface BootstrapSpec {
   admin: { name: string; password?: string | null };
   kojira?: string | null;
-  builders?: Array<{ name: string; arches: string[] }>;
+  builders?: Array<{ name: string; arches: string[]; channels?: string[] }>;
 }
 
 async function ensureUser(sql: Sql, name: string, usertype: number): Promise<number> {
@@ -59,8 +60,11 @@ export async function bootstrapDatabase(db: Driver, spec: BootstrapSpec): Promis
       const hostId = await sql.value<number>('INSERT INTO host (user_id, name) VALUES ($1, $2) RETURNING id', [userId, b.name]);
       const e = await event();
       await sql.execute('INSERT INTO host_config (host_id, arches, create_event, creator_id) VALUES ($1, $2, $3, $4)', [hostId, b.arches.join(' '), e, adminId]);
-      const channel = await sql.value<number>(`SELECT id FROM channels WHERE name = 'default'`);
-      await sql.execute('INSERT INTO host_channels (host_id, channel_id, create_event, creator_id) VALUES ($1, $2, $3, $4)', [hostId, channel, e, adminId]);
+      for (const name of b.channels ?? ['default']) {
+        const channel = await sql.value<number>('SELECT id FROM channels WHERE name = $1', [name]);
+        if (channel === null) throw new Error(`channel ${name} is missing from the database`);
+        await sql.execute('INSERT INTO host_channels (host_id, channel_id, create_event, creator_id) VALUES ($1, $2, $3, $4)', [hostId, channel, e, adminId]);
+      }
       created.push(`host ${b.name}`);
     }
   });

@@ -7,11 +7,11 @@
  * connection, so a second query path would wait for the transaction forever).
  */
 import type { Readable } from 'node:stream';
-import { Fault, GenericError, KojiError, AuthError } from '../protocol/faults.ts';
+import { GenericError, KojiError, AuthError, Fault } from '../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
-import { CACHE_CHANNEL, touchesSessionData } from './auth/cache.ts';
+import { announce, invalidate, scopesOf, writtenTable, type Scope } from './cache-scopes.ts';
 import { checkArgTypes, type RegisteredMethod } from './registry.ts';
 import { bindArgs } from '../protocol/signature.ts';
 import { databaseFault } from './db-errors.ts';
@@ -24,20 +24,21 @@ export type CallOutcome =
   | { ok: true; value: XmlRpcValue; stream?: { stream: Readable; size: number }; cacheTicket?: number }
   | { ok: false; faultCode: number; faultString: string; traceback?: string[] };
 
-/** Sql that notices data changes, so the session's callnum is stored only then (Koji's rule). */
+/**
+ * Sql that notices data changes: whether the call changed anything (its callnum is stored only
+ * then, Koji's rule) and which cache scopes the written tables feed (cache-scopes.ts).
+ */
 export class TrackedSql extends Sql {
   changed = false;
-  /** a statement changed sessions/users/principals: cached sessions must go (auth/cache.ts) */
-  sessionDataChanged = false;
-  /** a statement changed anything but sessions: cached listing replies must go (reply-cache.ts) */
-  contentChanged = false;
+  readonly scopes = new Set<Scope>();
   constructor(raw: RawQueryable) {
     super(raw);
   }
   private note(sql: string): void {
-    if (/^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql)) this.changed = true;
-    if (touchesSessionData(sql)) this.sessionDataChanged = true;
-    if (/^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?!sessions\b)\w+/i.test(sql)) this.contentChanged = true;
+    const w = writtenTable(sql);
+    if (w === null) return;
+    this.changed = true;
+    for (const s of scopesOf(w)) this.scopes.add(s);
   }
   override async query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     this.note(sql);
@@ -51,18 +52,12 @@ export class TrackedSql extends Sql {
 
 /** Inside the transaction: tell other hubs (delivered at commit). */
 export async function announceSessionChanges(state: CallState, tx: RawQueryable): Promise<void> {
-  if (state.hub.db.kind !== 'postgres') return;
-  if (state.sql.sessionDataChanged) await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}, 'sessions'`);
-  if (state.sql.contentChanged) await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}, 'content'`);
+  await announce(state.hub, tx, state.sql.scopes);
 }
 
-/** After commit (or rollback): forget our own cached sessions if the call changed them. */
+/** After commit (or rollback): drop what this process cached of the data the call changed. */
 export function flushIfChanged(state: CallState, sql: TrackedSql): void {
-  if (sql.sessionDataChanged) state.hub.sessionCache.flush();
-  if (sql.contentChanged) {
-    state.hub.replyCache.flush();
-    state.hub.memo.flush();
-  }
+  invalidate(state.hub, sql.scopes);
 }
 
 export function lookup(hub: Hub, name: string): RegisteredMethod {
@@ -83,12 +78,12 @@ export function decodeArgs(params: XmlRpcValue[]): { args: XmlRpcValue[]; kwargs
 }
 
 export function faultOf(hub: Hub, e: unknown): CallOutcome & { ok: false } {
-  // a stored fault raised again (getTaskResult, taskWaitResults) goes out as it is, as Koji's
-  // xmlrpc Fault does — also with a code no error class has (a builder's fault 1)
-  if (e instanceof Fault) return { ok: false, faultCode: e.faultCode, faultString: e.faultString };
   if (e instanceof KojiError) {
     return { ok: false, faultCode: e.faultCode, faultString: hub.options.KojiDebug ? (e.stack ?? e.message) : scrubPaths(e.message, hub.kojiDir, false) };
   }
+  // a fault a builder reported (getTaskResult, host.taskWaitResults re-raise it): code and text as
+  // stored, whatever the code — kojid reports a Python exception as fault 1 with its traceback
+  if (e instanceof Fault) return { ok: false, faultCode: e.faultCode, faultString: scrubPaths(e.faultString, hub.kojiDir, false) };
   const mapped = databaseFault(e);
   if (mapped) return faultOf(hub, mapped);
   const err = e instanceof Error ? e : new Error(String(e));
@@ -179,7 +174,6 @@ function callContext(state: CallState, m: RegisteredMethod, hooks: Hooks, prepar
     },
     markChanged() {
       state.sql.changed = true;
-      state.sql.contentChanged = true;
     },
     nextEvent() {
       eventId = null;

@@ -44,23 +44,37 @@ export function multicallWrites(hub: Hub, params: XmlRpcValue[]): boolean {
   return calls.some((c) => isStruct(c) && typeof c.methodName === 'string' && Boolean(hub.registry.get(c.methodName)?.writes));
 }
 
-/** Run the calls in order, spooling each encoded entry; returns how many succeeded. */
+/** Calls of a read-only multicall that run at the same time: their point lookups share queries (db/batch.ts). */
+const READ_WINDOW = 100;
+
+/**
+ * Run the calls, spooling each encoded entry in order. Calls that may write run one by one, each
+ * in its savepoint (`each`); a read-only multicall runs its calls in windows of READ_WINDOW.
+ */
 async function runCalls(state: CallState, calls: XmlRpcValue[], kept: Hooks, spool: ReplySpool, each?: { before(i: number): Promise<void>; after(i: number, ok: boolean): Promise<void> }): Promise<void> {
   const limit = state.hub.options.MaxReplySize;
-  let i = 0;
-  for (const call of calls) {
-    i += 1;
-    if (state.request.signal?.aborted) throw new GenericError(`multicall stopped at call ${i} of ${calls.length}: the client closed the connection`);
-    await each?.before(i);
-    const { ok, entry } = await multicallEntry(state, call, i, kept);
-    await each?.after(i, ok);
-    try {
-      await spool.add(encodeParts(entry, { limit: limit > 0 ? limit - spool.size : 0 }));
-    } catch (e) {
-      if (!(e instanceof ReplyTooLarge)) throw e;
-      throw new GenericError(
-        `multicall reply too large: the results of calls 1-${i} pass the hub's limit of ${limit} bytes (MaxReplySize in hub.conf); split the multicall into smaller batches or ask for less (queryOpts limit)`,
-      );
+  const window = each ? 1 : READ_WINDOW;
+  for (let start = 0; start < calls.length; start += window) {
+    if (state.request.signal?.aborted) throw new GenericError(`multicall stopped at call ${start + 1} of ${calls.length}: the client closed the connection`);
+    const batch = calls.slice(start, start + window);
+    const entries = await Promise.all(
+      batch.map(async (call, j) => {
+        const i = start + j + 1;
+        await each?.before(i);
+        const r = await multicallEntry(state, call, i, kept);
+        await each?.after(i, r.ok);
+        return r.entry;
+      }),
+    );
+    for (const [j, entry] of entries.entries()) {
+      try {
+        await spool.add(encodeParts(entry, { limit: limit > 0 ? limit - spool.size : 0 }));
+      } catch (e) {
+        if (!(e instanceof ReplyTooLarge)) throw e;
+        throw new GenericError(
+          `multicall reply too large: the results of calls 1-${start + j + 1} pass the hub's limit of ${limit} bytes (MaxReplySize in hub.conf); split the multicall into smaller batches or ask for less (queryOpts limit)`,
+        );
+      }
     }
   }
 }

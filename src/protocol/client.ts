@@ -4,6 +4,7 @@
  * session headers, callnum, keyword structs, multicall, sslLogin at SERVER/ssllogin over https,
  * re-login with renew=True on fault 1007, retries of non-fault failures.
  */
+import type { HubMethod } from './api.ts';
 import { open } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename } from 'node:path';
@@ -63,8 +64,6 @@ export class ClientSession {
   hubVersion: string | null = null;
   exclusive = false;
   private authMethod: AuthMethod | null = null;
-  /** calls that carry this session run one after another: the hub wants callnums in order */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(baseurl: string, opts: ClientOptions = {}) {
     this.baseurl = baseurl.replace(/\/+$/, '');
@@ -81,11 +80,13 @@ export class ClientSession {
     this.callnum = sinfo ? 0 : null;
   }
 
-  /**
-   * Call a hub method with positional and keyword arguments. Calls made at once on one session
-   * are sent one after another (each with the next callnum), so a session may be shared freely.
-   */
-  async call<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<T> {
+  /** Call a hub method (its name checked against the catalogue) with positional and keyword arguments. */
+  async call<T = XmlRpcValue>(method: HubMethod, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<T> {
+    return this.callAny<T>(method, args, kwargs, o);
+  }
+
+  /** Call a method by a name known only at run time (the CLI's `call` command, tests of unknown names). */
+  async callAny<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<T> {
     try {
       return (await this.callOnce(method, args, kwargs, o)) as T;
     } catch (e) {
@@ -95,13 +96,6 @@ export class ClientSession {
       }
       throw e;
     }
-  }
-
-  /** Run `fn` after every call queued before it on this session. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private sessionHeaders(): Record<string, string> {
@@ -123,10 +117,25 @@ export class ClientSession {
     return url;
   }
 
+  /**
+   * Requests of a logged-in session go one at a time, in callnum order: the hub refuses a callnum
+   * lower than one it has stored (fault 1008), so calls made in parallel on one session would
+   * fail at random. (Parallel work uses subsessions, as kojid's tasks do.) Anonymous calls carry
+   * no callnum and go at once.
+   */
+  private serial: Promise<unknown> = Promise.resolve();
+
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.sinfo) return fn();
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
   private async callOnce(method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<XmlRpcValue> {
     const body = encodeCall(method, encodeArgs(args, kwargs));
     const isLogin = method === 'login' || method === 'sslLogin';
-    return this.serial(() => {
+    return this.inTurn(() => {
       const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml' };
       return this.send(this.urlFor(method), body, headers, isLogin, method, o.signal);
     });
@@ -258,7 +267,7 @@ export class ClientSession {
     const query: Record<string, string> = { filename: name, filepath: path, fileverify: opts.verify ?? 'adler32', offset: String(offset) };
     if (opts.overwrite) query.overwrite = '1';
     if (opts.volume) query.volume = opts.volume;
-    return (await this.serial(() => {
+    return (await this.inTurn(() => {
       const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
       return this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload');
     })) as XmlRpcStruct;

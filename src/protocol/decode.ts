@@ -3,6 +3,12 @@
  * xmlrpc.client and Koji send: `<nil/>` or `<ex:nil/>`, `<int>`/`<i4>`/`<i8>`, untyped
  * `<value>text</value>` as a string. Refuses DOCTYPE declarations (no entity tricks) and any
  * structure that is not a methodCall/methodResponse, with a message naming the problem.
+ *
+ * Documents in the plain form XML-RPC clients write (a declaration, elements without
+ * attributes, text with the five named and numeric character references) go through a small
+ * tokenizer that feeds the same handlers several times faster; anything else — comments, CDATA,
+ * attributes, carriage returns, characters it does not vouch for, any error — is parsed again
+ * from the start by saxes, whose verdict and messages stand.
  */
 import { SaxesParser } from 'saxes';
 import { Binary, DateTime, Float, newStruct, type XmlRpcValue } from './values.ts';
@@ -81,12 +87,23 @@ function convertScalar(type: string, text: string, floats: boolean): XmlRpcValue
   throw new DecodeError(`unknown type <${type}>`);
 }
 
-/**
- * Parse a whole XML-RPC document. Returns the root element name and the list of
- * top-level values found under params/param (or the fault value), plus methodName.
- */
-function parseDocument(xml: string, floats = false): { root: string; methodName: string | null; values: XmlRpcValue[]; fault: boolean } {
-  const parser = new SaxesParser({ xmlns: false, position: false });
+interface Parsed {
+  root: string;
+  methodName: string | null;
+  values: XmlRpcValue[];
+  fault: boolean;
+}
+
+interface Handlers {
+  open(name: string): void;
+  text(t: string): void;
+  close(name: string): void;
+  /** after the whole document was read */
+  end(): Parsed;
+}
+
+/** The XML-RPC meaning of the element and text events of a document. */
+function handlers(floats: boolean): Handlers {
   const stack: Frame[] = [];
   const path: string[] = [];
   const values: XmlRpcValue[] = [];
@@ -94,7 +111,6 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
   let methodName: string | null = null;
   let text = '';
   let fault = false;
-  let error: Error | null = null;
 
   const deliver = (v: XmlRpcValue): void => {
     const parent = stack[stack.length - 1];
@@ -110,15 +126,7 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
     } else throw new DecodeError(`unexpected <value> inside <${parent.kind}>`);
   };
 
-  parser.on('error', (e) => {
-    error ??= new DecodeError(e.message);
-  });
-  parser.on('doctype', () => {
-    error ??= new DecodeError('DOCTYPE is not allowed in XML-RPC');
-  });
-  parser.on('opentag', (tag) => {
-    if (error) return;
-    const name = tag.name;
+  const open = (name: string): void => {
     path.push(name);
     if (path.length > MAX_DEPTH) throw new DecodeError('XML nested too deeply');
     if (path.length === 1) {
@@ -158,16 +166,8 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
     if (!allowed.includes(name)) throw new DecodeError(`unexpected <${name}> in <${root}>`);
     if (name === 'fault') fault = true;
     text = '';
-  });
-  parser.on('text', (t) => {
-    text += t;
-  });
-  parser.on('cdata', (t) => {
-    text += t;
-  });
-  parser.on('closetag', (tag) => {
-    if (error) return;
-    const name = tag.name;
+  };
+  const close = (name: string): void => {
     path.pop();
     const top = stack[stack.length - 1];
     if (name === 'methodName' && !top) {
@@ -213,6 +213,37 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
       default:
         return;
     }
+  };
+  return {
+    open,
+    close,
+    text(t) {
+      text += t;
+    },
+    end() {
+      if (!root) throw new DecodeError('no XML document');
+      return { root, methodName, values, fault };
+    },
+  };
+}
+
+function parseWithSaxes(xml: string, floats: boolean): Parsed {
+  const h = handlers(floats);
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  let error: Error | null = null;
+  parser.on('error', (e) => {
+    error ??= new DecodeError(e.message);
+  });
+  parser.on('doctype', () => {
+    error ??= new DecodeError('DOCTYPE is not allowed in XML-RPC');
+  });
+  parser.on('opentag', (tag) => {
+    if (!error) h.open(tag.name);
+  });
+  parser.on('text', (t) => h.text(t));
+  parser.on('cdata', (t) => h.text(t));
+  parser.on('closetag', (tag) => {
+    if (!error) h.close(tag.name);
   });
   try {
     parser.write(xml).close();
@@ -221,8 +252,100 @@ function parseDocument(xml: string, floats = false): { root: string; methodName:
     throw new DecodeError((e as Error).message);
   }
   if (error) throw error;
-  if (!root) throw new DecodeError('no XML document');
-  return { root, methodName, values, fault };
+  return h.end();
+}
+
+/** Thrown by the tokenizer for anything outside the plain form: saxes takes the document. */
+class NotPlain extends Error {}
+
+const DECLARATION = /^\s*<\?xml\s+version\s*=\s*(["'])1\.\d\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?\s*\?>/y;
+/** characters the tokenizer leaves to saxes: controls, CR (line-end normalisation), surrogates, U+FFFE/F, "]]>" */
+const UNPLAIN = /[\x00-\x08\x0b-\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]|\]\]>/;
+const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#(\d{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
+const LONE_AMPERSAND = /&(?!(?:lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9A-Fa-f]{1,6});)/;
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function plainText(t: string): string {
+  if (UNPLAIN.test(t)) throw new NotPlain();
+  if (!t.includes('&')) return t;
+  if (LONE_AMPERSAND.test(t)) throw new NotPlain();
+  return t.replace(REFERENCE, (_m, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
+    if (named) return NAMED[named];
+    const cp = dec !== undefined ? Number(dec) : parseInt(hex as string, 16);
+    // references to characters XML does not allow are saxes' to refuse
+    if (cp < 0x20 ? cp !== 0x9 && cp !== 0xa && cp !== 0xd : (cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfffe || cp === 0xffff || cp > 0x10ffff) throw new NotPlain();
+    return String.fromCodePoint(cp);
+  });
+}
+
+const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isNameChar = (c: number) => isNameStart(c) || (c >= 48 && c <= 58) || c === 45 || c === 46;
+const isSpace = (c: number) => c === 32 || c === 10 || c === 9;
+
+function parsePlain(xml: string, floats: boolean): Parsed {
+  const h = handlers(floats);
+  const open: string[] = [];
+  let seenRoot = false;
+  DECLARATION.lastIndex = 0;
+  let i = DECLARATION.test(xml) ? DECLARATION.lastIndex : 0;
+  const n = xml.length;
+  while (i < n) {
+    const lt = xml.indexOf('<', i);
+    const end = lt === -1 ? n : lt;
+    if (end > i) {
+      const t = xml.slice(i, end);
+      if (open.length === 0) {
+        if (t.trim() !== '') throw new NotPlain();
+      } else h.text(plainText(t));
+    }
+    if (lt === -1) break;
+    // <name>, <name/>, </name>, with optional spaces before the end
+    let j = lt + 1;
+    const closing = xml.charCodeAt(j) === 47; // '/'
+    if (closing) j++;
+    const start = j;
+    if (!isNameStart(xml.charCodeAt(j))) throw new NotPlain();
+    while (isNameChar(xml.charCodeAt(j))) j++;
+    const name = xml.slice(start, j);
+    while (isSpace(xml.charCodeAt(j))) j++;
+    const selfClosing = !closing && xml.charCodeAt(j) === 47;
+    if (selfClosing) j++;
+    if (xml.charCodeAt(j) !== 62) throw new NotPlain(); // '>'
+    i = j + 1;
+    if (closing) {
+      if (open.pop() !== name) throw new NotPlain();
+      h.close(name);
+    } else {
+      if (open.length === 0 && seenRoot) throw new NotPlain();
+      seenRoot = true;
+      open.push(name);
+      h.open(name);
+      if (selfClosing) {
+        open.pop();
+        h.close(name);
+      }
+    }
+  }
+  if (open.length > 0 || !seenRoot) throw new NotPlain();
+  return h.end();
+}
+
+/**
+ * Parse a whole XML-RPC document: the root element name and the list of top-level values found
+ * under params/param (or the fault value), plus methodName.
+ */
+function parseDocument(xml: string, floats = false): Parsed {
+  try {
+    return parsePlain(xml, floats);
+  } catch {
+    // not plain, or wrong: saxes reads it again and says what is wrong
+    return parseWithSaxes(xml, floats);
+  }
+}
+
+/** For tests: one tokenizer alone (`plain` throws NotPlain where it leaves a document to saxes). */
+export function parseDocumentWith(how: 'plain' | 'saxes', xml: string): Parsed {
+  return how === 'plain' ? parsePlain(xml, true) : parseWithSaxes(xml, true);
 }
 
 export function decodeCall(xml: string): MethodCall {

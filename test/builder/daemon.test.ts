@@ -61,7 +61,7 @@ describe.each(engines())('the builder daemon on %s', (engine) => {
   beforeAll(async () => {
     // a silent host is not ready after 4 s and its open tasks are freed after 5 s (Koji's order:
     // ReadyTimeout < HostTimeout); the scheduler looks every second. Builders check in every second.
-    hub = await startTestHub(engine, { conf: '[hub]\nReadyTimeout = 4\nHostTimeout = 5\nRunInterval = 1\n' });
+    hub = await startTestHub(engine, { conf: '[hub]\nReadyTimeout = 4\nHostTimeout = 5\nRunInterval = 1\n', scheduler: { manual: false } });
     admin = await hub.login();
     dir = mkdtempSync(join(tmpdir(), 'kojits-builder-'));
     mkdirSync(join(dir, 'plugins'));

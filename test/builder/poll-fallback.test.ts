@@ -17,7 +17,7 @@ describe('a hub without kojits.host.waitTasks', () => {
   let admin: ClientSession;
   let dir: string;
   beforeAll(async () => {
-    hub = await startTestHub('pglite');
+    hub = await startTestHub('pglite', { scheduler: { manual: false } });
     // as on a stock Koji hub: "Invalid method: kojits.host.waitTasks"
     (hub.hub.registry as unknown as { methods: Map<string, unknown> }).methods.delete('kojits.host.waitTasks');
     admin = await hub.login();

@@ -5,11 +5,11 @@
  * (its data folder lock is gone) — also while a first start makes the database in a child.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../../src/db/lock.ts';
-import { alive, freePort, listening, processTree, ROOT, start, stopAll, until } from './proc.ts';
+import { alive, cmdline, freePort, listening, processTree, ROOT, start, stopAll, until } from './proc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kojits-npm-'));
 const data = join(dir, 'data');
@@ -23,14 +23,6 @@ afterAll(async () => {
   await stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
-};
 
 describe('npm start', () => {
   it('stops while it makes the database of a new data folder', async () => {

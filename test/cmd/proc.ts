@@ -109,14 +109,28 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The command line of a process ('' when it is gone). */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trimEnd();
+  } catch {
+    return '';
+  }
+}
+
+/** The parent pid of a process (from /proc; throws when it is gone). */
+export function parentPid(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** Pids of `pid` and all its descendants (from /proc). */
 export function processTree(pid: number): number[] {
   const parent = new Map<number, number>();
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parent.set(Number(e), parentPid(Number(e)));
     } catch {
       // gone meanwhile
     }

@@ -60,7 +60,7 @@ beforeAll(async () => {
 describe('kojits up', () => {
   it('listens on the host given, and prints commands that work as printed', async () => {
     const out = await up(['--host', '127.0.0.1', '--https-port', String(ports[0]), '--http-port', String(ports[1])]);
-    expect(out).toContain(`koji-ts hub ready: https://127.0.0.1:${ports[0]}/kojihub and http://127.0.0.1:${ports[1]}/kojihub (listening on 127.0.0.1)\n`);
+    expect(out).toContain(`koji-ts hub ready: https://127.0.0.1:${ports[0]}/kojihub and http://127.0.0.1:${ports[1]}/kojihub (listening on 127.0.0.1)`);
     expect(listenAddresses(ports[0])).toEqual(['127.0.0.1']);
     expect(listenAddresses(ports[1])).toEqual(['127.0.0.1']);
     expect(parseIni(readFileSync(L.hubConf, 'utf8')).get('hub')!.values.get('listenaddress')).toBe('127.0.0.1');

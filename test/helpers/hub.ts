@@ -34,7 +34,11 @@ export interface TestHubOptions {
   /** hub.conf text ([hub] and [policy] sections) applied on top of the defaults */
   conf?: string;
   tls?: { cert: string; ca: string };
-  /** the scheduler's clock and intervals */
+  /**
+   * the scheduler's clock and intervals; by default it runs only when a test calls
+   * hub.scheduler.runNow() (its timeouts would otherwise mark the hosts of fixed test data not
+   * ready); `{ manual: false }` runs it as a hub does
+   */
   scheduler?: SchedulerOptions;
 }
 
@@ -53,7 +57,7 @@ export async function startTestHub(engine: Engine, o: TestHubOptions = {}): Prom
   const policy = new Map<string, string>();
   for (const [k, v] of ini.get('policy')?.values ?? []) policy.set(k, v);
   await bootstrapDatabase(db, { admin: { name: ADMIN, password: ADMIN_PASSWORD } });
-  const hub = createHub({ options, policy, db, log: pino({ level: process.env.KOJITS_TEST_LOG ?? 'silent' }), scheduler: o.scheduler });
+  const hub = createHub({ options, policy, db, log: pino({ level: process.env.KOJITS_TEST_LOG ?? 'silent' }), scheduler: o.scheduler ?? { manual: true } });
   const running = await startHub(hub, { host: '127.0.0.1', httpPort: 0, httpsPort: o.tls ? 0 : null, urlHost: '127.0.0.1' });
   const clients: ClientSession[] = [];
   const track = (c: ClientSession) => {

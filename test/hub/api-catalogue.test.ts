@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildRegistry, IMPLEMENTED } from '../../src/hub/api/index.ts';
-import { KOJI_API } from '../../src/hub/api/koji-api.ts';
+import { KOJI_API, KOJITS_API } from '../../src/protocol/api.ts';
 
 /**
  * Method name → argument signature (argdesc) of every method a stock Koji 1.35.3 hub lists in
@@ -18,9 +18,14 @@ describe('method catalogue', () => {
     expect(names).toEqual(Object.keys(KOJI_API).sort());
     for (const m of registry.all()) {
       if (m.name.startsWith('kojits.')) continue;
-      expect(m.signature.text, m.name).toBe(KOJI_API[m.name]);
+      expect(m.signature.text, m.name).toBe((KOJI_API as Record<string, string>)[m.name]);
     }
     expect(names.length).toBe(320);
+  });
+
+  it('declares every koji-ts extension the hub serves, with its signature, for clients', () => {
+    const ours = registry.all().filter((m) => m.name.startsWith('kojits.'));
+    expect(Object.fromEntries(ours.map((m) => [m.name, m.signature.text]))).toEqual(KOJITS_API);
   });
 
   it('has exactly the names and signatures a stock Koji 1.35.3 hub lists', () => {

@@ -42,6 +42,29 @@ describe.each(engines())('build calls on %s', (engine) => {
     await expect(anon().call('getBuild', ['nope-1-1'], { strict: true })).rejects.toThrow("No such build: 'nope-1-1'");
   });
 
+  it('getBuild lookups made together (a read-only multicall, concurrent calls) answer each on its own', async () => {
+    const one = async (info: XmlRpcValue) => anon().call<Row | null>('getBuild', [info]);
+    const expected = [await one('bash-5.2-3.fc40'), await one(ids.bash1), await one(ids.zsh)];
+    const res = await anon().multiCall([
+      { method: 'getBuild', args: ['bash-5.2-3.fc40'] },
+      { method: 'getBuild', args: [ids.bash1] },
+      { method: 'getBuild', args: [{ name: 'zsh', version: '5.9', release: '2' }] },
+      { method: 'getBuild', args: ['bash-5.2-3.fc40'] },
+      { method: 'getBuild', args: ['nope-1-1'] },
+      { method: 'getBuild', args: [999_999] },
+      { method: 'getBuild', args: ['nope-1-1'], kwargs: { strict: true } },
+      { method: 'getBuild', args: ['nodashes'] },
+      { method: 'getBuild', args: [ids.zsh] },
+    ]);
+    expect(res.slice(0, 4)).toEqual([[expected[0]], [expected[1]], [expected[2]], [expected[0]]]);
+    expect(res.slice(4, 6)).toEqual([[null], [null]]);
+    expect(res[6]).toMatchObject({ faultString: "No such build: 'nope-1-1'" });
+    expect(res[7]).toMatchObject({ faultString: 'invalid format: nodashes' });
+    expect(res[8]).toEqual([expected[2]]);
+    const together = await Promise.all(['bash-5.2-3.fc40', ids.bash1, 'bash-5.2-3.fc40', 'zsh-5.9-2', 'nope-1-1'].map(one));
+    expect(together).toEqual([expected[0], expected[1], expected[0], expected[2], null]);
+  });
+
   it('createEmptyBuild refuses duplicates, bad names, and non-admins; drafts get ",draft_<id>"', async () => {
     await expect(admin.call('createEmptyBuild', ['bash', '5.1', '1.fc40', null])).rejects.toThrow(
       `Build already exists (id=${ids.bash1}, state=COMPLETE): {'name': 'bash', 'version': '5.1', 'release': '1.fc40', 'epoch': None, 'draft': False, 'pkg_id':`,

@@ -165,7 +165,7 @@ describe.each(engines())('comps groups API on %s', (engine) => {
       ['groupReqListAdd', ['g-base', 'build', 'core']], ['groupReqListRemove', ['g-base', 'build', 'core']],
       ['groupReqListBlock', ['g-base', 'build', 'core']], ['groupReqListUnblock', ['g-base', 'build', 'core']],
     ];
-    for (const [m, args] of calls) await expect(gwen.call(m, args as never), m).rejects.toMatchObject({ faultCode: 1004, message: expect.stringContaining('tag permission required') });
+    for (const [m, args] of calls) await expect(gwen.callAny(m, args as never), m).rejects.toMatchObject({ faultCode: 1004, message: expect.stringContaining('tag permission required') });
     await expect(hub.anon().call('groupListAdd', ['g-base', 'evil'])).rejects.toMatchObject({ faultCode: 1004 });
     await admin.call('grantPermission', ['gwen', 'tag']);
     await gwen.call('groupListAdd', ['g-base', 'gwens']);

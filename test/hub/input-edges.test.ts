@@ -120,7 +120,7 @@ describe.each(engines())('input edge cases on %s', (engine) => {
       ['editTag2', ['json-values'], { perm_id: 2 ** 40 }],
     ];
     for (const [m, args, kw] of cases) {
-      const f = await faultOf(admin.call(m, args, kw));
+      const f = await faultOf(admin.callAny(m, args, kw));
       expect(f, m).toMatchObject({ faultCode: 1019 });
       expect(f.message, m).toMatch(/out of range|32-bit/);
     }

@@ -50,6 +50,22 @@ describe.each(engines())('reply cache on %s', (engine) => {
     expect(hub.hub.replyCache.size).toBe(2);
   });
 
+  it('stays warm through builders\' check-ins and task changes', async () => {
+    await admin.call('addHost', ['warm1', ['x86_64']]);
+    await admin.call('kojits.setPassword', ['warm1', 'warm1-pass-1']);
+    const host = await hub.login('warm1', 'warm1-pass-1');
+    await host.call('exclusiveSession');
+    await hub.anon().call('listTagged', ['big']);
+    await until(() => hub.hub.replyCache.size > 0);
+    const before = hub.hub.replyCache.size;
+    expect(before).toBeGreaterThan(0);
+    await host.call('host.updateHost', [0.0, true], { data: { maxjobs: 3 } });
+    const task = await admin.call<number>('makeTask', ['sleep', [1]], { assign: 'warm1' });
+    await host.call('host.openTask', [task]);
+    await admin.call('cancelTask', [task]);
+    expect(hub.hub.replyCache.size).toBe(before);
+  });
+
   it('forgets everything when data changes through the hub', async () => {
     await hub.anon().call('listTagged', ['big']);
     await until(() => hub.hub.replyCache.size > 0);

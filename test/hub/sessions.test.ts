@@ -62,16 +62,21 @@ describe.each(engines())('sessions and login on %s', (engine) => {
     expect(bad.body).toMatchObject({ ok: false, faultCode: AuthError.faultCode });
   });
 
-  it('the client sends calls made at once on one session in callnum order; a call can be aborted', async () => {
+  it('the client sends the calls of one session in callnum order, even when made in parallel', async () => {
     const c = await hub.login();
-    const names = Array.from({ length: 12 }, (_, i) => `parallel-user-${i}`);
-    const ids = await Promise.all(names.map((n, i) => (i % 2 ? c.call('createUser', [n]) : c.call('getUser', [ADMIN]))));
-    expect(ids).toHaveLength(12);
+    const made = await Promise.all(Array.from({ length: 12 }, (_, i) => c.call('createTag', [`parallel-${i}`])));
+    expect(new Set(made).size).toBe(12);
+    c.close();
+  });
+
+  it('a call can be aborted; the session goes on', async () => {
+    const c = await hub.login();
     const ac = new AbortController();
     const slow = c.call('getUser', [ADMIN], undefined, { signal: ac.signal });
     ac.abort(new Error('stop'));
     await expect(slow).rejects.toThrow('stop');
-    expect(await c.call('getUser', ['parallel-user-1'])).toMatchObject({ name: 'parallel-user-1' });
+    expect(await c.call('getUser', [ADMIN])).toMatchObject({ name: ADMIN });
+    c.close();
   });
 
   it('rejects a bad session key and a closed session', async () => {

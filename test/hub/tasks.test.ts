@@ -96,12 +96,20 @@ describe.each(engines())('tasks on %s', (engine) => {
     await b1.call('host.failTask', [id, encodeFault(1005, 'it broke')]);
     expect((await info(id)).state).toBe(ST.FAILED);
     await expect(admin.call('getTaskResult', [id])).rejects.toMatchObject({ faultCode: 1005, message: 'it broke' });
-    // a builder's traceback (fault 1, a code no error class has) comes back as it was stored
-    const tb = 'Traceback (most recent call last):\n  File "x", line 1, in handler\nTypeError: nope\n';
-    const id2 = await admin.call<number>('makeTask', ['fork', []], { assign: 'b1' });
-    await b1.call('host.openTask', [id2]);
-    await b1.call('host.failTask', [id2, encodeFault(1, tb)]);
-    await expect(admin.call('getTaskResult', [id2])).rejects.toMatchObject({ faultCode: 1, message: tb });
+  });
+
+  it('a fault code with no Koji class (kojid reports a Python exception as fault 1) is re-raised as stored', async () => {
+    const parent = await admin.call<number>('makeTask', ['waittest', [1]], { assign: 'b1' });
+    await b1.call('host.openTask', [parent]);
+    const child = await b1.call<number>('host.subtask', ['sleep', ['BAD_ARG'], parent]);
+    await admin.call('assignTask', [child, 'b1']);
+    await b1.call('host.openTask', [child]);
+    const tb = "Traceback (most recent call last):\n  File \"daemon.py\", line 1421, in runTask\nTypeError: 'str' object cannot be interpreted as an integer\n";
+    await b1.call('host.failTask', [child, encodeFault(1, tb)]);
+    await expect(admin.call('getTaskResult', [child])).rejects.toMatchObject({ faultCode: 1, message: tb });
+    expect(await admin.call('getTaskResult', [child], { raise_fault: false })).toEqual({ faultCode: 1, faultString: tb });
+    await expect(b1.call('host.taskWaitResults', [parent, [child]])).rejects.toMatchObject({ faultCode: 1, message: tb });
+    await b1.call('host.closeTask', [parent, encodeResponse(null)]);
   });
 
   it('subtasks: labels find the same child, waits report finished children, canfail keeps a child fault', async () => {

@@ -4,6 +4,7 @@
  * show-groups (pprint, --comps, --spec) and import-comps — with the stock CLI's checks,
  * messages and output.
  */
+import type { HubMethod } from '../../protocol/api.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from '../command.ts';
 import { pformat } from '../pyformat.ts';
@@ -27,7 +28,7 @@ const byName = (key: string) => (a: Row, b: Row) => {
 };
 
 /** add-group / block-group / remove-group: check the tag and its own (non-inherited) groups first. */
-function tagGroupCommand(name: string, summary: string, hubMethod: string, mustExist: boolean): Command {
+function tagGroupCommand(name: string, summary: string, hubMethod: HubMethod, mustExist: boolean): Command {
   return {
     name,
     category: 'admin',
@@ -48,7 +49,7 @@ function tagGroupCommand(name: string, summary: string, hubMethod: string, mustE
 }
 
 /** add/block/unblock-group-pkg: one call per package. */
-function groupPkgCommand(verb: string, summary: string, hubMethod: string, note = ''): Command {
+function groupPkgCommand(verb: string, summary: string, hubMethod: HubMethod, note = ''): Command {
   return {
     name: `${verb}-group-pkg`,
     category: 'admin',
@@ -61,7 +62,7 @@ function groupPkgCommand(verb: string, summary: string, hubMethod: string, note 
   };
 }
 
-function groupReqCommand(verb: string, summary: string, hubMethod: string, reqArg: string): Command {
+function groupReqCommand(verb: string, summary: string, hubMethod: HubMethod, reqArg: string): Command {
   return {
     name: `${verb}-group-req`,
     category: 'admin',

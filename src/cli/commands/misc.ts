@@ -145,7 +145,7 @@ export const miscCommands: Command[] = [
         else positional.push(parse(arg));
       }
       await ctx.activate();
-      const res = await ctx.session.call(args[0], positional, kw);
+      const res = await ctx.session.callAny(args[0], positional, kw);
       return (jsonOut ? JSON.stringify(res, null, 2) : pformat(res)) + '\n';
     },
   },

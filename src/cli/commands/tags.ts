@@ -3,6 +3,7 @@
  * (add/edit/remove-tag-inheritance, list-tag-inheritance, in tag-inheritance.ts). Options,
  * messages and output follow the stock koji 1.35 CLI.
  */
+import type { HubMethod } from '../../protocol/api.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
 import { CliError, UsageError, type CliContext, type Command } from '../command.ts';
@@ -21,7 +22,7 @@ async function requireTagPerm(ctx: CliContext): Promise<void> {
 }
 
 /** A call koji-ts's hub may not have yet: its "not implemented" answer counts as `fallback`. */
-async function callOr<T>(ctx: CliContext, fallback: T, method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
+async function callOr<T>(ctx: CliContext, fallback: T, method: HubMethod, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
   try {
     return await ctx.session.call<T>(method, args, kwargs);
   } catch (e) {

@@ -9,7 +9,7 @@ import { channelMethods } from './channels.ts';
 import { eventMethods } from './events.ts';
 import { hostMethods } from './hosts.ts';
 import { introspectionMethods } from './introspection.ts';
-import { KOJI_API } from './koji-api.ts';
+import { KOJI_API } from '../../protocol/api.ts';
 import { permMethods } from './perms.ts';
 import { sessionMethods } from './sessions.ts';
 import { userMethods } from './users.ts';

@@ -68,9 +68,3 @@ export class SessionCache {
     return this.entries.size;
   }
 }
-
-/** SQL that changes what a cached session row says (sessions, users, principals). */
-export function touchesSessionData(sql: string): boolean {
-  if (/^\s*INSERT\s+INTO\s+user_krb_principals\b/i.test(sql)) return true;
-  return /^\s*(UPDATE|DELETE\s+FROM)\s+(sessions|users|user_krb_principals)\b/i.test(sql);
-}

@@ -127,7 +127,10 @@ export async function cancelTask(ctx: CallContext, id: number, recurse = true): 
   await ctx.sql.execute('UPDATE task SET state = $1, completion_time = NOW() WHERE id = $2', [TS.CANCELED, id]);
   await ctx.sql.execute('UPDATE scheduler_task_runs SET active = FALSE WHERE task_id = $1 AND active', [id]);
   ctx.markChanged();
-  await ctx.sql.execute('UPDATE build SET state = $1, completion_time = NOW() WHERE task_id = $2 AND state = $3', [BUILD_STATES.byName.CANCELED, id, BUILD_STATES.byName.BUILDING]);
+  const building = await ctx.sql.query<{ id: number }>('SELECT id FROM build WHERE task_id = $1 AND state = $2 FOR UPDATE', [id, BUILD_STATES.byName.BUILDING]);
+  if (building.length) {
+    await ctx.sql.execute('UPDATE build SET state = $1, completion_time = NOW() WHERE id = ANY($2::int[])', [BUILD_STATES.byName.CANCELED, building.map((b) => b.id)]);
+  }
   wakeScheduler(ctx, 'task canceled');
   ctx.onCommit(() => ctx.hub.signals.taskFinished(id));
   if (recurse) await cancelChildren(ctx, id);

@@ -1,10 +1,11 @@
 /**
- * Koji 1.35.3's hub API surface: every method name with its signature as Koji's `_listapi`
- * reports it (data, from shared/reference/koji-api-1.35.3-signatures.json). The registry fills any
- * method koji-ts does not implement yet with a handler that says so, so clients see the same
- * catalogue; test/hub/api-catalogue.test.ts checks implemented signatures against this list.
+ * Koji 1.35.3's hub API surface, shared by the hub and every client: each method name with its
+ * signature as Koji's `_listapi` reports it. The hub fills any method koji-ts does not implement
+ * yet with a handler that says so, so clients see the same catalogue
+ * (test/hub/api-catalogue.test.ts checks implemented signatures against this list); clients name
+ * methods with `HubMethod`, so a misspelt method is a compile error, not a fault at run time.
  */
-export const KOJI_API: Readonly<Record<string, string>> = {
+export const KOJI_API = {
   "CGImport": "(metadata, directory, token=None)",
   "CGInitBuild": "(cg, data)",
   "CGRefundBuild": "(cg, build_id, token, state=3)",
@@ -325,4 +326,13 @@ export const KOJI_API: Readonly<Record<string, string>> = {
   "winEnabled": "()",
   "wrapperRPM": "(build, url, target, priority=None, channel='maven', opts=None)",
   "writeSignedRPM": "(an_rpm, sigkey, force=False)",
-};
+} as const satisfies Readonly<Record<string, string>>;
+
+/** koji-ts's own methods (left out of `_listapi`). */
+export const KOJITS_API = {
+  'kojits.setPassword': '(user, password)',
+  'kojits.host.waitTasks': '(timeout=15)',
+} as const satisfies Readonly<Record<string, string>>;
+
+/** A method of the hub. */
+export type HubMethod = keyof typeof KOJI_API | keyof typeof KOJITS_API | 'multiCall' | 'system.multicall';
