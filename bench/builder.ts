@@ -1,7 +1,8 @@
 /**
  * `sleep 0` tasks through the real builder: a hub process and a `kojits builder` process on
  * loopback; tasks made one after another (each once the previous closed) and then in a burst.
- * Prints create → OPEN and create → CLOSED (hub timestamps) p50/p99, and the burst's tasks/s.
+ * Prints create → OPEN and create → CLOSED (hub timestamps) p50/p99, the burst's tasks/s and the
+ * RSS of the idle builder and its spare task process.
  * Not a test: figures go in README.
  *
  *   node --import tsx bench/builder.ts
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientSession } from '../src/protocol/client.ts';
 import type { XmlRpcStruct } from '../src/protocol/values.ts';
-import { pgAnswers, startHubProcess } from './hub-process.ts';
+import { memoryOf, pgAnswers, startHubProcess } from './hub-process.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const TASKS = Number(process.env.BENCH_TASKS ?? 30);
@@ -67,6 +68,9 @@ async function benchEngine(engine: 'pglite' | 'postgres', port: number): Promise
       open.push((Number(t.start_ts) - Number(t.create_ts)) * 1000);
       done.push((Number(t.completion_ts) - Number(t.create_ts)) * 1000);
     }
+    // idle: the builder and its spare task process
+    await sleep(3000);
+    const mem = memoryOf(builder.pid as number);
     const t0 = Date.now();
     const ids = [];
     for (let i = 0; i < BURST; i++) ids.push(await admin.call<number>('makeTask', ['sleep', [0]]));
@@ -76,6 +80,7 @@ async function benchEngine(engine: 'pglite' | 'postgres', port: number): Promise
     return [
       `${engine} (spare process ${SPARE ? 'on' : 'off'}), ${TASKS} sleep 0 tasks one after another: create → OPEN p50 ${f(pct(open, 50))} ms, p99 ${f(pct(open, 99))} ms; create → CLOSED p50 ${f(pct(done, 50))} ms, p99 ${f(pct(done, 99))} ms`,
       `${engine}: burst of ${BURST} sleep 0 tasks all CLOSED in ${burst.toFixed(1)} s (${(BURST / burst).toFixed(1)} tasks/s)`,
+      `${engine}: RSS of the idle builder ${(mem.parentRss / 1024).toFixed(0)} MiB, its task processes ${mem.childRss.map((k) => (k / 1024).toFixed(0)).join(', ') || 'none'} MiB`,
     ];
   } finally {
     admin.close();
