@@ -36,6 +36,18 @@ function statusKiB(pid: number, field: string, file = 'status'): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** Whether the PostgreSQL server at `url` answers. */
+export async function pgAnswers(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A process and its descendants (hub workers and whatever they run). */
 export function processTree(pid: number): number[] {
   const parents = new Map<number, number[]>();

@@ -8,10 +8,9 @@
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (hub processes
  * on PostgreSQL, default 2), BENCH_ENGINES (pglite,postgres), KOJITS_TEST_PG.
  */
-import pg from 'pg';
 import { encodeCall } from '../src/protocol/encode.ts';
 import { ClientSession } from '../src/protocol/client.ts';
-import { startHubProcess, type HubProcess } from './hub-process.ts';
+import { pgAnswers, startHubProcess, type HubProcess } from './hub-process.ts';
 import { benchContent } from './content.ts';
 import { benchScheduler } from './scheduler.ts';
 import { load as loadWith, type Scenario } from './load.ts';
@@ -24,16 +23,7 @@ function load(url: string, s: Scenario, opts: { duration?: number; amount?: numb
   return loadWith(url, s, { ...opts, connections: CONNECTIONS });
 }
 
-async function pgAvailable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const pgAvailable = () => pgAnswers(PG_URL);
 
 async function scenarios(hub: HubProcess): Promise<Scenario[]> {
   const c = new ClientSession(hub.url, { maxRetries: 0 });

@@ -4,12 +4,12 @@
  * (bin/koji of this checkout, paths relative to the current folder when they are inside it).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, relative } from 'node:path';
 import { parseIni } from '../config/ini.ts';
 import { urlHost } from '../setup/configs.ts';
 import type { DataLayout } from '../setup/layout.ts';
 import type { InitResult } from '../setup/init.ts';
+import { checkoutBin } from '../util/checkout.ts';
 
 /** Quote for a POSIX shell when needed. */
 export function shellQuote(s: string): string {
@@ -22,13 +22,7 @@ export function shownPath(path: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
-/** Absolute path of bin/<name> of this checkout (this module runs from src/ or from a build under dist/). */
-export function checkoutBin(name: string): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5 && !existsSync(join(dir, 'bin', name)); i++) dir = dirname(dir);
-  const bin = join(dir, 'bin', name);
-  return existsSync(bin) ? bin : null;
-}
+export { checkoutBin };
 
 /** bin/koji of this checkout as a command: `bin/koji` from the checkout itself, else its absolute path. */
 export function kojiCommand(cwd = process.cwd()): string {

@@ -6,7 +6,9 @@
  *   cert    issue a certificate for a new user or build host
  *   passwd  set a user's password (through the running hub, as the admin)
  *   migrate apply database migrations to a PostgreSQL server
- * and, for `up` only, `_createdb` (makes and bootstraps a data folder's database, in a child process).
+ *   builder the build daemon from a kojid.conf (src/cmd/builder.ts)
+ * and, for `up` only, `_createdb` (makes and bootstraps a data folder's database, in a child process);
+ * for the builder, `_task` (the process one task runs in, src/builder/task-main.ts).
  */
 import { resolve } from 'node:path';
 import { watchSupervisor } from '../service/parent.ts';
@@ -20,6 +22,7 @@ commands:
   cert    --data DIR [--host] NAME
   passwd  --data DIR USER [--password-file FILE]
   migrate --db URL
+  builder -c kojid.conf [--force-lock]
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -36,6 +39,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   passwd: async () => (await import('./commands.ts')).cmdPasswd,
   migrate: async () => (await import('./commands.ts')).cmdMigrate,
   _createdb: async () => (await import('./commands.ts')).cmdCreateDb,
+  builder: async () => (await import('./builder.ts')).main,
+  _task: async () => (await import('../builder/task-main.ts')).main,
 };
 
 export async function main(argv: string[]): Promise<number> {

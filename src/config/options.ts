@@ -62,6 +62,8 @@ export interface ReadOptions {
 
 export function readOptions<const D extends readonly OptionDef[]>(defs: D, section: IniSection | undefined, sectionLabel: string, o: ReadOptions = {}): Values<D> {
   const out: Record<string, unknown> = {};
+  // where each value came from, for messages
+  const source = new Map<string, string>();
   const byLower = new Map(defs.map((d) => [d.name.toLowerCase(), d]));
   const ignore = new Set((o.ignore ?? []).map((k) => k.toLowerCase()));
   for (const d of defs) out[d.name] = d.default;
@@ -74,19 +76,27 @@ export function readOptions<const D extends readonly OptionDef[]>(defs: D, secti
         continue;
       }
       out[def.name] = convert(def, raw, where);
+      source.set(def.name, where);
     }
   }
   if (o.env && o.envPrefix) {
     for (const d of defs) {
       const v = o.env[o.envPrefix + d.name.toUpperCase()];
-      if (v !== undefined) out[d.name] = convert(d, v, `environment ${o.envPrefix + d.name.toUpperCase()}`);
+      if (v === undefined) continue;
+      const where = `environment ${o.envPrefix + d.name.toUpperCase()}`;
+      out[d.name] = convert(d, v, where);
+      source.set(d.name, where);
     }
   }
-  if (o.overrides) for (const [k, v] of Object.entries(o.overrides)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(o.overrides ?? {})) {
+    if (v === undefined) continue;
+    out[k] = v;
+    source.set(k, 'command line');
+  }
   for (const d of defs) {
     if (d.check && out[d.name] !== null && out[d.name] !== undefined) {
       const r = d.check.safeParse(out[d.name]);
-      if (!r.success) throw new ConfigError(`${sectionLabel}: bad value for ${d.name}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+      if (!r.success) throw new ConfigError(`${source.get(d.name) ?? sectionLabel}: bad value for ${d.name}: ${r.error.issues.map((i) => i.message).join('; ')}`);
     }
   }
   return out as Values<D>;

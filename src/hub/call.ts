@@ -13,7 +13,7 @@ import { Sql, type RawQueryable } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
 import { announce, invalidate, scopesOf, writtenTable, type Scope } from './cache-scopes.ts';
 import { checkArgTypes, type RegisteredMethod } from './registry.ts';
-import { bindArgs } from './signature.ts';
+import { bindArgs } from '../protocol/signature.ts';
 import { databaseFault } from './db-errors.ts';
 import { scrubPaths } from './fault-text.ts';
 import type { CallContext, Hub, RequestInfo } from './types.ts';

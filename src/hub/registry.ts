@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ParameterError } from '../protocol/faults.ts';
 import { Float, isStruct, type XmlRpcValue, type XmlRpcStruct } from '../protocol/values.ts';
-import { parseSignature, type Signature, type BoundArgs } from './signature.ts';
+import { parseSignature, type Signature, type BoundArgs } from '../protocol/signature.ts';
 import type { CallContext } from './types.ts';
 
 /**

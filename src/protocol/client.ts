@@ -6,6 +6,7 @@
  */
 import type { HubMethod } from './api.ts';
 import { open } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { basename } from 'node:path';
 import { Adler32 } from '../util/adler32.ts';
 import { decodeResponse } from './decode.ts';
@@ -35,6 +36,11 @@ export interface SessionInfo {
   'header-auth'?: boolean;
 }
 
+/** Per call: `signal` aborts the call (it then rejects with the signal's reason, never retried). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 export type MulticallResult = [XmlRpcValue] | { faultCode: number; faultString: string; traceback?: string[] };
 
 type AuthMethod =
@@ -47,7 +53,7 @@ export function encodeArgs(args: XmlRpcValue[], kwargs?: Record<string, XmlRpcVa
   return [...args, { ...kwargs, __starstar: true }];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 
 export class ClientSession {
   readonly baseurl: string;
@@ -75,18 +81,18 @@ export class ClientSession {
   }
 
   /** Call a hub method (its name checked against the catalogue) with positional and keyword arguments. */
-  async call<T = XmlRpcValue>(method: HubMethod, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
-    return this.callAny<T>(method, args, kwargs);
+  async call<T = XmlRpcValue>(method: HubMethod, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<T> {
+    return this.callAny<T>(method, args, kwargs, o);
   }
 
   /** Call a method by a name known only at run time (the CLI's `call` command, tests of unknown names). */
-  async callAny<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
+  async callAny<T = XmlRpcValue>(method: string, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<T> {
     try {
-      return (await this.callOnce(method, args, kwargs)) as T;
+      return (await this.callOnce(method, args, kwargs, o)) as T;
     } catch (e) {
       if (e instanceof AuthExpired && this.authMethod && method !== 'login' && method !== 'sslLogin') {
         await this.renew();
-        return (await this.callOnce(method, args, kwargs)) as T;
+        return (await this.callOnce(method, args, kwargs, o)) as T;
       }
       throw e;
     }
@@ -126,16 +132,16 @@ export class ClientSession {
     return run;
   }
 
-  private async callOnce(method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): Promise<XmlRpcValue> {
+  private async callOnce(method: string, args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>, o: CallOptions = {}): Promise<XmlRpcValue> {
     const body = encodeCall(method, encodeArgs(args, kwargs));
     const isLogin = method === 'login' || method === 'sslLogin';
     return this.inTurn(() => {
       const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml' };
-      return this.send(this.urlFor(method), body, headers, isLogin, method);
+      return this.send(this.urlFor(method), body, headers, isLogin, method, o.signal);
     });
   }
 
-  private async send(url: URL, body: Buffer | string, headers: Record<string, string>, isLogin: boolean, what: string): Promise<XmlRpcValue> {
+  private async send(url: URL, body: Buffer | string, headers: Record<string, string>, isLogin: boolean, what: string, signal?: AbortSignal): Promise<XmlRpcValue> {
     const timeoutMs = ((isLogin ? this.opts.authTimeout ?? 60 : this.opts.timeout ?? 43200) * 1000) | 0;
     const maxRetries = this.opts.maxRetries ?? 30;
     const interval = (this.opts.retryInterval ?? 20) * 1000;
@@ -143,9 +149,10 @@ export class ClientSession {
     for (;;) {
       tries += 1;
       let reply;
+      signal?.throwIfAborted();
       try {
         this.opts.debugXmlrpc?.(`url: ${url.href}\nbody: ${String(body).slice(0, 1024)}`);
-        reply = await this.transport.post(url, body, headers, timeoutMs);
+        reply = await this.transport.post(url, body, headers, timeoutMs, signal);
         if (reply.status >= 400) {
           throw new Error(`${reply.status} error from ${url.host}: ${reply.body.toString('utf8').slice(0, 200)}`);
         }
@@ -156,18 +163,19 @@ export class ClientSession {
         if (res.ok) return res.value;
         const err = faultToError(res.faultCode, res.faultString);
         if (err instanceof ServerOffline && this.opts.offlineRetry) {
-          await sleep((this.opts.offlineRetryInterval ?? 20) * 1000);
+          await sleep((this.opts.offlineRetryInterval ?? 20) * 1000, signal);
           tries = 0;
           continue;
         }
         throw err;
       } catch (e) {
         if (e instanceof KojiError || (e as { faultCode?: number }).faultCode !== undefined) throw e;
+        if (signal?.aborted) throw signal.reason;
         if (isCertError(e)) throw e;
         if (!this.loggedIn && !this.opts.anonRetry) throw e;
         if (tries > maxRetries) throw e;
         this.opts.debugXmlrpc?.(`try #${tries} for ${what} failed: ${(e as Error).message}`);
-        if (tries > 1) await sleep(interval);
+        if (tries > 1) await sleep(interval, signal);
       }
     }
   }

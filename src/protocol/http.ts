@@ -43,7 +43,7 @@ export class HttpTransport {
     return this.httpsAgent;
   }
 
-  post(url: URL, body: Buffer | string, headers: Record<string, string>, timeoutMs: number): Promise<HttpReply> {
+  post(url: URL, body: Buffer | string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpReply> {
     const mod = url.protocol === 'https:' ? https : http;
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       return Promise.reject(new Error(`unsupported URL scheme in ${url.href}: use http or https`));
@@ -57,6 +57,7 @@ export class HttpTransport {
           agent: this.agentFor(url),
           headers: { ...headers, 'Content-Length': String(data.length) },
           timeout: timeoutMs,
+          signal,
         },
         (res) => {
           const chunks: Buffer[] = [];

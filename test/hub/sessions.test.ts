@@ -69,6 +69,16 @@ describe.each(engines())('sessions and login on %s', (engine) => {
     c.close();
   });
 
+  it('a call can be aborted; the session goes on', async () => {
+    const c = await hub.login();
+    const ac = new AbortController();
+    const slow = c.call('getUser', [ADMIN], undefined, { signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(slow).rejects.toThrow('stop');
+    expect(await c.call('getUser', [ADMIN])).toMatchObject({ name: ADMIN });
+    c.close();
+  });
+
   it('rejects a bad session key and a closed session', async () => {
     const c = await hub.login();
     const sid = String(c.sinfo?.['session-id']);

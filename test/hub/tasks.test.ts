@@ -248,6 +248,18 @@ describe.each(engines())('tasks on %s', (engine) => {
     await admin.call('cancelTask', [id]);
   });
 
+  it('kojits.host.waitTasks returns when one of the caller\'s tasks is canceled', async () => {
+    const id = await admin.call<number>('makeTask', ['sleep', [0]], { assign: 'b1' });
+    await b1.call('host.openTask', [id]);
+    const waiting = b1.call<boolean>('kojits.host.waitTasks', [20]);
+    const other = b2.call<boolean>('kojits.host.waitTasks', [1]);
+    const t0 = Date.now();
+    await admin.call('cancelTask', [id]);
+    expect(await waiting).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await other).toBe(false);
+  });
+
   it('restartHosts makes a task; scheduler.getHostData shows what builders reported', async () => {
     const id = await admin.call<number>('restartHosts');
     expect(await info(id)).toMatchObject({ method: 'restartHosts', priority: 5 });

@@ -1,8 +1,9 @@
 /**
  * The host.* calls builders make about themselves and their tasks (Koji's HostExports): every
  * one needs the caller to be a host with an exclusive session. Plus koji-ts's long poll,
- * kojits.host.waitTasks, which returns as soon as the scheduler assigns the caller a task or an
- * awaited subtask of one of its tasks finishes (stock kojid keeps polling every 15 s instead).
+ * kojits.host.waitTasks, which returns as soon as the scheduler assigns the caller a task, an
+ * awaited subtask of one of its tasks finishes or one of its own tasks ends (e.g. is canceled)
+ * (stock kojid keeps polling every 15 s instead).
  */
 import { GenericError, ActionNotAllowed, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, newStruct, type XmlRpcValue } from '../../protocol/values.ts';
@@ -48,7 +49,7 @@ async function subtask(ctx: CallContext, m: unknown, arglist: unknown, parent: u
   return makeTask(ctx, m, args, { ...taskopts, parent: pid });
 }
 
-/** Wait (up to `timeout` s) for a task assigned to the host or an awaited subtask's end. */
+/** Wait (up to `timeout` s) for a task assigned to the host, an awaited subtask's end or the end of one of its tasks. */
 async function waitTasks(ctx: CallContext, timeout: number): Promise<boolean> {
   const host = await callingHost(ctx);
   const pending = async () => (await assignedTasks(ctx, host)).length > 0 || (await hostTasks(ctx, host)).some((t) => t.alert);
@@ -66,8 +67,10 @@ async function waitTasks(ctx: CallContext, timeout: number): Promise<boolean> {
     const offA = ctx.hub.signals.onAssigned((hosts) => {
       if (hosts.includes(host)) done(true);
     });
-    // a finished task may be a child this host's waiting task awaits
-    const offF = ctx.hub.signals.onFinished(() => void pending().then((p) => p && done(true), () => undefined));
+    // a finished task may be a child this host's waiting task awaits, or one of this host's own
+    // tasks (canceled: the builder stops its processes at once)
+    const ownTask = async (id: number) => (await ctx.sql.value<number>('SELECT host_id FROM task WHERE id = $1', [id])) === host;
+    const offF = ctx.hub.signals.onFinished((id) => void (async () => (await ownTask(id)) || (await pending()))().then((p) => p && done(true), () => undefined));
     const abort = () => done(false);
     ctx.request.signal?.addEventListener('abort', abort);
   });
@@ -269,6 +272,6 @@ export const hostTaskMethods: MethodDef[] = [
   ),
   hostCall('kojits.host.waitTasks', '(timeout=15)', (ctx, a) => waitTasks(ctx, a.timeout as number), {
     args: { timeout: t.number },
-    doc: 'koji-ts: wait up to timeout seconds (at most 60) until a task is assigned to the calling host or an awaited subtask of its tasks finishes; True if so.',
+    doc: 'koji-ts: wait up to timeout seconds (at most 60) until a task is assigned to the calling host, an awaited subtask of its tasks finishes or one of its tasks ends; True if so.',
   }),
 ];

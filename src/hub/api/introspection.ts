@@ -2,7 +2,7 @@
 import { API_VERSION, KOJI_VERSION } from '../../protocol/version.ts';
 import { Float, type XmlRpcValue } from '../../protocol/values.ts';
 import { pyRepr } from '../../protocol/pyrepr.ts';
-import { listapiArgs, listapiArgspec } from '../signature.ts';
+import { listapiArgs, listapiArgspec } from '../../protocol/signature.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 

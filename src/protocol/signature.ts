@@ -1,11 +1,12 @@
 /**
- * Python-style signatures for hub methods. The catalogue states each method's signature in the
- * same notation Koji's `_listapi` prints (`(userInfo=None, strict=False)`); this module parses it
- * into parameters with defaults, binds incoming positional + keyword arguments to them the way
- * Python does, and renders `argdesc`/`args`/`argspec` for introspection.
+ * Python-style signatures of hub methods (and of the builder's task handlers). The catalogue
+ * states each method's signature in the same notation Koji's `_listapi` prints
+ * (`(userInfo=None, strict=False)`); this module parses it into parameters with defaults, binds
+ * incoming positional + keyword arguments to them the way Python does, and renders
+ * `argdesc`/`args`/`argspec` for introspection.
  */
-import { ParameterError } from '../protocol/faults.ts';
-import { newStruct, type XmlRpcValue } from '../protocol/values.ts';
+import { ParameterError } from './faults.ts';
+import { newStruct, type XmlRpcValue } from './values.ts';
 
 export interface Param {
   name: string;
