@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const file = (values.config as string | undefined) ?? '/etc/kojid/kojid.conf';
   const warnings: string[] = [];
-  const load = (): KojidConfig => loadKojidConfig(file, { warn: (m) => warnings.push(m), overrides: overridesOf(values) });
+  const load = (): KojidConfig => loadKojidConfig(file, { env: process.env, warn: (m) => warnings.push(m), overrides: overridesOf(values) });
   let cfg: KojidConfig;
   let log: Logger;
   try {

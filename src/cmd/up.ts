@@ -50,7 +50,17 @@ export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'ko
       readyTimeoutMs: 180_000,
     },
   ];
-  if (o.has('builder')) services.push({ name: 'builder', ...kojitsCommand(['builder', '-c', r.kojidConf]), ready: /\bready\b/, readyTimeoutMs: 120_000 });
+  if (o.has('builder')) {
+    services.push({
+      name: 'builder',
+      ...kojitsCommand(['builder', '-c', r.kojidConf]),
+      // the all-in-one builder shares its machine with the hub and the database: kojid's check
+      // of the load average (not ready above 4 per CPU) would keep it idle on any busy machine
+      env: { KOJITS_KOJID_MAX_LOAD_PER_CPU: process.env.KOJITS_KOJID_MAX_LOAD_PER_CPU ?? '0' },
+      ready: /\bready\b/,
+      readyTimeoutMs: 120_000,
+    });
+  }
   return services;
 }
 

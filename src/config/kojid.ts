@@ -107,8 +107,10 @@ export function kojidLogLevel(value: string | null, o: { debug?: boolean; verbos
   return LOG_LEVELS[value as keyof typeof LOG_LEVELS];
 }
 
-function readKojidOptions(ini: IniFile, o: { warn?: (m: string) => void; overrides?: Record<string, unknown> }) {
+function readKojidOptions(ini: IniFile, o: { env?: Record<string, string | undefined>; warn?: (m: string) => void; overrides?: Record<string, unknown> }) {
   return readOptions(KOJID_OPTIONS, ini.get('kojid'), 'kojid', {
+    env: o.env,
+    envPrefix: 'KOJITS_KOJID_',
     warn: o.warn,
     ignore: [...(ini.get('kojid')?.values.keys() ?? [])].filter((k) => k.toUpperCase().startsWith('RLIMIT_')),
     overrides: o.overrides,
@@ -130,8 +132,11 @@ function configFiles(path: string): string[] {
     .map((f) => join(path, f));
 }
 
-/** Load kojid.conf (or a folder of *.conf files), validated; `overrides` are command-line values. */
-export function loadKojidConfig(path: string, o: { warn?: (m: string) => void; overrides?: Record<string, unknown>; exists?: (p: string) => boolean } = {}): KojidConfig {
+/**
+ * Load kojid.conf (or a folder of *.conf files), validated; `overrides` are command-line values;
+ * with `env`, KOJITS_KOJID_<KEY> variables override the files (as KOJITS_HUB_* do for hub.conf).
+ */
+export function loadKojidConfig(path: string, o: { env?: Record<string, string | undefined>; warn?: (m: string) => void; overrides?: Record<string, unknown>; exists?: (p: string) => boolean } = {}): KojidConfig {
   const files = configFiles(path);
   const ini: IniFile = new Map();
   for (const f of files) parseIni(readFileSync(f, 'utf8'), f, ini);

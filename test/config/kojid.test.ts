@@ -53,6 +53,12 @@ describe('kojid.conf', () => {
     expect(warnings).toEqual([`${f}:10: unknown option frobnicate in [kojid] (ignored)`]);
   });
 
+  it('takes KOJITS_KOJID_<KEY> from the environment over the file', () => {
+    const { options } = loadKojidConfig(file(MIN), { exists: none, env: { KOJITS_KOJID_MAX_LOAD_PER_CPU: '0', KOJITS_KOJID_MAXJOBS: '3' } });
+    expect(options.max_load_per_cpu).toBe(0);
+    expect(options.maxjobs).toBe(3);
+  });
+
   it('fails on bad values naming file:line, on other sections, and without server or topurl', () => {
     let f = file(`${MIN}maxjobs = many\n`);
     expect(() => loadKojidConfig(f)).toThrow(`${f}:4: maxjobs must be an integer, got "many"`);
