@@ -303,3 +303,27 @@ describe.each(engines())('task output on %s', (engine) => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe.each(engines())('count and filterResults on %s', (engine) => {
+  let hub: TestHub;
+  afterAll(async () => hub?.stop());
+
+  it('count, filterResults and countAndFilterResults wrap read-only calls', async () => {
+    hub = await startTestHub(engine);
+    const admin = await hub.login();
+    const ids: number[] = [];
+    for (const p of [5, 30, 10]) ids.push(await admin.call<number>('makeTask', ['sleep', [1]], { priority: p }));
+    const anon = hub.anon();
+    expect(await anon.call('count', ['listTasks'])).toBe(3);
+    expect(await anon.call('count', ['getTaskInfo', ids[0]])).toBeGreaterThan(10);
+    expect(await anon.call('count', ['getTaskInfo', 99999])).toBe(0);
+    const byPrio = await anon.call<XmlRpcStruct[]>('filterResults', ['listTasks'], { filterOpts: { order: '-priority', limit: 2 } });
+    expect(byPrio.map((t) => t.priority)).toEqual([30, 10]);
+    const [n, page] = await anon.call<[number, XmlRpcStruct[]]>('countAndFilterResults', ['listTasks'], { filterOpts: { order: 'priority', offset: 1 } });
+    expect(n).toBe(3);
+    expect(page.map((t) => t.priority)).toEqual([10, 30]);
+    await expect(anon.call('count', ['frobnicate'])).rejects.toThrow("method frobnicate doesn't exist");
+    await expect(anon.call('filterResults', ['getTaskInfo', ids[0]])).rejects.toThrow('getTaskInfo() did not return a list');
+    await expect(admin.call('count', ['createTag', 'x'])).rejects.toThrow('createTag changes data');
+  });
+});

@@ -32,6 +32,7 @@ import { taskWriteMethods } from './tasks-write.ts';
 import { hostTaskMethods } from './host-tasks.ts';
 import { schedulerMethods } from './scheduler.ts';
 import { taskOutputMethods } from './task-output.ts';
+import { metaMethods } from './meta.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -60,6 +61,7 @@ export const IMPLEMENTED: MethodDef[] = [
   ...hostTaskMethods,
   ...schedulerMethods,
   ...taskOutputMethods,
+  ...metaMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {
