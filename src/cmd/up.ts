@@ -54,6 +54,8 @@ export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'ko
     services.push({
       name: 'builder',
       ...kojitsCommand(['builder', '-c', r.kojidConf]),
+      // a builder that ended without logging out (killed) still holds its exclusive session
+      restartArgs: ['--force-lock'],
       // the all-in-one builder shares its machine with the hub and the database: kojid's check
       // of the load average (not ready above 4 per CPU) would keep it idle on any busy machine
       env: { KOJITS_KOJID_MAX_LOAD_PER_CPU: process.env.KOJITS_KOJID_MAX_LOAD_PER_CPU ?? '0' },
