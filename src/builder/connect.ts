@@ -4,14 +4,13 @@
  * same host gets AuthLockError, unless --force-lock takes the lock over), check the hub answers
  * `echo`, and learn the host's id and the session's start time.
  */
-import { existsSync } from 'node:fs';
 import type { KojidOptions } from '../config/kojid.ts';
 import { ClientSession, type ClientOptions } from '../protocol/client.ts';
-import { AuthError, AuthLockError } from '../protocol/faults.ts';
+import { AuthError } from '../protocol/faults.ts';
+import { daemonLogin, StartupError } from '../protocol/daemon-login.ts';
 import type { XmlRpcStruct } from '../protocol/values.ts';
 
-/** A start-up failure, with kojid's message. */
-export class StartupError extends Error {}
+export { StartupError };
 
 export function clientOptions(o: KojidOptions): ClientOptions {
   return {
@@ -35,45 +34,11 @@ export interface Connection {
   login: string;
 }
 
-function isConnectionError(e: unknown): boolean {
-  const s = `${(e as { code?: string }).code ?? ''} ${(e as Error).message ?? ''} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}`;
-  return /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|ETIMEDOUT|EAI_AGAIN|timed out/.test(s);
-}
-
 export async function connect(o: KojidOptions, forceLock: boolean): Promise<Connection> {
   const session = new ClientSession(o.server as string, clientOptions(o));
   const server = o.server as string;
-  let login: string;
   try {
-    if (o.cert && existsSync(o.cert)) {
-      try {
-        await session.sslLogin();
-      } catch (e) {
-        if (isConnectionError((e as Error).cause ?? e)) throw new StartupError(`Error: Unable to connect to server ${server}`);
-        throw new StartupError(`Error: Unable to log in: ${(e as Error).message}`);
-      }
-      login = `certificate ${o.cert}`;
-    } else if (o.user) {
-      try {
-        await session.login(o.user, o.password ?? '');
-      } catch (e) {
-        if (e instanceof AuthError) throw new StartupError('Error: Unable to log in. Bad credentials?');
-        if (isConnectionError(e)) throw new StartupError(`Error: Unable to connect to server ${server}`);
-        throw e;
-      }
-      login = `user ${o.user}`;
-    } else {
-      throw new StartupError(
-        o.cert ? `Error: certificate ${o.cert} not found` : 'No username/password/certificate supplied and Kerberos missing or not configured',
-      );
-    }
-    try {
-      await session.call('exclusiveSession', [], { force: forceLock });
-    } catch (e) {
-      if (e instanceof AuthLockError) throw new StartupError('Error: Unable to get lock. Trying using --force-lock');
-      throw e;
-    }
-    session.exclusive = true;
+    const login = await daemonLogin(session, { server, cert: o.cert, user: o.user, password: o.password }, forceLock);
     const ret = await session.call('echo', ['OK']);
     if (!Array.isArray(ret) || ret.length !== 1 || ret[0] !== 'OK') throw new StartupError(`Error: incorrect server response: ${JSON.stringify(ret)}`);
     let hostId: number;

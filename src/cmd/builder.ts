@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DAEMON_FLAGS } from './daemon-flags.ts';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from '../config/options.ts';
 import { kojidLogLevel, loadKojidConfig, type KojidConfig } from '../config/kojid.ts';
@@ -49,12 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        config: { type: 'string', short: 'c' },
-        'force-lock': { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v' },
-        debug: { type: 'boolean', short: 'd' },
-        fg: { type: 'boolean', short: 'f' },
-        help: { type: 'boolean', short: 'h' },
+        ...DAEMON_FLAGS,
         ...Object.fromEntries([...INT_FLAGS, ...STR_FLAGS].map((k) => [k, { type: 'string' }])),
       },
     }));

@@ -7,6 +7,7 @@
  *   passwd  set a user's password (through the running hub, as the admin)
  *   migrate apply database migrations to a PostgreSQL server
  *   builder the build daemon from a kojid.conf (src/cmd/builder.ts)
+ *   kojira  the repo daemon from a kojira.conf (src/cmd/kojira.ts)
  * and, for `up` only, `_createdb` (makes and bootstraps a data folder's database, in a child process);
  * for the builder, `_task` (the process one task runs in, src/builder/task-main.ts).
  */
@@ -23,6 +24,7 @@ commands:
   passwd  --data DIR USER [--password-file FILE]
   migrate --db URL
   builder -c kojid.conf [--force-lock]
+  kojira  -c kojira.conf [--force-lock]
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./commands.ts')).cmdMigrate,
   _createdb: async () => (await import('./commands.ts')).cmdCreateDb,
   builder: async () => (await import('./builder.ts')).main,
+  kojira: async () => (await import('./kojira.ts')).main,
   _task: async () => (await import('../builder/task-main.ts')).main,
 };
 

@@ -80,7 +80,7 @@ export const KOJID_OPTIONS = [
   opt('createrepo_skip_stat', 'boolean', true, 'createrepo --skip-stat'),
   opt('createrepo_update', 'boolean', true, 'reuse old repodata'),
   opt('distrepo_skip_stat', 'boolean', false, 'createrepo --skip-stat for dist repos'),
-  opt('copy_old_repodata', 'boolean', false, 'copy old repodata when nothing changed'),
+  opt('copy_old_repodata', 'boolean', true, 'copy old repodata when nothing changed (Koji defaults to false)'),
   // mail
   opt('smtphost', 'string', 'example.com', 'mail server'),
   opt('smtp_user', 'string', null as string | null, 'mail server user'),

@@ -58,6 +58,10 @@ export class PathInfo {
     return `${this.topdir}/repos/${tag}/${repoId}`;
   }
 
+  distrepo(repoId: number, tag: string, volume?: string | null): string {
+    return `${this.volumedir(volume)}/repos-dist/${tag}/${repoId}`;
+  }
+
   work(volume?: string | null): string {
     return `${this.volumedir(volume)}/work`;
   }
