@@ -3,7 +3,9 @@
  * cache, auth/cache.ts), `content` (the reply cache and the memo of inheritance walks —
  * listings of tags, builds, packages, RPMs) and `tasks` (tasks, hosts' check-ins, the
  * scheduler: no cache depends on them, so builders' heartbeats and task churn leave the
- * listing caches warm). A table not named here counts as content, the safe default.
+ * listing caches warm) and `repos` (what kojira makes repos from, and repos and their
+ * requests: a change wakes kojits.repo.waitChanges, see signalChanges). A table not named here
+ * counts as content, the safe default.
  *
  * A writing call collects the scopes of the tables its statements write (TrackedSql); writers
  * outside the dispatcher (the scheduler) say what they changed through `invalidate`. Other hub
@@ -13,7 +15,10 @@ import type { RawQueryable } from '../db/types.ts';
 import { CACHE_CHANNEL } from './auth/cache.ts';
 import type { Hub } from './types.ts';
 
-export type Scope = 'sessions' | 'content' | 'tasks';
+export type Scope = 'sessions' | 'content' | 'tasks' | 'repos';
+
+/** Content kojira makes repos from: a committed change wakes kojits.repo.waitChanges. */
+const REPO_INPUT: readonly Scope[] = ['content', 'repos'];
 
 const TABLE_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   sessions: ['sessions'],
@@ -27,6 +32,21 @@ const TABLE_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   scheduler_sys_data: ['tasks'],
   scheduler_log_messages: ['tasks'],
   login_failures: [],
+  tag_listing: REPO_INPUT,
+  tag_inheritance: REPO_INPUT,
+  tag_config: REPO_INPUT,
+  tag_extra: REPO_INPUT,
+  tag_packages: REPO_INPUT,
+  tag_external_repos: REPO_INPUT,
+  tag_updates: REPO_INPUT,
+  group_config: REPO_INPUT,
+  group_package_listing: REPO_INPUT,
+  group_req_listing: REPO_INPUT,
+  external_repo_config: REPO_INPUT,
+  external_repo_data: REPO_INPUT,
+  // no listing cache reads repos or requests
+  repo: ['repos'],
+  repo_queue: ['repos'],
 };
 
 const DML = /^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([a-z_][a-z0-9_]*)/i;
@@ -52,6 +72,14 @@ export function scopesOf(w: Write): readonly Scope[] {
   return scopes;
 }
 
+/**
+ * After a call's transaction: wake kojits.repo.waitChanges here and in the other hub processes
+ * when the call changed repo inputs.
+ */
+export function signalChanges(hub: Hub, scopes: ReadonlySet<Scope>): void {
+  if (scopes.has('repos')) hub.signals.reposChanged();
+}
+
 /** Drop this process's cached data of these scopes. */
 export function invalidate(hub: Hub, scopes: Iterable<Scope>): void {
   for (const s of scopes) {
@@ -66,7 +94,7 @@ export function invalidate(hub: Hub, scopes: Iterable<Scope>): void {
 /** Inside the transaction: tell the other hub processes (delivered at commit). */
 export async function announce(hub: Hub, tx: RawQueryable, scopes: Iterable<Scope>): Promise<void> {
   if (hub.db.kind !== 'postgres') return;
-  for (const s of scopes) if (s !== 'tasks') await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}, '${s}'`);
+  for (const s of scopes) if (s === 'sessions' || s === 'content') await tx.rawQuery(`NOTIFY ${CACHE_CHANNEL}, '${s}'`);
 }
 
 /** What another hub announced. */

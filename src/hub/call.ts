@@ -11,7 +11,7 @@ import { GenericError, KojiError, AuthError, Fault } from '../protocol/faults.ts
 import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
-import { announce, invalidate, scopesOf, writtenTable, type Scope } from './cache-scopes.ts';
+import { announce, invalidate, scopesOf, signalChanges, writtenTable, type Scope } from './cache-scopes.ts';
 import { checkArgTypes, type RegisteredMethod } from './registry.ts';
 import { bindArgs } from '../protocol/signature.ts';
 import { databaseFault } from './db-errors.ts';
@@ -58,6 +58,7 @@ export async function announceSessionChanges(state: CallState, tx: RawQueryable)
 /** After commit (or rollback): drop what this process cached of the data the call changed. */
 export function flushIfChanged(state: CallState, sql: TrackedSql): void {
   invalidate(state.hub, sql.scopes);
+  signalChanges(state.hub, sql.scopes);
 }
 
 export function lookup(hub: Hub, name: string): RegisteredMethod {

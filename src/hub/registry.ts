@@ -54,6 +54,24 @@ export function method<S extends z.ZodRawShape>(
   return def as unknown as MethodDef;
 }
 
+/** A method that changes data and answers None (Koji's mutators without a result). */
+export function noneMethod<S extends z.ZodRawShape>(
+  def: Omit<MethodDef, 'args' | 'handler' | 'prepare' | 'writes'> & {
+    args?: S;
+    run(ctx: CallContext, a: z.infer<z.ZodObject<S>> & BoundArgs): Promise<unknown>;
+  },
+): MethodDef {
+  const { run, ...rest } = def;
+  return method({
+    ...rest,
+    writes: true,
+    async handler(ctx, a) {
+      await run(ctx, a as never);
+      return null;
+    },
+  });
+}
+
 export class Registry {
   private readonly methods = new Map<string, RegisteredMethod>();
 

@@ -54,11 +54,16 @@ export class PathInfo {
     return `${this.build(b)}/files/${btype}`;
   }
 
-  repo(repoId: number, tag: string): string {
+  /** `repoId` may also be `latest` (the link to the newest repo) */
+  repo(repoId: number | string, tag: string): string {
     return `${this.topdir}/repos/${tag}/${repoId}`;
   }
 
-  distrepo(repoId: number, tag: string, volume?: string | null): string {
+  repocache(tag: string): string {
+    return `${this.topdir}/repos/${tag}/cache`;
+  }
+
+  distrepo(repoId: number | string, tag: string, volume?: string | null): string {
     return `${this.volumedir(volume)}/repos-dist/${tag}/${repoId}`;
   }
 

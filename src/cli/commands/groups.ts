@@ -9,7 +9,8 @@ import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from '../command.ts';
 import { pformat } from '../pyformat.ts';
 import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
-import { generateComps, makeGroupsSpec, readCompsFile } from '../comps.ts';
+import { readCompsFile } from '../comps.ts';
+import { generateComps, makeGroupsSpec } from '../../util/comps.ts';
 import { eventFromOpts, failedAfter } from './cli-util.ts';
 import { asctime } from './common.ts';
 

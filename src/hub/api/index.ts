@@ -23,7 +23,9 @@ import { rpmMethods } from './rpms.ts';
 import { archiveMethods } from './archives.ts';
 import { historyMethods } from './history.ts';
 import { searchMethods } from './search.ts';
-import { repoReadMethods } from './repos-read.ts';
+import { repoMethods } from './repos.ts';
+import { repoRequestMethods } from './repo-requests.ts';
+import { externalRepoMethods } from './external-repos.ts';
 import { taskReadMethods } from './tasks-read.ts';
 import { importMethods } from './import.ts';
 import { snapshotMethods } from './snapshot.ts';
@@ -52,7 +54,9 @@ export const IMPLEMENTED: MethodDef[] = [
   ...archiveMethods,
   ...historyMethods,
   ...searchMethods,
-  ...repoReadMethods,
+  ...repoMethods,
+  ...repoRequestMethods,
+  ...externalRepoMethods,
   ...taskReadMethods,
   ...importMethods,
   ...snapshotMethods,

@@ -1,6 +1,6 @@
 /** Tags and inheritance: createTag, editTag2, deleteTag, getTag, listTags, getBuildConfig … */
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
-import { isStruct, newStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
 import { lookupName, nameOrId, checkString } from '../lookup.ts';
 import { pyStrOf } from '../../protocol/pyrepr.ts';
@@ -8,7 +8,7 @@ import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
-import { createTagRow, deleteTagRows, getTag, setTagExtra, tagId, type TagInfo } from '../content/tag.ts';
+import { createTagRow, deleteTagRows, getBuildConfig, getTag, setTagExtra, tagId, type TagInfo } from '../content/tag.ts';
 import { readFullInheritance, readInheritanceData, writeInheritanceData } from '../content/inheritance.ts';
 import { getBuild } from '../content/build.ts';
 import { verifyDirName } from '../names.ts';
@@ -84,31 +84,6 @@ async function listTags(ctx: CallContext, a: { build: unknown; package: unknown;
     q.where(`tag.name ILIKE ${q.p(like)}`);
   }
   return (await q.run(ctx.sql, a.queryOpts, 'id')) as XmlRpcValue;
-}
-
-async function buildConfig(ctx: CallContext, tag: unknown, event: number | null): Promise<XmlRpcValue> {
-  const info = (await getTag(ctx, tag, { strict: true, event, blocked: true })) as TagInfo;
-  const inh: { extra: Record<string, XmlRpcValue>; arches: XmlRpcValue } = { extra: newStruct(), arches: null };
-  for (const link of await readFullInheritance(ctx.sql, info.id, event)) {
-    if (link.noconfig) continue;
-    const anc = (await getTag(ctx, link.parent_id, { strict: true, event, blocked: true })) as TagInfo;
-    if (info.arches === null && anc.arches !== null) {
-      info.arches = anc.arches;
-      inh.arches = { id: anc.id, name: anc.name };
-    }
-    for (const key of Object.keys(anc.extra)) {
-      if (!Object.hasOwn(info.extra, key)) {
-        info.extra[key] = anc.extra[key];
-        inh.extra[key] = { id: anc.id, name: anc.name };
-      }
-    }
-  }
-  for (const [k, v] of Object.entries(info.extra)) {
-    const [blocked, value] = v as [boolean, XmlRpcValue];
-    if (blocked) delete info.extra[k];
-    else info.extra[k] = value;
-  }
-  return { ...info, config_inheritance: inh } as XmlRpcValue;
 }
 
 export const tagMethods: MethodDef[] = [
@@ -197,7 +172,7 @@ export const tagMethods: MethodDef[] = [
     sig: '(tag, event=None)',
     doc: 'Tag configuration with inherited arches and extra, plus config_inheritance naming where each came from.',
     args: { event: t.int.nullable() },
-    handler: (ctx, a) => buildConfig(ctx, a.tag, a.event),
+    handler: (ctx, a) => getBuildConfig(ctx, a.tag, a.event),
   }),
   method({
     name: 'getInheritanceData',

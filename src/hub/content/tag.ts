@@ -14,6 +14,7 @@ import type { CallContext } from '../types.ts';
 import type { Sql } from '../../db/types.ts';
 import { verifyDirName } from '../names.ts';
 import { decodeStoredJson, encodeStoredJson } from './stored-json.ts';
+import { readFullInheritance } from './inheritance.ts';
 
 export interface TagInfo {
   id: number;
@@ -159,4 +160,30 @@ export async function checkTagAccess(ctx: CallContext, tag: TagInfo, userId: num
 export async function assertTagAccess(ctx: CallContext, tag: TagInfo, userId: number | null, force: boolean): Promise<void> {
   const r = await checkTagAccess(ctx, tag, userId);
   if (!r.access && !(r.override && force)) throw new ActionNotAllowed(r.reason);
+}
+
+/** Koji's getBuildConfig: the tag with arches and extra inherited along non-noconfig links. */
+export async function getBuildConfig(ctx: CallContext, tag: unknown, event: number | null): Promise<XmlRpcValue> {
+  const info = (await getTag(ctx, tag, { strict: true, event, blocked: true })) as TagInfo;
+  const inh: { extra: Record<string, XmlRpcValue>; arches: XmlRpcValue } = { extra: newStruct(), arches: null };
+  for (const link of await readFullInheritance(ctx.sql, info.id, event)) {
+    if (link.noconfig) continue;
+    const anc = (await getTag(ctx, link.parent_id, { strict: true, event, blocked: true })) as TagInfo;
+    if (info.arches === null && anc.arches !== null) {
+      info.arches = anc.arches;
+      inh.arches = { id: anc.id, name: anc.name };
+    }
+    for (const key of Object.keys(anc.extra)) {
+      if (!Object.hasOwn(info.extra, key)) {
+        info.extra[key] = anc.extra[key];
+        inh.extra[key] = { id: anc.id, name: anc.name };
+      }
+    }
+  }
+  for (const [k, v] of Object.entries(info.extra)) {
+    const [blocked, value] = v as [boolean, XmlRpcValue];
+    if (blocked) delete info.extra[k];
+    else info.extra[k] = value;
+  }
+  return { ...info, config_inheritance: inh } as XmlRpcValue;
 }

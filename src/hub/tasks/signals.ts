@@ -2,8 +2,10 @@
  * Wake-ups between the parts of the task system, in this hub process and across hubs on one
  * PostgreSQL database (NOTIFY kojits_tasks): "the scheduler may have work" (a task became FREE,
  * a task finished, a host checked in), "tasks were assigned to hosts H…" (answers builders
- * waiting in kojits.host.waitTasks), "task T finished" (wakes waiting parents' hosts). Signals
- * are hints: every receiver re-reads the database, so a lost or doubled one costs only latency.
+ * waiting in kojits.host.waitTasks), "task T finished" (wakes waiting parents' hosts), "repo
+ * inputs changed" (a committed change of tag content, external repos, repos or repo requests:
+ * answers kojira waiting in kojits.repo.waitChanges). Signals are hints: every receiver re-reads
+ * the database, so a lost or doubled one costs only latency.
  */
 import { EventEmitter } from 'node:events';
 import type { Driver } from '../../db/types.ts';
@@ -37,6 +39,7 @@ export class TaskSignals {
     if (kind === 'sched') this.emitter.emit('scheduler', rest);
     else if (kind === 'assigned') this.emitter.emit('assigned', rest.split(',').map(Number));
     else if (kind === 'finished') this.emitter.emit('finished', Number(rest));
+    else if (kind === 'repos') this.emitter.emit('repos');
   }
 
   private send(payload: string): void {
@@ -58,6 +61,11 @@ export class TaskSignals {
     this.send(`finished:${id}`);
   }
 
+  /** Send only after the change committed: receivers re-read the database at once. */
+  reposChanged(): void {
+    this.send('repos');
+  }
+
   onScheduler(fn: Listener<string>): () => void {
     this.emitter.on('scheduler', fn);
     return () => this.emitter.off('scheduler', fn);
@@ -71,5 +79,10 @@ export class TaskSignals {
   onFinished(fn: Listener<number>): () => void {
     this.emitter.on('finished', fn);
     return () => this.emitter.off('finished', fn);
+  }
+
+  onReposChanged(fn: () => void): () => void {
+    this.emitter.on('repos', fn);
+    return () => this.emitter.off('repos', fn);
   }
 }

@@ -25,8 +25,13 @@ export const PRIO_DEFAULT = 20;
 /** A task id argument as Koji's convert_value(cast=int) takes it (ints, or their decimal text). */
 export function taskId(v: unknown): number {
   const n = typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ParameterError(`Invalid type for value '${pyStrOf(v)}': <class '${pyTypeName(v)}'>, expected type <class 'int'>`);
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw wrongType(v, 'int');
   return n;
+}
+
+/** Koji's convert_value(cast=…) fault for a value of the wrong type. */
+export function wrongType(v: unknown, expected: 'dict' | 'list' | 'str' | 'int'): Error {
+  return new ParameterError(`Invalid type for value '${pyStrOf(v)}': <class '${pyTypeName(v)}'>, expected type <class '${expected}'>`);
 }
 
 export function isFinished(state: number): boolean {

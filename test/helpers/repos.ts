@@ -1,0 +1,35 @@
+/** Repo test content: a build host session and tags with packages, builds, blocks and groups. */
+import type { ClientSession } from '../../src/protocol/client.ts';
+import type { TestHub } from './hub.ts';
+import { addBuild, addRpms } from './content.ts';
+
+/** A build host logged in with an exclusive session, as kojid does. */
+export async function hostSession(hub: TestHub, admin: ClientSession, name: string): Promise<ClientSession> {
+  await admin.call('addHost', [name, ['x86_64']]);
+  await admin.call('kojits.setPassword', [name, `${name}-pass-1`]);
+  const c = await hub.login(name, `${name}-pass-1`);
+  await c.call('exclusiveSession');
+  return c;
+}
+
+/** Tags base ← build (both x86_64 i686), packages and builds with noarch, src, debuginfo and a block. */
+export async function repoContent(hub: TestHub, admin: ClientSession, prefix: string): Promise<{ base: string; build: string }> {
+  const base = `${prefix}-base`;
+  const build = `${prefix}-build`;
+  await admin.call('createTag', [base], { arches: 'x86_64 i686' });
+  // repos are made for the tag's own arches
+  await admin.call('createTag', [build], { parent: base, arches: 'x86_64 i686' });
+  for (const p of ['foo', 'common', 'gone']) await admin.call('packageListAdd', [base, p, 'kojiadmin']);
+  await admin.call('packageListBlock', [build, 'gone']);
+  const foo = await addBuild(hub, `foo-1.0-1`);
+  await addRpms(hub, foo, ['x86_64', 'i686', 'src']);
+  await addRpms(hub, foo, ['x86_64'], 'foo-debuginfo');
+  const common = await addBuild(hub, `common-2.0-1`);
+  await addRpms(hub, common, ['noarch']);
+  const gone = await addBuild(hub, `gone-3.0-1`);
+  await addRpms(hub, gone, ['x86_64']);
+  for (const b of [foo, common, gone]) await admin.call('tagBuildBypass', [base, b]);
+  await admin.call('groupListAdd', [base, 'build']);
+  await admin.call('groupPackageListAdd', [base, 'build', 'bash']);
+  return { base, build };
+}
