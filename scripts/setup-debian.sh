@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# rpm (rpmbuild, rpmsign) and gnupg build and sign the test RPMs; openssl inspects certificates
-PACKAGES=(rpm rpm2cpio gnupg openssl ca-certificates)
+# rpm (rpmbuild, rpmsign) and gnupg build and sign the test RPMs; openssl inspects certificates;
+# createrepo-c (createrepo_c, mergerepo_c) makes repos on the builder; dnf installs from them in tests
+PACKAGES=(rpm rpm2cpio gnupg openssl ca-certificates createrepo-c dnf)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

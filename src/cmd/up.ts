@@ -6,6 +6,7 @@
  *
  *   hub      kojits hub --config DIR/etc/hub.conf (--pglite DIR/db, under up's lock | --db URL)
  *   builder  kojits builder -c DIR/etc/kojid.conf (once the hub is ready; when this kojits has it)
+ *   kojira   kojits kojira -c DIR/etc/kojira.conf (keeps the build tags' repos current)
  *
  * and prints one ready line when all are ready. Their output goes to the console prefixed with
  * `[name]` and to DIR/log/<name>.log; one that ends is started again (see service/supervisor.ts);
@@ -39,7 +40,7 @@ export async function cmdUp(argv: string[], o: UpOptions): Promise<number> {
 }
 
 /** The programs `up` runs for a data folder, in start order. */
-export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'kojidConf'>, db: string | undefined, lock: FolderLock, o: UpOptions): ServiceSpec[] {
+export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'kojidConf' | 'kojiraConf'>, db: string | undefined, lock: FolderLock, o: UpOptions): ServiceSpec[] {
   const services: ServiceSpec[] = [
     {
       name: 'hub',
@@ -59,6 +60,16 @@ export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'ko
       // the all-in-one builder shares its machine with the hub and the database: kojid's check
       // of the load average (not ready above 4 per CPU) would keep it idle on any busy machine
       env: { KOJITS_KOJID_MAX_LOAD_PER_CPU: process.env.KOJITS_KOJID_MAX_LOAD_PER_CPU ?? '0' },
+      ready: /\bready\b/,
+      readyTimeoutMs: 120_000,
+    });
+  }
+  if (o.has('kojira')) {
+    services.push({
+      name: 'kojira',
+      ...kojitsCommand(['kojira', '-c', r.kojiraConf]),
+      // a kojira that ended without logging out (killed) still holds its exclusive session
+      restartArgs: ['--force-lock'],
       ready: /\bready\b/,
       readyTimeoutMs: 120_000,
     });
@@ -120,7 +131,7 @@ export function readyBanner(r: Pick<InitResult, 'settings' | 'kojiConf' | 'layou
   const hub = parseHubReadyLine(ready.get('hub') as string);
   if (!hub) throw new Error(`cannot read the hub's ready line: ${ready.get('hub')}`);
   const urls = { https: clientUrl(r.settings.host, hub.urls.https), http: clientUrl(r.settings.host, hub.urls.http) };
-  const builder = ready.has('builder') ? `; builder ${r.settings.builderName} ready` : '';
+  const builder = `${ready.has('builder') ? `; builder ${r.settings.builderName} ready` : ''}${ready.has('kojira') ? '; kojira ready' : ''}`;
   const login = loginCommands(r.layout);
   return [
     ...profileMismatches(r.kojiConf, urls).map((w) => `warning: ${w}`),

@@ -6,8 +6,9 @@
  * removal queue (rmtree) and external repo timestamps (check_external); and the main round every
  * `sleeptime`: the tracked repos' checks (managed.ts) and the pruning of stray folders.
  *
- * Beyond Koji (`follow_tag_changes`, on by default): a loop that notices the hub's new events
- * within a second and files a request, with `min_event = "last"`, for every build tag of a target
+ * Beyond Koji (`follow_tag_changes`, on by default): a loop that waits on the hub for changes
+ * (`kojits.repo.waitChanges`, answered when a tag's content, an external repo, a repo or a repo
+ * request changed) and then files a request, with `min_event = "last"`, for every build tag of a target
  * and every tag with `repo.auto` — a request the hub answers with the current repo when the tag
  * did not change — then runs `repo.checkQueue` at once. Koji leaves that to builds' requests and
  * `RepoLag` (an hour); here a tagged build is in its build tag's repo within seconds.
@@ -15,7 +16,7 @@
 import type { KojiraOptions } from '../config/kojira.ts';
 import { ClientSession } from '../protocol/client.ts';
 import { daemonLogin } from '../protocol/daemon-login.ts';
-import type { XmlRpcStruct } from '../protocol/values.ts';
+import type { XmlRpcStruct, XmlRpcValue } from '../protocol/values.ts';
 import type { LineLog } from '../builder/jsonlog.ts';
 import { checkExternalRepos } from './external.ts';
 import { RepoManager } from './manager.ts';
@@ -105,18 +106,23 @@ export async function startKojira(o: KojiraOptions, log: LineLog, forceLock: boo
   ];
   if (o.check_external_repos) loops.push(loop('check_external', (s) => checkExternalRepos(s, log), every));
   if (o.follow_tag_changes) {
-    let seen: number | null = null;
+    // the cursor of kojits.repo.waitChanges; null: not asked yet (the first round requests at once)
+    let cursor: { event: number; ts: XmlRpcValue } | null = null;
     loops.push(
       loop(
         'follow',
         async (s) => {
-          const ev = (await s.call<XmlRpcStruct>('getLastEvent')).id as number;
-          if (seen === null || ev > seen) {
-            if (await requestCurrentRepos(s)) await s.call('repo.checkQueue');
-            seen = ev;
+          if (cursor !== null) {
+            const r = await s.call<XmlRpcStruct>('kojits.repo.waitChanges', [cursor.event, Math.min(o.sleeptime, 60), cursor.ts]);
+            cursor = { event: r.event as number, ts: r.ts };
+            if (!r.changed) return;
+          } else {
+            const r = await s.call<XmlRpcStruct>('kojits.repo.waitChanges', [(await s.call<XmlRpcStruct>('getLastEvent')).id as number, 0]);
+            cursor = { event: r.event as number, ts: r.ts };
           }
+          if (await requestCurrentRepos(s)) await s.call('repo.checkQueue');
         },
-        () => 1000,
+        () => 0,
       ),
     );
   }
@@ -158,7 +164,7 @@ export async function startKojira(o: KojiraOptions, log: LineLog, forceLock: boo
 export async function requestCurrentRepos(s: ClientSession): Promise<boolean> {
   const targets = await s.call<XmlRpcStruct[]>('getBuildTargets');
   const tags = new Set<number>(targets.map((t) => t.build_tag as number));
-  for (const t of await s.callAny<XmlRpcStruct[]>('kojits.repo.autoTags').catch(() => [] as XmlRpcStruct[])) tags.add(t.id as number);
+  for (const id of await s.call<number[]>('kojits.repo.autoTags')) tags.add(id);
   if (!tags.size) return false;
   const results = await s.multiCall([...tags].map((id) => ({ method: 'repo.request' as const, args: [id], kwargs: { min_event: 'last' } })));
   return results.some((r) => Array.isArray(r) && (r[0] as XmlRpcStruct | null)?.repo === null);

@@ -332,6 +332,7 @@ export const KOJI_API = {
 export const KOJITS_API = {
   'kojits.setPassword': '(user, password)',
   'kojits.host.waitTasks': '(timeout=15)',
+  'kojits.repo.autoTags': '()',
   'kojits.repo.waitChanges': '(after_event, timeout=30, after_ts=None)',
 } as const satisfies Readonly<Record<string, string>>;
 

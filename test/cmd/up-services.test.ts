@@ -21,7 +21,7 @@ afterAll(() => {
   lock.release();
   rmSync(dir, { recursive: true, force: true });
 });
-const r = { hubConf: L.hubConf, dbDir: L.dbDir, kojidConf: L.kojidConf };
+const r = { hubConf: L.hubConf, dbDir: L.dbDir, kojidConf: L.kojidConf, kojiraConf: L.kojiraConf };
 
 describe('kojits up', () => {
   it('runs the hub on the PGlite folder under its lock, then the builder from kojid.conf', () => {
@@ -37,6 +37,17 @@ describe('kojits up', () => {
     expect(builder.args.slice(-4)).toEqual([join(ROOT, 'bin', 'kojits'), 'builder', '-c', L.kojidConf]);
     expect(builder.ready.test('kojits builder: localhost ready (maxjobs 10)')).toBe(true);
     expect(builder.ready.test('address already in use')).toBe(false);
+    // started again after it ended, it takes over the exclusive session its killed self left
+    expect(builder.restartArgs).toEqual(['--force-lock']);
+  });
+
+  it('runs kojira from kojira.conf after the builder', () => {
+    const services = dataFolderServices(r, undefined, lock, { has: () => true });
+    expect(services.map((s) => s.name)).toEqual(['hub', 'builder', 'kojira']);
+    const kojira = services[2];
+    expect(kojira.args.slice(-4)).toEqual([join(ROOT, 'bin', 'kojits'), 'kojira', '-c', L.kojiraConf]);
+    expect(kojira.restartArgs).toEqual(['--force-lock']);
+    expect(kojira.ready.test('kojira ready: logged in (certificate x) to https://h/kojihub')).toBe(true);
   });
 
   it('runs the hub on the PostgreSQL server given, and no builder while kojits has none', () => {
@@ -58,11 +69,12 @@ describe('kojits up', () => {
     const ready = new Map([
       ['hub', hubReadyLine({ https: 'https://127.0.0.1:8443/kojihub', http: 'http://127.0.0.1:8080/kojihub' }, '127.0.0.1')],
       ['builder', 'localhost ready'],
+      ['kojira', 'kojira ready'],
     ]);
     const settings = { host: 'koji.example.test', builderName: 'builder1' } as SetupSettings;
     const lines = readyBanner({ settings, kojiConf: L.kojiConf, layout: L }, ready, services);
-    expect(lines[0]).toBe('koji-ts hub ready: https://koji.example.test:8443/kojihub and http://koji.example.test:8080/kojihub (listening on 127.0.0.1); builder builder1 ready');
-    expect(lines[1]).toBe(`  logs:              ${L.logDir}/hub.log, ${L.logDir}/builder.log`);
+    expect(lines[0]).toBe('koji-ts hub ready: https://koji.example.test:8443/kojihub and http://koji.example.test:8080/kojihub (listening on 127.0.0.1); builder builder1 ready; kojira ready');
+    expect(lines[1]).toBe(`  logs:              ${L.logDir}/hub.log, ${L.logDir}/builder.log, ${L.logDir}/kojira.log`);
     expect(lines[2]).toMatch(/^ {2}certificate login: .* -p kojits moshimoshi$/);
     expect(lines.filter((l) => /\bready\b/.test(l))).toHaveLength(1);
   });

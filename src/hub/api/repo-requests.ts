@@ -8,7 +8,7 @@ import type { XmlRpcValue } from '../../protocol/values.ts';
 import { queryView } from '../query-view.ts';
 import { method, noneMethod, t, type MethodDef } from '../registry.ts';
 import { externalRepoData, setExternalRepoData } from '../repos/external.ts';
-import { autoRequests, checkQueue, updateEndEvents } from '../repos/queue.ts';
+import { autoRequests, autoTags, checkQueue, updateEndEvents } from '../repos/queue.ts';
 import { checkRequest, getRepo, requestRepo, setRequestPriority } from '../repos/requests.ts';
 import { setRepoState } from '../repos/state.ts';
 import { REPO_QUEUE_VIEW, REPO_VIEW, repoReferences } from '../repos/views.ts';
@@ -105,6 +105,12 @@ export const repoRequestMethods: MethodDef[] = [
     requires: repoPerm,
     doc: '[kojira] record end_event for READY repos whose tag has changed since.',
     run: (ctx) => updateEndEvents(ctx),
+  }),
+  method({
+    name: 'kojits.repo.autoTags',
+    sig: '()',
+    doc: 'koji-ts: the ids of the tags with extra repo.auto (kojira follows their changes).',
+    handler: async (ctx) => (await autoTags(ctx)).auto,
   }),
   method({
     name: 'kojits.repo.waitChanges',

@@ -116,8 +116,8 @@ async function cleanQueue(ctx: CallContext): Promise<void> {
   if (n) ctx.hub.log.info(`Cleaned ${n} repo queue entries`);
 }
 
-/** Koji's do_auto_requests: requests (relative priority +5) for tags with extra repo.auto. */
-export async function autoRequests(ctx: CallContext): Promise<void> {
+/** Tags with extra repo.auto set (true), and the repo.lag of those that set one. */
+export async function autoTags(ctx: CallContext): Promise<{ auto: number[]; lags: Map<number, number> }> {
   const rows = await ctx.sql.query<{ tag_id: number; key: string; value: string | null }>(
     "SELECT tag_id, key, value FROM tag_extra WHERE key IN ('repo.auto', 'repo.lag') AND active IS TRUE",
   );
@@ -134,6 +134,12 @@ export async function autoRequests(ctx: CallContext): Promise<void> {
     if (r.key === 'repo.auto' && v) auto.push(r.tag_id);
     else if (r.key === 'repo.lag' && typeof v === 'number' && Number.isInteger(v)) lags.set(r.tag_id, v);
   }
+  return { auto: auto.sort((a, b) => a - b), lags };
+}
+
+/** Koji's do_auto_requests: requests (relative priority +5) for tags with extra repo.auto. */
+export async function autoRequests(ctx: CallContext): Promise<void> {
+  const { auto, lags } = await autoTags(ctx);
   for (const tag of auto) {
     const last = await tagChangeEvent(ctx, tag, { last: true, bound: null, inherit: true });
     if (last === null) continue;

@@ -1,0 +1,202 @@
+/**
+ * Repos end to end, as real processes on loopback: a hub, a builder in the createrepo channel
+ * running newRepo/createrepo with createrepo_c and mergerepo_c, and `kojits kojira`. Tagging a
+ * build makes kojira request a new repo of the target's build tag, which dnf then installs from;
+ * untagging and blocking take the package out again; an external repo (a folder) is merged; a
+ * failing createrepo leaves the previous repo current and the new one a PROBLEM; a second kojira
+ * refuses to start; a kojira killed with -9 and started again leaves no duplicate or stuck repo.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientSession } from '../../src/protocol/client.ts';
+import type { XmlRpcStruct } from '../../src/protocol/values.ts';
+import { startKojits, stopAll, type Proc } from '../cmd/proc.ts';
+import { buildHost, startBuilder, until } from '../helpers/builder.ts';
+import { engines } from '../helpers/db.ts';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { buildFixture } from '../rpm/build-fixtures.ts';
+
+const READY = 1;
+const PROBLEM = 4;
+
+/** Package names in a repo's primary.xml.gz for `arch`. */
+function repoPackages(repoDir: string, arch: string): string[] {
+  const repomd = readFileSync(join(repoDir, arch, 'repodata', 'repomd.xml'), 'utf8');
+  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
+  if (!href) throw new Error(`no primary in ${repoDir}/${arch}`);
+  const xml = gunzipSync(readFileSync(join(repoDir, arch, href))).toString('utf8');
+  return [...xml.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]).sort();
+}
+
+/** dnf installs `pkg` into an empty root from the repo folder; the packages installed. */
+function dnfInstall(repoUrl: string, pkg: string): string[] {
+  const root = mkdtempSync(join(tmpdir(), 'kojits-dnf-'));
+  try {
+    execFileSync(
+      'dnf',
+      ['-y', '-q', '--installroot', join(root, 'root'), '--releasever', '1', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${join(root, 'cache')}`, '--nogpgcheck', `--repofrompath=r,${repoUrl}`, '--repo=r', 'install', pkg],
+      { stdio: 'pipe' },
+    );
+    return execFileSync('rpm', ['--root', join(root, 'root'), '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe.each(engines())('repos and kojira on %s', (engine) => {
+  let hub: TestHub;
+  let admin: ClientSession;
+  let dir: string;
+  let builder: Proc;
+  let kojira: Proc;
+  let kojiraConf: string;
+  const empty = buildFixture('empty');
+  const extra = buildFixture('extra');
+
+  const startKojira = async (args: string[] = []) => {
+    const p = startKojits(['kojira', '-c', kojiraConf, ...args]);
+    await p.waitFor(/kojira ready/, 60_000);
+    return p;
+  };
+  /** The newest READY repo of the build tag made at or after `event`. */
+  const repoAfter = (event: number) =>
+    until(`a READY repo of dist-foo-build at event ${event} or later`, async () => {
+      const r = await admin.call<XmlRpcStruct | null>('getRepo', ['dist-foo-build'], { state: READY });
+      return r && (r.create_event as number) >= event ? r : null;
+    }, 60_000, 200);
+  const lastEvent = async () => (await admin.call<XmlRpcStruct>('getLastEvent')).id as number;
+  const repoDir = (id: number) => join(hub.kojiDir, 'repos', 'dist-foo-build', String(id));
+
+  beforeAll(async () => {
+    hub = await startTestHub(engine, { conf: '[hub]\nRunInterval = 1\n', scheduler: { manual: false } });
+    admin = await hub.login();
+    dir = mkdtempSync(join(tmpdir(), 'kojits-repos-'));
+    mkdirSync(join(hub.kojiDir, 'repos'), { recursive: true });
+    const h = await buildHost(admin, dir, hub.httpUrl as string, 'repohost', { channel: 'createrepo', conf: `topdir = ${hub.kojiDir}` });
+    builder = await startBuilder(h);
+    await admin.call('createUser', ['kojira']);
+    await admin.call('grantPermission', ['kojira', 'repo']);
+    await admin.call('kojits.setPassword', ['kojira', 'kojira-pass-1']);
+    kojiraConf = join(dir, 'kojira.conf');
+    writeFileSync(kojiraConf, `[kojira]\nserver = ${hub.httpUrl}\nuser = kojira\npassword = kojira-pass-1\ntopdir = ${hub.kojiDir}\nsleeptime = 2\nmax_retries = 2\nretry_interval = 1\ncheck_external_repos = false\n`);
+    for (const f of [empty.srpm, ...empty.rpms]) {
+      await admin.uploadWrapper(f, 'test-import');
+      await admin.call('importRPM', ['test-import', basename(f)]);
+    }
+    await admin.call('createTag', ['dist-foo']);
+    await admin.call('createTag', ['dist-foo-build'], { parent: 'dist-foo', arches: 'x86_64' });
+    await admin.call('createBuildTarget', ['dist-foo', 'dist-foo-build', 'dist-foo']);
+    await admin.call('packageListAdd', ['dist-foo', 'empty'], { owner: 'kojiadmin' });
+    kojira = await startKojira();
+  }, 180_000);
+
+  afterAll(async () => {
+    await stopAll();
+    await hub?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a tagged build is in a new repo of the build tag within seconds, and dnf installs it', async () => {
+    await admin.call('tagBuildBypass', ['dist-foo', 'empty-1-0']);
+    const event = await lastEvent();
+    const repo = await repoAfter(event);
+    const path = repoDir(repo.id as number);
+    expect(repoPackages(path, 'x86_64')).toEqual(['empty']);
+    expect(readlinkSync(join(hub.kojiDir, 'repos', 'dist-foo-build', 'latest'))).toBe(String(repo.id));
+    expect(JSON.parse(readFileSync(join(path, 'repo.json'), 'utf8'))).toMatchObject({ id: repo.id, tag: 'dist-foo-build' });
+    expect(dnfInstall(`file://${hub.kojiDir}/repos/dist-foo-build/latest/x86_64/`, 'empty')).toEqual(['empty']);
+    // the task tree: newRepo (closed right after host.repoDone) with a createrepo child per arch
+    const task = await until('the newRepo task closed', async () => {
+      const t = await admin.call<XmlRpcStruct>('getTaskInfo', [repo.task_id]);
+      return t.state === 2 ? t : null;
+    });
+    expect(task.method).toBe('newRepo');
+    const children = await admin.call<XmlRpcStruct[]>('getTaskChildren', [repo.task_id]);
+    expect(children.map((c) => [c.method, c.label, c.state])).toEqual([['createrepo', 'x86_64', 2]]);
+  });
+
+  it('an unchanged tag gives no new repo; an untagged or blocked package leaves the next one', async () => {
+    const before = await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build']);
+    await admin.call('repo.checkQueue');
+    expect((await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build'])).id).toBe(before.id);
+    await admin.call('packageListBlock', ['dist-foo-build', 'empty']);
+    const blocked = await repoAfter(await lastEvent());
+    expect(blocked.id).not.toBe(before.id);
+    expect(readFileSync(join(repoDir(blocked.id as number), 'x86_64', 'blocklist'), 'utf8')).toContain('empty');
+    expect(existsSync(join(repoDir(blocked.id as number), 'x86_64', 'repodata', 'EMPTY_REPO'))).toBe(true);
+    await admin.call('packageListUnblock', ['dist-foo-build', 'empty']);
+    expect(repoPackages(repoDir((await repoAfter(await lastEvent())).id as number), 'x86_64')).toEqual(['empty']);
+    await admin.call('untagBuildBypass', ['dist-foo', 'empty-1-0']);
+    const untagged = await repoAfter(await lastEvent());
+    expect(existsSync(join(repoDir(untagged.id as number), 'x86_64', 'repodata', 'EMPTY_REPO'))).toBe(true);
+    // the repo at the event before the untagging still has it
+    expect(repoPackages(repoDir(before.id as number), 'x86_64')).toEqual(['empty']);
+    await admin.call('tagBuildBypass', ['dist-foo', 'empty-1-0']);
+    await repoAfter(await lastEvent());
+  });
+
+  it('merges an external repo (a folder) into the tag repo', async () => {
+    const ext = join(dir, 'ext', 'x86_64');
+    mkdirSync(ext, { recursive: true });
+    copyFileSync(extra.rpms[0], join(ext, basename(extra.rpms[0])));
+    execFileSync('createrepo_c', ['-q', ext]);
+    await admin.call('createExternalRepo', ['local-ext', `file://${join(dir, 'ext')}/$arch/`]);
+    await admin.call('addExternalRepoToTag', ['dist-foo-build', 'local-ext', 10], { merge_mode: 'koji' });
+    const repo = await repoAfter(await lastEvent());
+    expect(repoPackages(repoDir(repo.id as number), 'x86_64')).toEqual(['empty', 'extra']);
+    expect(dnfInstall(`file://${repoDir(repo.id as number)}/x86_64/`, 'extra')).toEqual(['extra']);
+    await admin.call('removeExternalRepoFromTag', ['dist-foo-build', 'local-ext']);
+    expect(repoPackages(repoDir((await repoAfter(await lastEvent())).id as number), 'x86_64')).toEqual(['empty']);
+  });
+
+  it('a failing createrepo leaves the previous repo current and marks the new one a problem', async () => {
+    const good = await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build']);
+    for (const f of [extra.srpm, ...extra.rpms]) {
+      await admin.uploadWrapper(f, 'test-import-extra');
+      await admin.call('importRPM', ['test-import-extra', basename(f)]);
+    }
+    await admin.call('packageListAdd', ['dist-foo', 'extra'], { owner: 'kojiadmin' });
+    // createrepo_c cannot read a new package that is gone from the file tree
+    const rpm = join(hub.kojiDir, 'packages', 'extra', '2.0', '1', 'noarch', 'extra-2.0-1.noarch.rpm');
+    renameSync(rpm, `${rpm}.away`);
+    try {
+      await admin.call('tagBuildBypass', ['dist-foo', 'extra-2.0-1']);
+      const bad = await until('a problem repo', async () => {
+        const rs = await admin.call<XmlRpcStruct[]>('repo.query', [[['tag_id', '=', good.tag_id], ['state', '=', PROBLEM]]]);
+        return rs.length ? rs[0] : null;
+      }, 60_000, 200);
+      expect(bad.id).toBeGreaterThan(good.id as number);
+      const task = await admin.call<XmlRpcStruct>('getTaskInfo', [bad.task_id]);
+      expect(task.state).toBe(5);
+      expect((await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build'])).id).toBe(good.id);
+      expect(readlinkSync(join(hub.kojiDir, 'repos', 'dist-foo-build', 'latest'))).toBe(String(good.id));
+    } finally {
+      renameSync(`${rpm}.away`, rpm);
+    }
+    await admin.call('untagBuildBypass', ['dist-foo', 'extra-2.0-1']);
+    expect(repoPackages(repoDir((await repoAfter(await lastEvent())).id as number), 'x86_64')).toEqual(['empty']);
+  }, 120_000);
+
+  it('a second kojira refuses to start; one killed with -9 and started again leaves no duplicate or stuck repo', async () => {
+    const second = startKojits(['kojira', '-c', kojiraConf]);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain('Unable to get lock');
+    await admin.call('editTag2', ['dist-foo-build'], { extra: { note: 'kill test' } });
+    kojira.child.kill('SIGKILL');
+    await kojira.exited;
+    kojira = await startKojira(['--force-lock']);
+    const repo = await repoAfter(await lastEvent());
+    await until('no repo left in INIT', async () => (await admin.call<XmlRpcStruct[]>('repo.query', [[['tag_id', '=', repo.tag_id], ['state', '=', 0]]])).length === 0, 60_000, 200);
+    const ready = await admin.call<XmlRpcStruct[]>('repo.query', [[['tag_id', '=', repo.tag_id], ['state', '=', READY], ['create_event', '>=', repo.create_event]]]);
+    expect(ready.map((r) => r.id)).toEqual([repo.id]);
+  });
+
+  it('builder and kojira are still running', () => {
+    expect(builder.child.exitCode).toBeNull();
+    expect(kojira.child.exitCode).toBeNull();
+  });
+});
