@@ -29,29 +29,28 @@ export interface KojiraRun {
 
 type LoopName = 'currency' | 'regen' | 'autoregen' | 'rmtree' | 'check_external' | 'follow';
 
-/** A sleep that stop() cuts short. */
+/** Sleeps that stop() cuts short, and a signal that aborts the calls in flight. */
 class Sleeper {
-  private wake: (() => void) | null = null;
+  private readonly wakers = new Set<() => void>();
+  private readonly abort = new AbortController();
+  readonly signal = this.abort.signal;
   stopped = false;
   sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(() => done(), ms);
       const done = () => {
         clearTimeout(t);
-        this.wake = null;
+        this.wakers.delete(done);
         resolve();
       };
-      const prev = this.wake;
-      this.wake = () => {
-        prev?.();
-        done();
-      };
+      const t = setTimeout(done, ms);
+      this.wakers.add(done);
     });
   }
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.abort.abort();
+    for (const w of [...this.wakers]) w();
   }
 }
 
@@ -113,7 +112,7 @@ export async function startKojira(o: KojiraOptions, log: LineLog, forceLock: boo
         'follow',
         async (s) => {
           if (cursor !== null) {
-            const r = await s.call<XmlRpcStruct>('kojits.repo.waitChanges', [cursor.event, Math.min(o.sleeptime, 60), cursor.ts]);
+            const r = await s.call<XmlRpcStruct>('kojits.repo.waitChanges', [cursor.event, Math.min(o.sleeptime, 60), cursor.ts], undefined, { signal: sleeper.signal });
             cursor = { event: r.event as number, ts: r.ts };
             if (!r.changed) return;
           } else {
