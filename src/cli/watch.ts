@@ -3,6 +3,7 @@
  * watch_tasks, watch_logs, list_task_output_all_volumes): the lines it prints, in its order,
  * polling the hub every `poll_interval` seconds. Lines go out through ctx.print as they come.
  */
+import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { Fault, KojiError } from '../protocol/faults.ts';
 import { pyRepr } from '../protocol/pyrepr.ts';
@@ -18,7 +19,40 @@ const DONE = new Set([2, 3, 5]);
 export const stateName = (s: unknown): string => TASK_STATES[Number(s)] ?? 'BADSTATE';
 export const isDoneState = (s: unknown): boolean => DONE.has(Number(s));
 
-const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
+/**
+ * Ctrl-C while watching (Python's KeyboardInterrupt): the watch loops notice it at their next
+ * pause and end with exit code 1 instead of the process dying.
+ */
+class Interrupt {
+  private fired = false;
+  private wake: (() => void) | null = null;
+  private readonly onSignal = () => {
+    this.fired = true;
+    this.wake?.();
+  };
+
+  constructor() {
+    process.on('SIGINT', this.onSignal);
+  }
+
+  /** Sleep; true when interrupted. */
+  async pause(seconds: number): Promise<boolean> {
+    if (!this.fired) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, seconds * 1000);
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+    }
+    return this.fired;
+  }
+
+  close(): void {
+    process.off('SIGINT', this.onSignal);
+  }
+}
 
 /** Python's "<class>: <str(e)>" of a hub failure; a fault of no Koji class is xmlrpc's Fault. */
 export function exceptionText(e: unknown): string {
@@ -41,7 +75,7 @@ export class TaskWatcher {
     readonly id: number,
     readonly level = 0,
     private readonly quiet = false,
-    private readonly topurl: string | null = null,
+    readonly topurl: string | null = null,
   ) {}
 
   str(): string {
@@ -150,81 +184,111 @@ export async function watchTasks(ctx: CliContext, ids: number[], o: WatchOptions
   let rv = 0;
   const tasks = new Map<number, TaskWatcher>();
   for (const id of ids) tasks.set(id, new TaskWatcher(ctx, id, 0, quiet, o.topurl ?? null));
-  for (;;) {
-    let allDone = true;
-    for (const [id, task] of [...tasks]) {
-      const changed = await task.update();
-      if (!task.isDone()) allDone = false;
-      else {
-        if (changed && !quiet) ctx.print(tasklistStatus(tasks));
-        if (task.level === 0 && !task.isSuccess()) rv = 1;
-      }
-      for (const child of await ctx.session.call<XmlRpcStruct[]>('getTaskChildren', [id])) {
-        const cid = Number(child.id);
-        if (tasks.has(cid)) continue;
-        const w = new TaskWatcher(ctx, cid, task.level + 1, quiet, o.topurl ?? null);
-        tasks.set(cid, w);
-        await w.update();
-        // new children: look again, they may have children too
-        allDone = false;
+  const interrupt = new Interrupt();
+  try {
+    for (;;) {
+      if (await watchRound(ctx, tasks, quiet, (v) => (rv = v))) return rv;
+      if (await interrupt.pause(o.pollInterval)) {
+        if (!quiet) await printStillRunning(ctx, tasks);
+        return 1;
       }
     }
-    if (allDone) {
-      if (!quiet) ctx.print('\n' + taskResults(tasks));
-      return rv;
-    }
-    await sleep(o.pollInterval);
+  } finally {
+    interrupt.close();
   }
 }
 
-/** watch_logs: print the tasks' logs as they grow ("==> task:volume:file: <==" headers) until the tasks are done. */
-export async function watchLogs(ctx: CliContext, ids: number[], o: { log?: string | null; follow?: boolean }, pollInterval: number): Promise<void> {
-  ctx.print('Watching logs (this may be safely interrupted)...\n');
-  const tasklist = [...ids];
-  const offsets = new Map<number, Map<string, number>>(ids.map((id) => [id, new Map()]));
-  const decoders = new Map<string, StringDecoder>();
-  let lastlog: string | null = null;
-  for (;;) {
-    for (const id of [...tasklist]) {
-      const info = await ctx.session.call<XmlRpcStruct | null>('getTaskInfo', [id]);
-      if (!info) {
-        ctx.print(`No such task id: ${id}\n`);
-        throw new CliError('', 1);
-      }
-      if (isDoneState(info.state)) tasklist.splice(tasklist.indexOf(id), 1);
-      const output = await listTaskOutputAllVolumes(ctx, id);
-      const files = Object.entries(output).flatMap(([file, volumes]) => volumes.map((v) => [file, v] as const));
-      const logs = files.filter(([file]) => (o.log ? file === o.log : file.endsWith('log')));
-      const taskOffsets = offsets.get(id) as Map<string, number>;
-      for (const [log, volume] of logs) {
-        const key = `${log}\0${volume}`;
-        for (;;) {
-          const at = taskOffsets.get(key) ?? 0;
-          const b64 = await ctx.session.call<string>('downloadTaskOutput', [id, log, at, 16384], { volume });
-          const chunk = Buffer.from(b64, 'base64');
-          taskOffsets.set(key, at + chunk.length);
-          if (!chunk.length) break;
-          const currlog = `${id}:${volume}:${log}:`;
-          if (currlog !== lastlog) {
-            if (lastlog) ctx.print('\n');
-            ctx.print(`==> ${currlog} <==\n`);
-            lastlog = currlog;
-          }
-          const dk = `${id}\0${key}`;
-          if (!decoders.has(dk)) decoders.set(dk, new StringDecoder('utf8'));
-          ctx.print((decoders.get(dk) as StringDecoder).write(chunk));
-        }
-      }
-      if (o.follow) {
-        for (const child of await ctx.session.call<XmlRpcStruct[]>('getTaskChildren', [id])) {
-          const cid = Number(child.id);
-          if (tasklist.includes(cid)) continue;
-          tasklist.push(cid);
-          offsets.set(cid, new Map());
-        }
-      }
+/** The stock CLI's message when a watch is interrupted. */
+async function printStillRunning(ctx: CliContext, tasks: Map<number, TaskWatcher>): Promise<void> {
+  const prog = basename(process.argv[1] ?? '') || 'koji';
+  const running: string[] = [];
+  for (const t of tasks.values()) if (!t.isDone()) running.push(`${t.str()}: ${await t.displayState(t.info, t.level)}`);
+  ctx.print(`Tasks still running. You can continue to watch with the '${prog} watch-task' command.\nRunning Tasks:\n${running.join('\n')}\n`);
+}
+
+/** One pass of watch_tasks' loop: true when all tasks are done (the results are printed then). */
+async function watchRound(ctx: CliContext, tasks: Map<number, TaskWatcher>, quiet: boolean, fail: (rv: number) => void): Promise<boolean> {
+  let allDone = true;
+  for (const [id, task] of [...tasks]) {
+    const changed = await task.update();
+    if (!task.isDone()) allDone = false;
+    else {
+      if (changed && !quiet) ctx.print(tasklistStatus(tasks));
+      if (task.level === 0 && !task.isSuccess()) fail(1);
     }
-    if (tasklist.length === 0) return;
-    await sleep(pollInterval);
+    for (const child of await ctx.session.call<XmlRpcStruct[]>('getTaskChildren', [id])) {
+      const cid = Number(child.id);
+      if (tasks.has(cid)) continue;
+      const w = new TaskWatcher(ctx, cid, task.level + 1, quiet, task.topurl);
+      tasks.set(cid, w);
+      await w.update();
+      // new children: look again, they may have children too
+      allDone = false;
+    }
+  }
+  if (allDone && !quiet) ctx.print('\n' + taskResults(tasks));
+  return allDone;
+}
+
+interface LogState {
+  tasklist: number[];
+  offsets: Map<number, Map<string, number>>;
+  decoders: Map<string, StringDecoder>;
+  lastlog: string | null;
+}
+
+/** One task's turn in watch_logs: drop it when done, print what its logs gained, add its children with --follow. */
+async function watchTaskLogs(ctx: CliContext, id: number, st: LogState, o: { log?: string | null; follow?: boolean }): Promise<void> {
+  const info = await ctx.session.call<XmlRpcStruct | null>('getTaskInfo', [id]);
+  if (!info) {
+    ctx.print(`No such task id: ${id}\n`);
+    throw new CliError('', 1);
+  }
+  if (isDoneState(info.state)) st.tasklist.splice(st.tasklist.indexOf(id), 1);
+  const output = await listTaskOutputAllVolumes(ctx, id);
+  const files = Object.entries(output).flatMap(([file, volumes]) => volumes.map((v) => [file, v] as const));
+  const logs = files.filter(([file]) => (o.log ? file === o.log : file.endsWith('log')));
+  const taskOffsets = st.offsets.get(id) as Map<string, number>;
+  for (const [log, volume] of logs) {
+    const key = `${log}\0${volume}`;
+    for (;;) {
+      const at = taskOffsets.get(key) ?? 0;
+      const chunk = Buffer.from(await ctx.session.call<string>('downloadTaskOutput', [id, log, at, 16384], { volume }), 'base64');
+      taskOffsets.set(key, at + chunk.length);
+      if (!chunk.length) break;
+      const currlog = `${id}:${volume}:${log}:`;
+      if (currlog !== st.lastlog) {
+        if (st.lastlog) ctx.print('\n');
+        ctx.print(`==> ${currlog} <==\n`);
+        st.lastlog = currlog;
+      }
+      const dk = `${id}\0${key}`;
+      if (!st.decoders.has(dk)) st.decoders.set(dk, new StringDecoder('utf8'));
+      ctx.print((st.decoders.get(dk) as StringDecoder).write(chunk));
+    }
+  }
+  if (!o.follow) return;
+  for (const child of await ctx.session.call<XmlRpcStruct[]>('getTaskChildren', [id])) {
+    const cid = Number(child.id);
+    if (st.tasklist.includes(cid)) continue;
+    // as the stock CLI: a child seen again starts over (its offsets are reset)
+    st.tasklist.push(cid);
+    st.offsets.set(cid, new Map());
+  }
+}
+
+/** watch_logs: print the tasks' logs as they grow ("==> task:volume:file: <==" headers) until the tasks are done; 1 when interrupted. */
+export async function watchLogs(ctx: CliContext, ids: number[], o: { log?: string | null; follow?: boolean }, pollInterval: number): Promise<number> {
+  ctx.print('Watching logs (this may be safely interrupted)...\n');
+  const st: LogState = { tasklist: [...ids], offsets: new Map(ids.map((id) => [id, new Map()])), decoders: new Map(), lastlog: null };
+  const interrupt = new Interrupt();
+  try {
+    for (;;) {
+      for (const id of [...st.tasklist]) await watchTaskLogs(ctx, id, st, o);
+      if (st.tasklist.length === 0) return 0;
+      if (await interrupt.pause(pollInterval)) return 1;
+    }
+  } finally {
+    interrupt.close();
   }
 }

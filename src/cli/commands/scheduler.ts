@@ -76,7 +76,7 @@ export const schedulerCommands: Command[] = [
       { name: 'host', type: 'string', help: 'Filter by host (name/ID)' },
       { name: 'from', type: 'float', dest: 'from_ts', help: 'Logs from given timestamp' },
       { name: 'to', type: 'float', dest: 'to_ts', help: 'Logs until given timestamp (included)' },
-      { name: 'limit', type: 'int', help: 'Limit data to last N items. [default: None]' },
+      { name: 'limit', type: 'int', help: 'Limit data to last N items. [default: none]' },
     ],
     async handler(ctx, o, args) {
       if (args.length !== 0) throw new UsageError('There are no arguments for this command');

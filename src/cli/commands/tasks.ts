@@ -172,7 +172,7 @@ export const taskCommands: Command[] = [
         if (!ids.length) return "You've no active tasks.\n";
       } else ids = taskIds(args, 'task id must be an integer');
       if (!ids.length) throw new UsageError('at least one task id must be specified');
-      await watchLogs(ctx, ids, { log: o.log as string | null, follow: Boolean(o.follow) }, ctx.config.poll_interval);
+      return { output: '', exitCode: await watchLogs(ctx, ids, { log: o.log as string | null, follow: Boolean(o.follow) }, ctx.config.poll_interval) };
     },
   },
 ];
