@@ -114,6 +114,16 @@ const TASKS_SEQUENCE: string[][] = [
   ['scheduler-logs', '--task', '1'], ['scheduler-logs', '--task', '1', '--limit', '1'], ['scheduler-logs', '--from', '1', '--to', '2', '--limit', '3'],
   ['scheduler-logs', '--host', '1', '--from', '1', '--to', '2'], ['scheduler-logs', 'x'],
   ['restart-hosts', 'x'], ['restart-hosts', '--nowait'], ['restart-hosts'], ['watch-task', '--quiet', '16'], ['list-tasks', ...AFTER, '--method', 'restartHosts'],
+  // labels and request parameters of other methods (tasks 19 to 36, left free in a channel without hosts)
+  ['add-tag', 't1'],
+  ...[
+    ['newRepo', 't1'], ['--arch', 'x86_64', 'buildArch', 'work/x.src.rpm', '1', 'x86_64', 'False'], ['build', 'git://example.com/x.git?m#abc', 'target1'],
+    ['createrepo', '1', 'x86_64', 'None'], ['waitrepo', 't1', 'None', 'None'], ['tagBuild', '1', '1'], ['fork', '1', '2', '3'], ['someMethod', '1'],
+    ['foo'], ['restart', '1'], ['chainbuild', 'a', 'b'], ['vmExec', 'a', 'b', 'c'], ['wrapperRPM', 'a', 'b', 'c', 'd'], ['dependantTask', 'a', 'b'],
+    ['livecd', 'a', 'b', 'c', 'd', 'e', 'f'], ['SCM', 'x'], ['tagNotification', 'a', 'True', '1', 'None', '1', '1', 'False', 'x'], ['distRepo', 't1', '1', '2', '3'],
+  ].map((a) => ['make-task', '--channel', 'emptych', ...a]),
+  ['list-tasks'], ['taskinfo', '-v', ...Array.from({ length: 18 }, (_, i) => String(19 + i))],
+  ['cancel', ...Array.from({ length: 18 }, (_, i) => String(19 + i))], ['list-tasks'],
 ];
 
 interface Hub { dir: string; proc: ReturnType<typeof spawn>; }

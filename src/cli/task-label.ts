@@ -7,6 +7,7 @@
  */
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { pyStrOf } from '../protocol/pyrepr.ts';
+import { buildLabel, pyIter, pyJoin, sub } from './pyvalue.ts';
 
 /** [positional names, *varargs name, **kwargs name, number of trailing names with defaults, their defaults] */
 type Argspec = [string[], string | null, string | null, XmlRpcValue[]];
@@ -118,8 +119,14 @@ export function parseTaskParams(method: string, request: XmlRpcValue[]): Record<
 /** python's `a or b` */
 const or = (a: XmlRpcValue | undefined, b: XmlRpcValue | undefined) => (a ? a : b);
 const str = (v: XmlRpcValue | undefined) => pyStrOf(v ?? null);
-const nameOrSelf = (v: XmlRpcValue | undefined) => (isStruct(v) ? str(v.name) : str(v));
-const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+/** a struct's name, else the value itself (the "isinstance(x, dict)" checks of taskLabel) */
+const nameOrSelf = (v: XmlRpcValue | undefined) => (isStruct(v) ? str(sub(v, 'name')) : str(v));
+
+/** os.path.basename of a str */
+function basename(p: XmlRpcValue | undefined): string {
+  if (typeof p !== 'string') throw new TypeError('expected str');
+  return p.slice(p.lastIndexOf('/') + 1);
+}
 
 /** Python slicing s[a:b] with negative indexes. */
 function pySlice(s: string, a: number, b?: number): string {
@@ -129,7 +136,8 @@ function pySlice(s: string, a: number, b?: number): string {
 }
 
 /** koji._module_info of an SCM URL. */
-function moduleInfo(url: string): string {
+function moduleInfo(url: XmlRpcValue | undefined): string {
+  if (typeof url !== 'string') throw new TypeError('expected str');
   let module = '';
   if (url.includes('?')) module = pySlice(url, url.indexOf('?') + 1, url.indexOf('#'));
   const repoStart = url.indexOf('/', url.indexOf('://') + 3);
@@ -140,70 +148,62 @@ function moduleInfo(url: string): string {
   return module ? `${repo}:${module}:${rev}` : `${repo}:${rev}`;
 }
 
-/** koji.buildLabel */
-function buildLabel(b: XmlRpcValue | undefined): string {
-  const s = b as XmlRpcStruct;
-  return `${str(or(s.package_name, s.name))}-${str(s.version)}-${str(s.release)}`;
-}
-
-function extraOf(method: string, p: Record<string, XmlRpcValue>): { extra: string; arch?: string } {
-  const target = (v: XmlRpcValue | undefined) => nameOrSelf(v);
+/** The details taskLabel puts in parentheses for a method ('' for none). */
+function extraOf(method: string, p: Record<string, XmlRpcValue>): string {
   switch (method) {
     case 'build':
     case 'maven': {
-      const src = str(or(p.src, p.url));
-      return { extra: `${target(or(p.target, p.build_tag))}, ${src.includes('://') ? moduleInfo(src) : basename(src)}` };
+      const src = or(p.src, p.url);
+      if (typeof src !== 'string') throw new TypeError('expected str');
+      return `${nameOrSelf(or(p.target, p.build_tag))}, ${src.includes('://') ? moduleInfo(src) : basename(src)}`;
     }
-    case 'indirectionimage': {
-      const o = p.opts as XmlRpcStruct;
-      return { extra: `${str(o.name)}, ${str(o.version)}, ${str(o.release)}` };
-    }
-    case 'buildSRPMFromSCM':
-      return { extra: moduleInfo(str(p.url)) };
+    case 'indirectionimage':
+      return `${str(sub(p.opts, 'name'))}, ${str(sub(p.opts, 'version'))}, ${str(sub(p.opts, 'release'))}`;
+  }
+  // koji tests `method in ('buildSRPMFromSCM')`: a substring test
+  if ('buildSRPMFromSCM'.includes(method)) return moduleInfo(p.url);
+  switch (method) {
     case 'buildArch':
-      return { extra: `${basename(nameOrSelf(p.pkg))}, ${str(p.arch)}`, arch: str(p.arch) };
+      return `${basename(isStruct(p.pkg) ? sub(p.pkg, 'name') : p.pkg)}, ${str(p.arch)}`;
     case 'buildMaven':
-      return { extra: str((p.build_tag as XmlRpcStruct).name) };
+      return str(sub(p.build_tag, 'name'));
     case 'wrapperRPM':
-      return { extra: p.build ? `${str((p.build_target as XmlRpcStruct).name)}, ${buildLabel(p.build)}` : str((p.build_target as XmlRpcStruct).name) };
+      return p.build ? `${str(sub(p.build_target, 'name'))}, ${buildLabel(p.build)}` : str(sub(p.build_target, 'name'));
     case 'winbuild':
-      return { extra: `${target(p.target)}, ${moduleInfo(str(p.source_url))}` };
+      return `${nameOrSelf(p.target)}, ${moduleInfo(p.source_url)}`;
     case 'vmExec':
-      return { extra: str(p.name) };
+      return str(p.name);
     case 'buildNotification':
-      return { extra: buildLabel(p.build) };
+      return buildLabel(p.build);
     case 'newRepo':
     case 'distRepo':
-      return { extra: nameOrSelf(p.tag) };
+      return nameOrSelf(p.tag);
     case 'createrepo':
-      return { extra: str(p.arch) };
+      return str(p.arch);
     case 'createdistrepo':
-      return { extra: `${str(p.repo_id)}, ${str(p.arch)}` };
+      return `${str(p.repo_id)}, ${str(p.arch)}`;
     case 'dependantTask':
-      return { extra: (p.task_list as XmlRpcValue[][]).map((t) => str(t[0])).join(', ') };
+      return pyIter(p.task_list).map((t) => str(sub(t, 0))).join(', ');
     case 'chainbuild':
     case 'chainmaven':
-      return { extra: target(p.target) };
-    case 'waitrepo': {
-      let extra = nameOrSelf(p.tag);
-      if (Array.isArray(p.nvrs)) extra += ', ' + p.nvrs.map(str).join(', ');
-      return { extra };
-    }
+      return nameOrSelf(p.target);
+    case 'waitrepo':
+      return nameOrSelf(p.tag) + (Array.isArray(p.nvrs) ? ', ' + pyJoin(p.nvrs) : '');
     case 'livecd':
     case 'appliance':
     case 'image':
     case 'livemedia':
-      return { extra: `${str(or(p.arch, p.arches))}, ${str(p.name)}-${str(p.version)}, ${str(or(p.ksfile, p.inst_tree))}` };
+      return `${str(or(p.arch, p.arches))}, ${str(sub(p, 'name'))}-${str(sub(p, 'version'))}, ${str(or(p.ksfile, p.inst_tree))}`;
     case 'createLiveCD':
     case 'createAppliance':
     case 'createImage':
     case 'createLiveMedia':
-      return { extra: `${str((p.target_info as XmlRpcStruct).name)}, ${str(p.name)}-${str(p.version)}-${str(p.release)}, ${str(or(p.ksfile, p.inst_tree))}, ${str(p.arch)}` };
+      return `${str(sub(p.target_info, 'name'))}, ${str(p.name)}-${str(p.version)}-${str(p.release)}, ${str(or(p.ksfile, p.inst_tree))}, ${str(p.arch)}`;
     case 'restart':
     case 'restartVerify':
-      return { extra: str((p.host as XmlRpcStruct).name) };
+      return str(sub(p.host, 'name'));
     default:
-      return { extra: '' };
+      return '';
   }
 }
 
@@ -211,7 +211,7 @@ function extraOf(method: string, p: Record<string, XmlRpcValue>): { extra: strin
 export function taskLabel(task: XmlRpcStruct): string {
   try {
     const method = str(task.method);
-    let arch = str(task.arch);
+    const arch = str(task.arch);
     let params: Record<string, XmlRpcValue> | null = null;
     try {
       params = parseTaskParams(method, (task.request as XmlRpcValue[]) ?? []);
@@ -219,12 +219,8 @@ export function taskLabel(task: XmlRpcStruct): string {
       if (e instanceof BadArgs) return `${method} (${arch}, unknown args)`;
       if (!(e instanceof NoSignature)) throw e;
     }
-    let extra = '';
-    if (params) {
-      const r = extraOf(method, params);
-      extra = r.extra;
-      if (r.arch !== undefined) arch = r.arch;
-    }
+    // as koji: without a signature the method-specific details fail, which makes a malformed task
+    const extra = extraOf(method, params ?? ({} as Record<string, XmlRpcValue>));
     return `${method} (${extra || arch})`;
   } catch {
     return 'malformed task';

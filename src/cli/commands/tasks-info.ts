@@ -6,6 +6,7 @@
 import { GenericError } from '../../protocol/faults.ts';
 import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
+import { buildLabel, pyIter, pyJoin, pyLen, pyPercentI, sub } from '../pyvalue.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import type { CliContext } from '../command.ts';
 import { taskLabel } from '../task-label.ts';
@@ -14,25 +15,28 @@ import { asctime, formatTimeLong } from './common.ts';
 
 type V = XmlRpcValue;
 const s = (v: V | undefined): string => pyStrOf(v ?? null);
-const struct = (v: V | undefined): XmlRpcStruct => v as XmlRpcStruct;
 
-function buildLabel(b: V | undefined): string {
-  const x = struct(b);
-  return `${s(x.package_name || x.name)}-${s(x.version)}-${s(x.release)}`;
-}
-
+/** _handleMap: "  key: value" for a struct's items (anything else raises, as .items() does) */
 function handleMap(lines: string[], data: V | undefined, prefix = ''): void {
-  for (const [k, v] of Object.entries(struct(data))) if (k !== '__starstar') lines.push(`  ${prefix}${k}: ${s(v)}`);
+  if (!isStruct(data)) throw new TypeError('expected a struct');
+  for (const [k, v] of Object.entries(data)) if (k !== '__starstar') lines.push(`  ${prefix}${k}: ${s(v)}`);
 }
 
+/** _handleOpts: an "Options:" block when there are options */
 function handleOpts(lines: string[], opts: V | undefined, prefix = ''): void {
-  if (opts && (!isStruct(opts) || Object.keys(opts).length)) {
+  if (pyTruthy(opts)) {
     lines.push(`${prefix}Options:`);
     handleMap(lines, opts, prefix);
   }
 }
 
-const tagName = async (ctx: CliContext, t: V) => s(struct(await ctx.session.call<XmlRpcStruct>('getTag', [t])).name);
+function pyTruthy(v: V | undefined): boolean {
+  if (Array.isArray(v) || typeof v === 'string') return v.length > 0;
+  if (isStruct(v)) return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+const tagName = async (ctx: CliContext, t: V) => s(sub(await ctx.session.call<XmlRpcStruct>('getTag', [t]), 'name'));
 
 const ARGNAMES_IMAGE = ['Name', 'Version', 'Release', 'Arch', 'Target Info', 'Build Tag', 'Repo', 'Kickstart File'];
 const ARGNAMES_SPIN = ['Name', 'Version', 'Arches', 'Target', 'Kickstart'];
@@ -41,65 +45,69 @@ const ARGNAMES_SPIN = ['Name', 'Version', 'Arches', 'Target', 'Kickstart'];
 async function taskParamLines(ctx: CliContext, method: string, taskId: number): Promise<string[]> {
   const p = await ctx.session.call<V[]>('getTaskRequest', [taskId]);
   const lines: string[] = [];
+  const at = (i: number) => sub(p, i);
   const opts = (i: number) => {
     if (p.length > i) handleOpts(lines, p[i]);
   };
   switch (method) {
     case 'buildSRPMFromCVS':
-      lines.push(`CVS URL: ${s(p[0])}`);
+      lines.push(`CVS URL: ${s(at(0))}`);
       break;
     case 'buildSRPMFromSCM':
-      lines.push(`SCM URL: ${s(p[0])}`);
+      lines.push(`SCM URL: ${s(at(0))}`);
       break;
     case 'buildArch': {
-      lines.push(`SRPM: ${ctx.config.topdir}/work/${s(p[0])}`);
-      const tag = await ctx.session.call<XmlRpcStruct | null>('getTag', [p[1]]);
-      lines.push(`Build Tag: ${tag ? s(tag.name) : `${s(p[1])} (deleted)`}`, `Build Arch: ${s(p[2])}`, `SRPM Kept: ${pyRepr(p[3])}`);
+      lines.push(`SRPM: ${ctx.config.topdir}/work/${s(at(0))}`);
+      const tag = await ctx.session.call<XmlRpcStruct | null>('getTag', [at(1)]);
+      lines.push(`Build Tag: ${tag ? s(tag.name) : `${s(at(1))} (deleted)`}`, `Build Arch: ${s(at(2))}`, `SRPM Kept: ${pyRepr(at(3))}`);
       opts(4);
       break;
     }
     case 'tagBuild': {
-      const build = await ctx.session.call<XmlRpcStruct>('getBuild', [p[1]]);
-      lines.push(`Destination Tag: ${await tagName(ctx, p[0])}`, `Build: ${buildLabel(build)}`);
+      const build = await ctx.session.call<XmlRpcStruct>('getBuild', [at(1)]);
+      lines.push(`Destination Tag: ${await tagName(ctx, at(0))}`, `Build: ${buildLabel(build)}`);
       break;
     }
     case 'buildNotification':
-      lines.push(`Recipients: ${(p[0] as V[]).map(s).join(', ')}`, `Build: ${buildLabel(p[1])}`, `Build Target: ${s(struct(p[2]).name)}`, `Web URL: ${s(p[3])}`);
+      lines.push(`Recipients: ${pyJoin(at(0))}`, `Build: ${buildLabel(at(1))}`, `Build Target: ${s(sub(at(2), 'name'))}`, `Web URL: ${s(at(3))}`);
       break;
     case 'build':
-      lines.push(`Source: ${s(p[0])}`, `Build Target: ${s(p[1])}`);
+      lines.push(`Source: ${s(at(0))}`, `Build Target: ${s(at(1))}`);
       opts(2);
       break;
     case 'maven':
-      lines.push(`SCM URL: ${s(p[0])}`, `Build Target: ${s(p[1])}`);
+      lines.push(`SCM URL: ${s(at(0))}`, `Build Target: ${s(at(1))}`);
       opts(2);
       break;
     case 'buildMaven':
-      lines.push(`SCM URL: ${s(p[0])}`, `Build Tag: ${s(struct(p[1]).name)}`);
+      lines.push(`SCM URL: ${s(at(0))}`, `Build Tag: ${s(sub(at(1), 'name'))}`);
       opts(2);
       break;
     case 'wrapperRPM':
-      lines.push(`Spec File URL: ${s(p[0])}`, `Build Tag: ${s(struct(p[1]).name)}`);
-      if (p[2]) lines.push(`Build: ${buildLabel(p[2])}`);
-      if (p[3]) lines.push(`Task: ${s(struct(p[3]).id)} ${taskLabel(struct(p[3]))}`);
+      lines.push(`Spec File URL: ${s(at(0))}`, `Build Tag: ${s(sub(at(1), 'name'))}`);
+      if (pyTruthy(at(2))) lines.push(`Build: ${buildLabel(at(2))}`);
+      if (pyTruthy(at(3))) lines.push(`Task: ${s(sub(at(3), 'id'))} ${taskLabel(at(3) as XmlRpcStruct)}`);
       opts(4);
       break;
-    case 'chainmaven':
+    case 'chainmaven': {
       lines.push('Builds:');
-      for (const [pkg, o] of Object.entries(struct(p[0]))) {
+      const builds = at(0);
+      if (!isStruct(builds)) throw new TypeError('expected a struct');
+      for (const [pkg, o] of Object.entries(builds)) {
         lines.push(`  ${pkg}`);
         handleMap(lines, o, '  ');
       }
-      lines.push(`Build Target: ${s(p[1])}`);
+      lines.push(`Build Target: ${s(at(1))}`);
       opts(2);
       break;
+    }
     case 'winbuild':
-      lines.push(`VM: ${s(p[0])}`, `SCM URL: ${s(p[1])}`, `Build Target: ${s(p[2])}`);
+      lines.push(`VM: ${s(at(0))}`, `SCM URL: ${s(at(1))}`, `Build Target: ${s(at(2))}`);
       opts(3);
       break;
     case 'vmExec':
-      lines.push(`VM: ${s(p[0])}`, 'Exec Params:');
-      for (const info of p[1] as V[]) {
+      lines.push(`VM: ${s(at(0))}`, 'Exec Params:');
+      for (const info of pyIter(at(1))) {
         if (isStruct(info)) handleMap(lines, info, '  ');
         else lines.push(`  ${s(info)}`);
       }
@@ -118,47 +126,47 @@ async function taskParamLines(ctx: CliContext, method: string, taskId: number): 
       opts(5);
       break;
     case 'newRepo':
-      lines.push(`Tag: ${await tagName(ctx, p[0])}`);
+      lines.push(`Tag: ${await tagName(ctx, at(0))}`);
       break;
     case 'prepRepo':
-      lines.push(`Tag: ${s(struct(p[0]).name)}`);
+      lines.push(`Tag: ${s(sub(at(0), 'name'))}`);
       break;
     case 'createrepo': {
-      lines.push(`Repo ID: ${Math.trunc(Number(p[0]))}`, `Arch: ${s(p[1])}`);
-      const old = p[2];
-      if (old) lines.push(`Old Repo ID: ${Math.trunc(Number(struct(old).id))}`, `Old Repo Creation: ${formatTimeLong(struct(old).create_ts)}`);
-      if (p.length > 3) lines.push(`External Repos: ${(p[3] as XmlRpcStruct[]).map((e) => s(e.external_repo_name)).join(', ')}`);
+      lines.push(`Repo ID: ${pyPercentI(at(0))}`, `Arch: ${s(at(1))}`);
+      const old = at(2);
+      if (pyTruthy(old)) lines.push(`Old Repo ID: ${pyPercentI(sub(old, 'id'))}`, `Old Repo Creation: ${formatTimeLong(sub(old, 'create_ts'))}`);
+      if (p.length > 3) lines.push(`External Repos: ${pyIter(at(3)).map((e) => s(sub(e, 'external_repo_name'))).join(', ')}`);
       break;
     }
     case 'tagNotification': {
-      const dest = await ctx.session.call<XmlRpcStruct>('getTag', [p[2]]);
-      const src = p[3] ? await ctx.session.call<XmlRpcStruct>('getTag', [p[3]]) : null;
-      const build = await ctx.session.call<XmlRpcStruct>('getBuild', [p[4]]);
-      const user = await ctx.session.call<XmlRpcStruct>('getUser', [p[5]]);
-      lines.push(`Recipients: ${(p[0] as V[]).map(s).join(', ')}`, `Successful?: ${p[1] ? 'yes' : 'no'}`, `Tagged Into: ${s(dest.name)}`);
-      if (src) lines.push(`Moved From: ${s(src.name)}`);
-      lines.push(`Build: ${buildLabel(build)}`, `Tagged By: ${s(user.name)}`, `Ignore Success?: ${p[6] ? 'yes' : 'no'}`);
-      if (p[7]) lines.push(`Failure Message: ${s(p[7])}`);
+      const dest = await ctx.session.call<XmlRpcStruct>('getTag', [at(2)]);
+      const src = pyTruthy(at(3)) ? await ctx.session.call<XmlRpcStruct>('getTag', [at(3)]) : null;
+      const build = await ctx.session.call<XmlRpcStruct>('getBuild', [at(4)]);
+      const user = await ctx.session.call<XmlRpcStruct>('getUser', [at(5)]);
+      lines.push(`Recipients: ${pyJoin(at(0))}`, `Successful?: ${pyTruthy(at(1)) ? 'yes' : 'no'}`, `Tagged Into: ${s(sub(dest, 'name'))}`);
+      if (src) lines.push(`Moved From: ${s(sub(src, 'name'))}`);
+      lines.push(`Build: ${buildLabel(build)}`, `Tagged By: ${s(sub(user, 'name'))}`, `Ignore Success?: ${pyTruthy(at(6)) ? 'yes' : 'no'}`);
+      if (pyTruthy(at(7))) lines.push(`Failure Message: ${s(at(7))}`);
       break;
     }
     case 'dependantTask':
-      lines.push(`Dependant Tasks: ${(p[0] as V[]).map(s).join(', ')}`, 'Subtasks:');
-      for (const sub of p[1] as V[][]) {
-        lines.push(`  Method: ${s(sub[0])}`, `  Parameters: ${(sub[1] as V[]).map(s).join(', ')}`);
-        if (sub.length > 2 && sub[2]) handleOpts(lines, sub[2], '  ');
+      lines.push(`Dependant Tasks: ${pyIter(at(0)).map(s).join(', ')}`, 'Subtasks:');
+      for (const subtask of pyIter(at(1))) {
+        lines.push(`  Method: ${s(sub(subtask, 0))}`, `  Parameters: ${pyIter(sub(subtask, 1)).map(s).join(', ')}`);
+        if (pyLen(subtask) > 2 && pyTruthy(sub(subtask, 2))) handleOpts(lines, sub(subtask, 2), '  ');
         lines.push('');
       }
       break;
     case 'chainbuild':
       lines.push('Build Groups:');
-      (p[0] as V[][]).forEach((g, i) => lines.push(`  ${i + 1}: ${g.map(s).join(', ')}`));
-      lines.push(`Build Target: ${s(p[1])}`);
+      pyIter(at(0)).forEach((g, i) => lines.push(`  ${i + 1}: ${pyJoin(g)}`));
+      lines.push(`Build Target: ${s(at(1))}`);
       opts(2);
       break;
     case 'waitrepo':
-      lines.push(`Build Target: ${s(p[0])}`);
-      if (p[1]) lines.push(`Newer Than: ${s(p[1])}`);
-      if (p[2]) lines.push(`NVRs: ${(p[2] as V[]).map(s).join(', ')}`);
+      lines.push(`Build Target: ${s(at(0))}`);
+      if (pyTruthy(at(1))) lines.push(`Newer Than: ${s(at(1))}`);
+      if (pyTruthy(at(2))) lines.push(`NVRs: ${pyJoin(at(2))}`);
       break;
   }
   return lines;
