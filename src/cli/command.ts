@@ -68,6 +68,13 @@ export interface CliContext {
   session: ClientSession;
   /** lines the handler wants on stderr even when it succeeds */
   warn(msg: string): void;
+  /**
+   * Text for stdout now, before the handler returns (a command that watches tasks prints as it
+   * goes); it comes before the handler's returned output.
+   */
+  print(text: string): void;
+  /** koji_cli.lib._running_in_bg: commands that would watch a task by default do not then */
+  runningInBackground(): boolean;
   /** log in now (for anonymous commands that discover they need it) */
   activate(): Promise<void>;
   /** read a line from the terminal (passwords); tests inject answers */

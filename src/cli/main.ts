@@ -6,6 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { basename } from 'node:path';
+import { isatty } from 'node:tty';
 import { loadClientConfig, type ClientConfig } from '../config/client.ts';
 import { ConfigError } from '../config/options.ts';
 import { IniError } from '../config/ini.ts';
@@ -47,6 +48,10 @@ export interface CliIo {
   prompt?: (question: string, hidden?: boolean) => Promise<string>;
   /** program name shown in messages (argv[1] basename) */
   progname?: string;
+  /** where a command's progressive stdout goes (bin/koji: the terminal); otherwise it is kept and returned with the output */
+  stdout?: (text: string) => void;
+  /** whether the CLI runs in the background (default: stdin is not a terminal) */
+  background?: boolean;
 }
 
 /** The command list, as `koji help` prints it (see help.ts). */
@@ -153,7 +158,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<CommandRes
 
 async function runCommand(cmd: Command, argv: string[], env: { global: GlobalOptions; config: ClientConfig; prog: string; io: CliIo; err: string[] }): Promise<CommandResult> {
   const { global, config, prog, err } = env;
-  const usage = () => `usage: ${prog} ${cmd.usage}\n(Specify the --help global option for a list of other help options)`;
+  const usage = () => `usage: ${prog} ${cmd.usage.replaceAll('%prog', prog)}\n(Specify the --help global option for a list of other help options)`;
   const session = new ClientSession(config.server, {
     cert: config.cert || undefined,
     serverca: config.serverca || undefined,
@@ -168,15 +173,18 @@ async function runCommand(cmd: Command, argv: string[], env: { global: GlobalOpt
     uploadBlocksize: config.upload_blocksize,
     debugXmlrpc: global.debugXmlrpc ? (line) => err.push(line) : undefined,
   });
+  const printed: string[] = [];
   const ctx: CliContext = {
     global,
     config,
     session,
     warn: (m) => err.push(m),
+    print: env.io.stdout ?? ((text) => printed.push(text)),
+    runningInBackground: () => env.io.background ?? !isatty(0),
     activate: () => activateSession(session, global, config, ctx.prompt),
     prompt: env.io.prompt ?? terminalPrompt,
   };
-  const finish = (r: CommandResult): CommandResult => ({ ...r, error: [...err, r.error ?? ''].filter(Boolean).join('\n') + (err.length || r.error ? '\n' : '') });
+  const finish = (r: CommandResult): CommandResult => ({ ...r, output: printed.join('') + r.output, error: [...err, r.error ?? ''].filter(Boolean).join('\n') + (err.length || r.error ? '\n' : '') });
   try {
     const parsed = parseCommandArgs(cmd.options ?? [], argv);
     if (parsed.help) return finish({ output: formatHelp(usage(), cmd.options ?? [], cmd.description), exitCode: 0 });

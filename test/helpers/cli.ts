@@ -23,20 +23,27 @@ export interface CliRunner {
 /** The time at the start of a log line. */
 const LOG_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?=\[[A-Z]+\] koji: )/gm;
 
-export function cliFor(hub: TestHub): CliRunner {
+export interface CliForOptions {
+  /** more lines for the profile (e.g. `poll_interval = 1`) */
+  conf?: string;
+  /** whether the CLI runs in the background (commands that watch by default then do not); default: as the test process */
+  background?: boolean;
+}
+
+export function cliFor(hub: TestHub, o: CliForOptions = {}): CliRunner {
   const dir = mkdtempSync(join(tmpdir(), 'kojits-cli-'));
   const configFile = join(dir, 'koji.conf');
   const base = hub.httpUrl!.replace(/\/kojihub$/, '');
   writeFileSync(
     configFile,
-    `[test]\nserver = ${hub.httpUrl}\nweburl = ${base}/koji\ntopurl = ${base}/kojifiles\ntopdir = ${hub.kojiDir}\nauthtype = password\nmax_retries = 0\n`,
+    `[test]\nserver = ${hub.httpUrl}\nweburl = ${base}/koji\ntopurl = ${base}/kojifiles\ntopdir = ${hub.kojiDir}\nauthtype = password\nmax_retries = 0\n${o.conf ?? ''}\n`,
   );
   const runAs = (user: string | null, password: string | null, ...args: string[]) => {
     const g = ['-c', configFile, '-p', 'test'];
     if (user) g.push('--user', user);
     if (password) g.push('--password', password);
     if (!user) g.push('--noauth');
-    return runCli([...g, ...args], { prompt: async () => '' }).then((r) => ({ ...r, error: r.error?.replace(LOG_TIME, '') }));
+    return runCli([...g, ...args], { prompt: async () => '', background: o.background }).then((r) => ({ ...r, error: r.error?.replace(LOG_TIME, '') }));
   };
   return {
     configFile,

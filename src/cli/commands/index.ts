@@ -12,6 +12,10 @@ import { targetCommands } from './targets.ts';
 import { buildCommands } from './builds.ts';
 import { historyCommands } from './history.ts';
 import { importCommands } from './import.ts';
+import { taskCommands } from './tasks.ts';
+import { taskAdminCommands } from './tasks-admin.ts';
+import { taskDownloadCommands } from './tasks-download.ts';
+import { schedulerCommands } from './scheduler.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -27,6 +31,10 @@ export const COMMANDS: Command[] = [
   ...buildCommands,
   ...historyCommands,
   ...importCommands,
+  ...taskCommands,
+  ...taskAdminCommands,
+  ...taskDownloadCommands,
+  ...schedulerCommands,
 ];
 
 const ALIASES: Record<string, string> = {

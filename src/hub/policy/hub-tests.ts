@@ -19,7 +19,7 @@
  */
 import { GenericError } from '../../protocol/faults.ts';
 import { USERTYPE_GROUP } from './env.ts';
-import { multiFnmatch } from './fnmatch.ts';
+import { multiFnmatch } from '../../util/fnmatch.ts';
 import {
   policyGetBuildTags, policyGetBuildTypes, policyGetCgs, policyGetPkg,
   policyGetRelease, policyGetUser, policyGetVersion, requireBuild,

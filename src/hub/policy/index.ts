@@ -15,7 +15,7 @@ export {
   type PolicyBuild, type PolicyBuildroot, type PolicyEnv, type PolicyTag, type PolicyTarget,
   type PolicyTaskRequest, type PolicyUser,
 } from './env.ts';
-export { fnmatch, multiFnmatch } from './fnmatch.ts';
+export { fnmatch, multiFnmatch } from '../../util/fnmatch.ts';
 export { ALL_TESTS, HUB_TESTS } from './hub-tests.ts';
 export { PolicySyntaxError, allActions, parsePolicy, referencedPolicies } from './parse.ts';
 export { GENERIC_TESTS } from './tests.ts';

@@ -16,7 +16,7 @@
  * then, the others only when the rule runs). The hub's tests are in hub-tests.ts.
  */
 import { GenericError } from '../../protocol/faults.ts';
-import { multiFnmatch } from './fnmatch.ts';
+import { multiFnmatch } from '../../util/fnmatch.ts';
 import { asList, hasField, parsePyNumber, pyTruthy, pyTypeName } from './py.ts';
 import { pyRepr, pyStrOf } from '../../protocol/pyrepr.ts';
 import type { PolicyTestFactory, PolicyTestInstance, TestRegistry } from './types.ts';

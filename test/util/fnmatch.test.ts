@@ -3,7 +3,7 @@
  * with CPython 3.11 (`fnmatch.fnmatch(name, pattern)`); the test itself does not run Python.
  */
 import { describe, expect, it } from 'vitest';
-import { fnmatch, multiFnmatch } from '../../../src/hub/policy/fnmatch.ts';
+import { fnmatch, multiFnmatch } from '../../src/util/fnmatch.ts';
 
 // [name, pattern, fnmatch.fnmatch(name, pattern)]
 const PYTHON_RESULTS: Array<[string, string, boolean]> = [

@@ -1,6 +1,6 @@
 /**
  * Shell-style glob matching with the semantics of Python's fnmatch.fnmatch on Linux (where it
- * is case-sensitive, i.e. fnmatchcase), which Koji uses for every policy pattern:
+ * is case-sensitive, i.e. fnmatchcase), which Koji uses for policy patterns and the CLI uses for `--match`:
  *
  *   `*`       any run of characters, including `/` and newlines
  *   `?`       exactly one character
