@@ -5,7 +5,7 @@
  */
 import { ParameterError } from '../../protocol/faults.ts';
 import { isStruct } from '../../protocol/values.ts';
-import { multiFnmatch } from '../policy/fnmatch.ts';
+import { multiFnmatch } from '../../util/fnmatch.ts';
 import { truthy } from '../registry.ts';
 import type { TagInfo } from '../content/tag.ts';
 import type { HubOptions } from '../../config/hub.ts';
