@@ -12,6 +12,8 @@ import { targetCommands } from './targets.ts';
 import { buildCommands } from './builds.ts';
 import { historyCommands } from './history.ts';
 import { importCommands } from './import.ts';
+import { repoCommands } from './repos.ts';
+import { externalRepoCommands } from './external-repos.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -27,6 +29,8 @@ export const COMMANDS: Command[] = [
   ...buildCommands,
   ...historyCommands,
   ...importCommands,
+  ...repoCommands,
+  ...externalRepoCommands,
 ];
 
 const ALIASES: Record<string, string> = {
