@@ -136,6 +136,12 @@ describe.each(engines())('repo requests on %s', (engine) => {
     await admin.call('cancelTask', [b2.task_id]);
     await kojira.call('repo.checkQueue');
     expect(await req(b.id)).toMatchObject({ active: false, repo_id: null, tries: 2 });
+    // finished requests go once they are older than RequestCleanTime (1440 minutes)
+    await hub.db.rawQuery("UPDATE repo_queue SET update_time = NOW() - interval '2 days' WHERE id = $1", [b.id]);
+    await request(alice, tags[1], { force: true, opts: { src: true } });
+    await kojira.call('repo.checkQueue');
+    await expect(admin.call('repo.checkRequest', [b.id])).rejects.toThrow('No such request');
+    expect((await req(a.id)).active).toBe(false);
   });
 
   it('repo.autoRequests requests repos (priority 25) for tags with extra repo.auto; repo.updateEndEvents records when repos went stale', async () => {
