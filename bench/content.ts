@@ -4,7 +4,8 @@
  * 4-level inheritance chain, 30,000 builds tagged in the base tag and a few thousand in each
  * child), then times the read calls Koji is slow at through a hub process and prints the first
  * (uncached) time and p50/p99 of repeats per call; then loads the point lookups (getBuild by
- * N-V-R, a multiCall of 50 getBuild) with autocannon; the seeding rate and the hub's RSS.
+ * N-V-R, a multiCall of 50 getBuild) with autocannon; host.repoInit of the base tag (the repo
+ * skeleton a newRepo task asks for); the seeding rate and the hub's RSS.
  * Repeated large listings come from the hub's reply cache (src/hub/reply-cache.ts).
  *
  * Environment: BENCH_WORKERS (hub processes, default 2), BENCH_SECONDS (load, default 10),
@@ -13,6 +14,7 @@
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { encodeCall } from '../src/protocol/encode.ts';
+import { ClientSession } from '../src/protocol/client.ts';
 import { startHubProcess } from './hub-process.ts';
 import { BUILDS_PER_PACKAGE, PACKAGES, RPMS_PER_BUILD, seedContent } from './content-seed.ts';
 import { load } from './load.ts';
@@ -44,6 +46,27 @@ export async function expectNoFault(url: string, sc: { name: string; body: strin
   const text = await (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: sc.body })).text();
   if (text.includes('faultCode')) throw new Error(`${sc.name} answered a fault: ${text.slice(0, 400)}`);
   return text;
+}
+
+/** host.repoInit of the base tag, as a build host (rows read, files written, one transaction). */
+async function timeRepoInit(url: string, adminPassword: string): Promise<string> {
+  const admin = new ClientSession(url, { maxRetries: 0 });
+  const host = new ClientSession(url, { maxRetries: 0 });
+  try {
+    await admin.login('kojiadmin', adminPassword);
+    await admin.call('addHost', ['bench-repo-host', ['x86_64']]);
+    await admin.call('kojits.setPassword', ['bench-repo-host', 'bench-repo-host-1']);
+    await host.login('bench-repo-host', 'bench-repo-host-1');
+    await host.call('exclusiveSession');
+    const t = performance.now();
+    const [repoId] = await host.call<[number, number]>('host.repoInit', ['f99']);
+    const ms = performance.now() - t;
+    const n = await admin.call<number>('listTaggedRPMS', ['f99'], { latest: true, inherit: true }).then((r) => (r as unknown as unknown[][])[0].length);
+    return `  host.repoInit(f99): ${ms.toFixed(0)} ms for ${n} rpms in 2 arches (repo ${repoId})`;
+  } finally {
+    admin.close();
+    host.close();
+  }
 }
 
 /** Point-lookup bodies on the seeded data (also used by bench/compare-stock-hub.ts). */
@@ -110,6 +133,9 @@ export async function benchContent(pgAdminUrl: string, port: number): Promise<st
       lines.push(`  ${sc.name.padEnd(36)} ${String(Math.round(r.rps)).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}`);
       process.stdout.write(lines[lines.length - 1] + '\n');
     }
+    lines.push(await timeRepoInit(hub.url, hub.adminPassword));
+    process.stdout.write(lines[lines.length - 1] + '\n');
+    sampleRss();
     lines.push(`  hub RSS peak during the run: ${Math.round(maxRss / 1024)} MiB`);
   } finally {
     await hub.stop();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../src/protocol/client.ts';
+import { encodeResponse } from '../../src/protocol/encode.ts';
 import type { XmlRpcStruct } from '../../src/protocol/values.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
@@ -136,6 +137,32 @@ describe.each(engines())('repo requests on %s', (engine) => {
     await admin.call('cancelTask', [b2.task_id]);
     await kojira.call('repo.checkQueue');
     expect(await req(b.id)).toMatchObject({ active: false, repo_id: null, tries: 2 });
+    // finished requests go once they are older than RequestCleanTime (1440 minutes)
+    await hub.db.rawQuery("UPDATE repo_queue SET update_time = NOW() - interval '2 days' WHERE id = $1", [b.id]);
+    await request(alice, tags[1], { force: true, opts: { src: true } });
+    await kojira.call('repo.checkQueue');
+    await expect(admin.call('repo.checkRequest', [b.id])).rejects.toThrow('No such request');
+    expect((await req(a.id)).active).toBe(false);
+  });
+
+  it('checkQueue: a newRepo task that closed with a repo not fitting the request is retried', async () => {
+    const tag = await newTag();
+    const before = await admin.call<XmlRpcStruct>('getLastEvent');
+    await change(tag);
+    const r = (await request(alice, tag, { min_event: 'last', force: true })).request!;
+    await hub.db.rawQuery('UPDATE repo_queue SET active = FALSE WHERE tag_id <> $1 AND active', [r.tag_id]);
+    await kojira.call('repo.checkQueue');
+    const task = (await req(r.id)).task_id!;
+    // the task makes a repo of an event before the request's min_event
+    await admin.call('assignTask', [task, 'rq-builder']);
+    await builder.call('host.openTask', [task]);
+    const [repoId, ev] = await builder.call<[number, number]>('host.repoInit', [tag], { task_id: task, event: before.id as number });
+    await builder.call('host.repoDone', [repoId, {}]);
+    await builder.call('host.closeTask', [task, encodeResponse([repoId, ev])]);
+    expect(await req(r.id)).toMatchObject({ active: true, repo_id: null, task_id: task });
+    await kojira.call('repo.checkQueue');
+    expect(await req(r.id)).toMatchObject({ active: true, repo_id: null, tries: 2 });
+    expect((await req(r.id)).task_id).not.toBe(task);
   });
 
   it('repo.autoRequests requests repos (priority 25) for tags with extra repo.auto; repo.updateEndEvents records when repos went stale', async () => {

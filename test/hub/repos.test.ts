@@ -11,7 +11,7 @@ import type { ClientSession } from '../../src/protocol/client.ts';
 import type { XmlRpcStruct } from '../../src/protocol/values.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { addBuild } from '../helpers/content.ts';
+import { addBuild, addRpms } from '../helpers/content.ts';
 import { hostSession, repoContent } from '../helpers/repos.ts';
 import { addStandardBuildroot, addTask, sqlOne } from '../helpers/build-content.ts';
 
@@ -80,6 +80,23 @@ describe.each(engines())('repos on %s', (engine) => {
     expect((await info(plain)).custom_opts).toEqual({});
     await expect(admin.call('repo.request', [tags.build], { opts: { bogus: true } })).rejects.toMatchObject({ faultCode: 1019, message: 'Invalid repo option: bogus' });
     await expect(builder.call('host.repoInit', ['no-such-tag'])).rejects.toMatchObject({ faultCode: 1000 });
+  });
+
+  it('repoInit takes the latest build of each package, or every tagged build with tag extra repo_include_all', async () => {
+    await admin.call('createTag', ['r-all'], { arches: 'x86_64' });
+    await admin.call('packageListAdd', ['r-all', 'multi', 'kojiadmin']);
+    for (const nvr of ['multi-1-1', 'multi-2-1']) {
+      const b = await addBuild(hub, nvr);
+      await addRpms(hub, b, ['x86_64']);
+      await admin.call('tagBuildBypass', ['r-all', b]);
+    }
+    const pkglist = async () => {
+      const [id] = await builder.call<[number, number]>('host.repoInit', ['r-all']);
+      return readFileSync(`${hub.kojiDir}/repos/r-all/${id}/x86_64/pkglist`, 'utf8');
+    };
+    expect(await pkglist()).toBe('toplink/packages/multi/2/1/x86_64/multi-2-1.x86_64.rpm\n');
+    await admin.call('editTag2', ['r-all'], { extra: { repo_include_all: true } });
+    expect((await pkglist()).split('\n').filter(Boolean).sort()).toEqual(['toplink/packages/multi/1/1/x86_64/multi-1-1.x86_64.rpm', 'toplink/packages/multi/2/1/x86_64/multi-2-1.x86_64.rpm']);
   });
 
   it('repoDone moves the repodata in, marks READY and points latest at the newest default repo; the previous one stays readable', async () => {

@@ -16,6 +16,8 @@ import { taskCommands } from './tasks.ts';
 import { taskAdminCommands } from './tasks-admin.ts';
 import { taskDownloadCommands } from './tasks-download.ts';
 import { schedulerCommands } from './scheduler.ts';
+import { repoCommands } from './repos.ts';
+import { externalRepoCommands } from './external-repos.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -35,6 +37,8 @@ export const COMMANDS: Command[] = [
   ...taskAdminCommands,
   ...taskDownloadCommands,
   ...schedulerCommands,
+  ...repoCommands,
+  ...externalRepoCommands,
 ];
 
 const ALIASES: Record<string, string> = {

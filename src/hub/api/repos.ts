@@ -54,7 +54,7 @@ export const repoMethods: MethodDef[] = [
       if (a.event) clauses.push(['create_event', '<=', a.event]);
       else clauses.push(['state', '=', a.state ?? RS.READY]);
       if (a.min_event !== null) clauses.push(['create_event', '>=', a.min_event]);
-      return ((await queryRepos(ctx.sql, clauses, '**', { order: '-creation_time', limit: 1 }))[0] ?? null) as XmlRpcValue;
+      return ((await queryRepos(ctx.sql, clauses, '**', { order: '-creation_time,-id', limit: 1 }))[0] ?? null) as XmlRpcValue;
     },
   }),
   method({

@@ -53,8 +53,3 @@ export function repoOptsFor(tag: TagInfo, options: Pick<HubOptions, 'DebuginfoTa
   }
   return [opts, custom];
 }
-
-/** Python's json.dumps of opts (the text Koji stores and compares). */
-export function optsJson(opts: RepoOpts): string {
-  return JSON.stringify(opts);
-}

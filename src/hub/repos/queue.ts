@@ -6,6 +6,7 @@
  * repo.updateEndEvents records when READY repos stopped matching their tag.
  */
 import { TASK_STATES } from '../../protocol/enums.ts';
+import type { XmlRpcValue } from '../../protocol/values.ts';
 import { decodeStoredJson } from '../content/stored-json.ts';
 import { tagChangeEvent } from '../content/changes.ts';
 import { decodeTaskXml } from '../tasks/xml.ts';
@@ -48,13 +49,13 @@ function validRepo(req: Row, repo: RepoRow): boolean {
 
 /** Koji's repo_queue_task: a newRepo task for the request. */
 async function queueTask(ctx: CallContext, req: Row): Promise<number> {
-  const kwargs: Record<string, XmlRpcLike> = { opts: convertRepoOpts(req.opts, true) };
-  if (req.at_event !== null) kwargs.event = req.at_event as number;
+  const kwargs: Record<string, XmlRpcValue> = { opts: convertRepoOpts(req.opts, true) };
+  if (req.at_event !== null) kwargs.event = req.at_event;
+  // Koji makes the task without an owner (so: the caller) when RepoQueueUser does not exist
   const owner = await ctx.sql.value<number>('SELECT id FROM users WHERE name = $1', [ctx.hub.options.RepoQueueUser]);
-  const args = [{ id: req.tag_id as number, name: req.tag_name as string }, { ...kwargs, __starstar: true }];
-  return makeTask(ctx, 'newRepo', args as never, { priority: 15, channel: 'createrepo', owner: owner ?? undefined });
+  const args: XmlRpcValue[] = [{ id: req.tag_id, name: req.tag_name }, { ...kwargs, __starstar: true }];
+  return makeTask(ctx, 'newRepo', args, { priority: 15, channel: 'createrepo', owner: owner ?? undefined });
 }
-type XmlRpcLike = number | Record<string, boolean>;
 
 /** Koji's check_repo_queue. */
 export async function checkQueue(ctx: CallContext): Promise<void> {
