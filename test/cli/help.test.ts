@@ -7,6 +7,12 @@ import { ADMIN, ADMIN_PASSWORD, startTestHub, type TestHub } from '../helpers/hu
 import { cliFor, type CliRunner } from '../helpers/cli.ts';
 import { COMMANDS } from '../../src/cli/commands/index.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { CATEGORIES } from '../../src/cli/help.ts';
+
+/** The stock categories that hold one of our commands, sorted (as `koji help` lists them). */
+const HAVE = Object.keys(CATEGORIES).filter((cat) => COMMANDS.some((c) => c.category === cat)).sort();
+/** A stock category none of our commands is in yet (none once all are there). */
+const MISSING = Object.keys(CATEGORIES).find((cat) => !HAVE.includes(cat));
 
 /** The stock CLI's log line prefix: logging's asctime, the level, the logger "koji". */
 const LOGGED = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[ERROR\] koji: `;
@@ -16,7 +22,7 @@ Try "koji --help" for help about global options
 Try "koji help" to get all available commands
 Try "koji <command> --help" for help about the options of a particular command
 Try "koji help <category>" to get commands under a particular category
-Available categories are: admin, all, info, misc, search
+Available categories are: ${['all', ...HAVE].sort().join(', ')}
 `;
 
 describe.each(engines())('koji help on %s', (engine) => {
@@ -40,22 +46,25 @@ describe.each(engines())('koji help on %s', (engine) => {
   it('lists every category that has commands for no argument, "all", and the list-commands alias', async () => {
     const all = await cli.run('help');
     const titles = all.output.split('\n').filter((l) => /^[a-z]+ commands:$/.test(l));
-    expect(titles).toEqual(['admin commands:', 'info commands:', 'miscellaneous commands:', 'search commands:']);
+    expect(titles).toEqual(HAVE.map((cat) => `${CATEGORIES[cat]}:`));
+    expect(HAVE).toEqual(expect.arrayContaining(['admin', 'info', 'misc', 'monitor', 'search']));
     expect(all.output).not.toMatch(/\n[a-z]+ commands:\n\n/);
     expect(all.output.endsWith(EPILOG)).toBe(true);
     expect(all.output).toContain('\nadmin commands:\n');
-    expect(all.output).toContain('\n        add-channel               Add a channel\n        add-group                 Add a group to a tag\n');
+    expect(all.output).toContain('\n        add-channel               Add a channel\n');
     expect(all.output).toContain('        list-hosts                Print the host listing\n');
     expect((await cli.run('help', 'all')).output).toBe(all.output);
     expect((await cli.run('help', 'info', 'all')).output).toBe(all.output);
     expect((await cli.run('list-commands')).output).toBe(all.output);
     // a stock category with none of our commands yet: no heading, no error
-    expect(await cli.run('help', 'build')).toMatchObject({ exitCode: 0, output: 'Available commands:\n' + EPILOG });
+    if (MISSING) expect(await cli.run('help', MISSING)).toMatchObject({ exitCode: 0, output: 'Available commands:\n' + EPILOG });
   });
 
   it('--help names only common commands that exist', async () => {
     const r = await cli.run('--help');
-    expect(r.output).toMatch(/^Usage: koji \[global-options\] command \[command-options-and-arguments\]\n\nCommon commands: help, latest-build, list-targets, search\n\nOptions:\n/);
+    const common = ['build', 'download-build', 'help', 'latest-build', 'list-targets', 'search'].filter((n) => COMMANDS.some((c) => c.name === n));
+    expect(common).toEqual(expect.arrayContaining(['help', 'latest-build', 'list-targets', 'search']));
+    expect(r.output).toMatch(new RegExp(`^Usage: koji \\[global-options\\] command \\[command-options-and-arguments\\]\n\nCommon commands: ${common.join(', ')}\n\nOptions:\n`));
     expect(r.output.endsWith(EPILOG)).toBe(true);
   });
 
@@ -97,9 +106,9 @@ describe('koji without the command asked for', () => {
 
   it('says in one line that a stock command is not in koji-ts yet', async () => {
     expect(await run('build', 'f40-candidate', 'x.src.rpm')).toEqual({ output: '', error: 'koji: build is not available in koji-ts yet\n', exitCode: 2 });
-    expect(await run('download_build', 'x')).toMatchObject({ output: '', error: 'koji: download_build is not available in koji-ts yet\n', exitCode: 2 });
-    // an alias of a stock command (cxl = cancel)
-    expect(await run('cxl', '1')).toMatchObject({ output: '', error: 'koji: cxl is not available in koji-ts yet\n', exitCode: 2 });
+    expect(await run('chain_build', 'x')).toMatchObject({ output: '', error: 'koji: chain_build is not available in koji-ts yet\n', exitCode: 2 });
+    // an alias of a stock command (move = move-build)
+    expect(await run('move', 'a', 'b', 'x-1-1')).toMatchObject({ output: '', error: 'koji: move is not available in koji-ts yet\n', exitCode: 2 });
   });
 
   it('lists the commands and logs "Unknown command" for a command that exists nowhere, as the stock CLI', async () => {
