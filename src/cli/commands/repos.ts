@@ -10,6 +10,7 @@ import { PathInfo } from '../../util/pathinfo.ts';
 import { parseNVR } from '../../util/nvr.ts';
 import { UsageError, type CliContext, type Command, type CommandResult, type OptionSpec, type Options } from '../command.ts';
 import { LEVELS, RepoWatcher, type WatcherOptions } from '../repo-watcher.ts';
+import { watchTasks } from '../watch.ts';
 import { formatTimeLong, multicall, resultOf } from './common.ts';
 
 type Row = XmlRpcStruct;
@@ -117,7 +118,12 @@ async function makeTask(ctx: CliContext, o: Options, args: string[]): Promise<Co
   if (o.source) kw.src = true;
   if (o.separate_source) kw.separate_src = true;
   const task = await ctx.session.call<number>('newRepo', [info.name as string], kw);
-  return { output: `Regenerating repo for tag: ${String(info.name)}\nCreated task: ${task}\nTask info: ${ctx.config.weburl}/taskinfo?taskID=${task}\n`, exitCode: 0 };
+  ctx.print(`Regenerating repo for tag: ${String(info.name)}\nCreated task: ${task}\nTask info: ${ctx.config.weburl}/taskinfo?taskID=${task}\n`);
+  if (o.wait === true || ((o.wait === null || o.wait === undefined) && !ctx.runningInBackground())) {
+    await ctx.session.logout();
+    return { output: '', exitCode: await watchTasks(ctx, [task], { quiet: ctx.global.quiet, pollInterval: ctx.config.poll_interval, topurl: ctx.config.topurl }) };
+  }
+  return { output: '', exitCode: 0 };
 }
 
 async function repoinfo(ctx: CliContext, o: Options, args: string[]): Promise<CommandResult> {
