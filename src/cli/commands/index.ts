@@ -12,6 +12,7 @@ import { targetCommands } from './targets.ts';
 import { buildCommands } from './builds.ts';
 import { historyCommands } from './history.ts';
 import { importCommands } from './import.ts';
+import { downloadCommands } from './download.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   ...buildCommands,
   ...historyCommands,
   ...importCommands,
+  ...downloadCommands,
 ];
 
 const ALIASES: Record<string, string> = {
