@@ -9,7 +9,8 @@
  * python3-dateutil python3-six python3-defusedxml). Nothing from the Koji tree is stored here.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixture } from '../test/rpm/build-fixtures.ts';
@@ -67,6 +68,14 @@ function bootstrapSequence(): Array<string[] | ((run: (a: string[]) => string) =
     ['list-pkgs', '--tag', 'dist-foo-build'],
     ['search', 'build', 'hello*'],
     ['list-builds'],
+    // files from topurl (/kojifiles/ on the hub), into an empty folder per run (listed after the output)
+    ['download-build', 'hello-1.2-3'],
+    ['download-build', '--noprogress', '--arch', 'x86_64', 'arched-0.9.1-1.fc99'],
+    ['download-build', '--rpm', 'hello-1.2-3.noarch'],
+    ['download-build', '-q', '--latestfrom', 'dist-foo', 'arched'],
+    ['download-build', '--key', 'abcd1234', 'hello-1.2-3'],
+    ['download-build', '--type', 'maven', 'hello-1.2-3'],
+    ['download-build', 'nope-1-1'],
   ];
 }
 
@@ -98,20 +107,39 @@ function normalise(s: string): string {
     .replace(/\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \w+/g, 'DATE');
 }
 
+/** Commands that write into the working folder run in an empty one, whose files are listed after the output. */
+function inFolder(args: string[], run: (cwd: string | undefined) => string): string {
+  if (args[0] !== 'download-build') return run(undefined);
+  const cwd = mkdtempSync(join(tmpdir(), 'kojits-compat-dl-'));
+  try {
+    const out = run(cwd);
+    const files = readdirSync(cwd, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(cwd, f)).isFile()).sort();
+    const listing = files.map((f) => `${f} ${createHash('sha256').update(readFileSync(join(cwd, f))).digest('hex')}`);
+    return `${out}\n[files]\n${listing.join('\n')}`;
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
 function runStock(hub: Hub, profile: string, args: string[]): string {
   const conf = join(hub.dir, 'client/koji.conf');
   const auth = profile === 'kojits-password' ? ['--user', 'kojiadmin', '--password', spawnSync('cat', [join(hub.dir, 'client/admin-password')]).stdout.toString().trim()] : [];
-  const r = spawnSync('/usr/bin/python3', [join(KOJI_SRC as string, 'cli/koji'), '-c', conf, '-p', profile, ...auth, ...args], {
-    env: { ...process.env, PYTHONPATH: `${KOJI_SRC}:${KOJI_SRC}/cli` },
+  return inFolder(args, (cwd) => {
+    const r = spawnSync('/usr/bin/python3', [join(KOJI_SRC as string, 'cli/koji'), '-c', conf, '-p', profile, ...auth, ...args], {
+      env: { ...process.env, PYTHONPATH: `${KOJI_SRC}:${KOJI_SRC}/cli` },
+      cwd,
+    });
+    return `${r.stdout}${r.stderr}[exit ${r.status}]`;
   });
-  return `${r.stdout}${r.stderr}[exit ${r.status}]`;
 }
 
 function runOurs(hub: Hub, profile: string, args: string[]): string {
   const conf = join(hub.dir, 'client/koji.conf');
   const auth = profile === 'kojits-password' ? ['--user', 'kojiadmin', '--password', spawnSync('cat', [join(hub.dir, 'client/admin-password')]).stdout.toString().trim()] : [];
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/koji'), '-c', conf, '-p', profile, ...auth, ...args]);
-  return `${r.stdout}${r.stderr}[exit ${r.status}]`;
+  return inFolder(args, (cwd) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/koji'), '-c', conf, '-p', profile, ...auth, ...args], { cwd });
+    return `${r.stdout}${r.stderr}[exit ${r.status}]`;
+  });
 }
 
 async function main(): Promise<void> {
@@ -120,7 +148,8 @@ async function main(): Promise<void> {
   const diffs: string[] = [];
   const sequences: Record<string, Array<string[] | ((run: (a: string[]) => string) => string[][])>> = { foundation: SEQUENCE, bootstrap: bootstrapSequence() };
   const chosen = (process.env.COMPARE ?? 'foundation,bootstrap').split(',');
-  let port = 21443;
+  // COMPARE_PORT: the first of the ports used (each run takes 40 from there), when another run holds 21443…
+  let port = Number(process.env.COMPARE_PORT ?? 21443);
   for (const name of chosen) for (const profile of ['kojits', 'kojits-password']) {
     const a = await startHub(port);
     const b = await startHub(port + 20);

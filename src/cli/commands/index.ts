@@ -13,6 +13,7 @@ import { buildCommands } from './builds.ts';
 import { historyCommands } from './history.ts';
 import { importCommands } from './import.ts';
 import { downloadCommands } from './download.ts';
+import { signedCommands } from './signed.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   ...historyCommands,
   ...importCommands,
   ...downloadCommands,
+  ...signedCommands,
 ];
 
 const ALIASES: Record<string, string> = {
