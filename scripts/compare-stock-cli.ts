@@ -76,6 +76,8 @@ function bootstrapSequence(): Array<string[] | ((run: (a: string[]) => string) =
     ['download-build', '--key', 'abcd1234', 'hello-1.2-3'],
     ['download-build', '--type', 'maven', 'hello-1.2-3'],
     ['download-build', 'nope-1-1'],
+    ['list-signed', '--build', 'hello-1.2-3'],
+    ['write-signed-rpm', 'abcd1234', 'hello-1.2-3.noarch'],
   ];
 }
 
