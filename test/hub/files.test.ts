@@ -3,7 +3,7 @@
  * symbolic links inside and out of the tree, and refused paths. The file server does not touch
  * the database, so this runs on one engine.
  */
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePem, createCA, issueCert } from '../../src/setup/pki.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { contentTypeOf, pathSegments } from '../../src/hub/files/route.ts';
+import { downloadFile, Output } from '../../src/cli/download.ts';
 
 interface Reply {
   status: number;
@@ -42,6 +43,7 @@ describe('the file tree at /kojifiles/', () => {
   let base = '';
   let outside = '';
   let caPem = '';
+  let caFile = '';
   const big = Buffer.alloc(3 * 1024 * 1024 + 17);
   for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
 
@@ -51,7 +53,8 @@ describe('the file tree at /kojifiles/', () => {
     const tls = mkdtempSync(join(tmpdir(), 'kojits-files-tls-'));
     const ca = await createCA({ subject: { O: 'koji-ts', OU: 'ca', CN: 'test CA' } });
     caPem = ca.certPem;
-    writeFileSync(join(tls, 'ca.crt'), ca.certPem);
+    caFile = join(tls, 'ca.crt');
+    writeFileSync(caFile, ca.certPem);
     const server = await issueCert({ ca, subject: { O: 'koji-ts', OU: 'hub', CN: 'localhost' }, usage: 'server', altNames: [{ dns: 'localhost' }, { ip: '127.0.0.1' }] });
     writeFileSync(join(tls, 'hub.pem'), bundlePem(server));
     hub = await startTestHub('pglite', { tls: { cert: join(tls, 'hub.pem'), ca: join(tls, 'ca.crt') } });
@@ -203,6 +206,13 @@ describe('the file tree at /kojifiles/', () => {
     const r = await raw(hub.httpsUrl!.replace(/\/kojihub$/, ''), '/kojifiles/work/big.bin', { headers: { Range: 'bytes=0-9' }, ca: caPem });
     expect(r.status).toBe(206);
     expect(r.body.equals(big.subarray(0, 10))).toBe(true);
+    // the CLI's downloader trusts the profile's serverca
+    const dest = join(outside, 'big.bin');
+    const out = new Output(false);
+    await downloadFile(out, `${hub.httpsUrl!.replace(/\/kojihub$/, '')}/kojifiles/work/big.bin`, dest, { noprogress: true, tls: { serverca: caFile } });
+    expect(out.text).toBe(`Downloading: ${dest}\n`);
+    expect(readFileSync(dest).equals(big)).toBe(true);
+    expect(statSync(dest).mtimeMs).toBe(1700000000 * 1000);
   });
 });
 
