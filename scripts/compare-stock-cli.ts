@@ -10,6 +10,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixture } from '../test/rpm/build-fixtures.ts';
@@ -67,6 +69,16 @@ function bootstrapSequence(): Array<string[] | ((run: (a: string[]) => string) =
     ['list-pkgs', '--tag', 'dist-foo-build'],
     ['search', 'build', 'hello*'],
     ['list-builds'],
+    // files from topurl (/kojifiles/ on the hub), into an empty folder per run (listed after the output)
+    ['download-build', 'hello-1.2-3'],
+    ['download-build', '--noprogress', '--arch', 'x86_64', 'arched-0.9.1-1.fc99'],
+    ['download-build', '--rpm', 'hello-1.2-3.noarch'],
+    ['download-build', '-q', '--latestfrom', 'dist-foo', 'arched'],
+    ['download-build', '--key', 'abcd1234', 'hello-1.2-3'],
+    ['download-build', '--type', 'maven', 'hello-1.2-3'],
+    ['download-build', 'nope-1-1'],
+    ['list-signed', '--build', 'hello-1.2-3'],
+    ['write-signed-rpm', 'abcd1234', 'hello-1.2-3.noarch'],
   ];
 }
 
@@ -185,21 +197,39 @@ function normalise(s: string): string {
     .replace(/\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \w+/g, 'DATE');
 }
 
+/** download-build runs in an empty folder whose files are listed; other commands in the hub's working folder. */
+function inFolder(hub: Hub, args: string[], run: (cwd: string) => string): string {
+  if (args[0] !== 'download-build') return run(join(hub.dir, 'cwd'));
+  const cwd = mkdtempSync(join(tmpdir(), 'kojits-compat-dl-'));
+  try {
+    const out = run(cwd);
+    const files = readdirSync(cwd, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(cwd, f)).isFile()).sort();
+    const listing = files.map((f) => `${f} ${createHash('sha256').update(readFileSync(join(cwd, f))).digest('hex')}`);
+    return `${out}\n[files]\n${listing.join('\n')}`;
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
 function runStock(hub: Hub, profile: string, args: string[]): string {
   const conf = join(hub.dir, 'client/koji.conf');
   const auth = profile === 'kojits-password' ? ['--user', 'kojiadmin', '--password', spawnSync('cat', [join(hub.dir, 'client/admin-password')]).stdout.toString().trim()] : [];
-  const r = spawnSync('/usr/bin/python3', [join(KOJI_SRC as string, 'cli/koji'), '-c', conf, '-p', profile, ...auth, ...args], {
-    env: { ...process.env, PYTHONPATH: `${KOJI_SRC}:${KOJI_SRC}/cli` },
-    cwd: join(hub.dir, 'cwd'),
+  return inFolder(hub, args, (cwd) => {
+    const r = spawnSync('/usr/bin/python3', [join(KOJI_SRC as string, 'cli/koji'), '-c', conf, '-p', profile, ...auth, ...args], {
+      env: { ...process.env, PYTHONPATH: `${KOJI_SRC}:${KOJI_SRC}/cli` },
+      cwd,
+    });
+    return `${r.stdout}${r.stderr}[exit ${r.status}]`;
   });
-  return `${r.stdout}${r.stderr}[exit ${r.status}]`;
 }
 
 function runOurs(hub: Hub, profile: string, args: string[]): string {
   const conf = join(hub.dir, 'client/koji.conf');
   const auth = profile === 'kojits-password' ? ['--user', 'kojiadmin', '--password', spawnSync('cat', [join(hub.dir, 'client/admin-password')]).stdout.toString().trim()] : [];
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/koji'), '-c', conf, '-p', profile, ...auth, ...args], { cwd: join(hub.dir, 'cwd') });
-  return `${r.stdout}${r.stderr}[exit ${r.status}]`;
+  return inFolder(hub, args, (cwd) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/koji'), '-c', conf, '-p', profile, ...auth, ...args], { cwd });
+    return `${r.stdout}${r.stderr}[exit ${r.status}]`;
+  });
 }
 
 async function main(): Promise<void> {
@@ -207,8 +237,9 @@ async function main(): Promise<void> {
   let total = 0;
   const diffs: string[] = [];
   const sequences: Record<string, Array<string[] | ((run: (a: string[]) => string) => string[][])>> = { foundation: SEQUENCE, bootstrap: bootstrapSequence(), tasks: TASKS_SEQUENCE, repos: REPOS };
-  const chosen = (process.env.COMPARE ?? 'foundation,bootstrap,repos').split(',');
-  let port = 21443;
+  const chosen = (process.env.COMPARE ?? 'foundation,bootstrap,tasks,repos').split(',');
+  // COMPARE_PORT: the first of the ports used (each run takes 40 from there), when another run holds 21443…
+  let port = Number(process.env.COMPARE_PORT ?? 21443);
   for (const name of chosen) for (const profile of ['kojits', 'kojits-password']) {
     const a = await startHub(port);
     const b = await startHub(port + 20);

@@ -1,12 +1,41 @@
 /**
- * koji_cli.lib.download_file: fetch a file under topurl into a local path, appending to a
- * partial copy when the size is known (HEAD's Content-Length), with the stock CLI's
- * "Downloading [n/N]: path" line and progress bar ("[====   ]  42%   1.00 KiB\r").
+ * Fetching files from `topurl` as the stock CLI's koji_cli.lib.download_file does, with its
+ * output: "Downloading [n/m]: <path>", a progress line per MiB received ("[====…]  42%  1.00
+ * MiB / 2.38 MiB" ending in a carriage return) unless quiet or noprogress, then a newline.
+ * A file whose size is known is resumed with a Range request when part of it is already there
+ * ("Appending to existing file …", "File … already downloaded, skipping"); a 200 or 416 reply
+ * rewrites it from the start. The file gets the Last-Modified time; a file nothing was written
+ * to is removed. HTTP errors are Python's requests.HTTPError text ("404 Client Error: Not Found
+ * for url: …"). Node's http/https modules do the transfer (the profile's serverca and
+ * no_ssl_verify apply to https URLs); requests' retries (3, for connection failures and 408,
+ * 429, 500, 502, 504) are kept.
  */
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { dirname } from 'node:path';
-import type { CliContext } from './command.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pyFixed, PyError } from './commands/common.ts';
+
+export interface DownloadTls {
+  serverca?: string | null;
+  noSslVerify?: boolean;
+}
+
+/** Where download lines go. */
+export interface OutputSink {
+  write(s: string): void;
+}
+
+/** Where a command's stdout goes: straight to a terminal (progress shows as it happens), else kept. */
+export class Output implements OutputSink {
+  text = '';
+  constructor(private readonly live = process.stdout.isTTY === true) {}
+  write(s: string): void {
+    if (this.live) process.stdout.write(s);
+    else this.text += s;
+  }
+}
 
 /** koji_cli.lib._format_size */
 export function formatSize(size: number): string {
@@ -16,79 +45,138 @@ export function formatSize(size: number): string {
   return `${pyFixed(size, 2)} B`;
 }
 
-/** koji_cli.lib._download_progress: one carriage-return line. */
-function progress(total: number, done: number, size?: number | null): string {
-  const frac = total === 0 ? 0 : done / total;
-  const pct = total === 0 ? '???%' : `${String(Math.trunc(frac * 100)).padStart(3)}%`;
+/** koji_cli.lib._download_progress: "[% -36s] % 4s % 10s\r" */
+export function progressLine(total: number, done: number, size: number | null): string {
+  const fraction = total === 0 ? 0 : done / total;
+  const pct = total === 0 ? '???%' : `${String(Math.trunc(fraction * 100)).padStart(3)}%`;
   const data = size ? `${formatSize(done)} / ${formatSize(size)}` : formatSize(done);
-  return `[${'='.repeat(Math.trunc(frac * 36)).padEnd(36)}] ${pct.padStart(4)} ${data.padStart(10)}\r`;
+  return `[${'='.repeat(Math.trunc(fraction * 36)).padEnd(36)}] ${pct.padStart(4)} ${data.padStart(10)}\r`;
 }
 
-/** requests' raise_for_status message */
-function httpError(res: Response, url: string): PyError {
-  const kind = res.status < 500 ? 'Client' : 'Server';
-  return new PyError('HTTPError', `${res.status} ${kind} Error: ${res.statusText} for url: ${url}`);
+const RETRY_STATUS = new Set([500, 502, 504, 408, 429]);
+const CHUNK = 1024 * 1024;
+
+function request(url: string, method: string, headers: Record<string, string>, tls: DownloadTls, timeoutMs?: number): Promise<http.IncomingMessage> {
+  const u = new URL(url);
+  const opts: https.RequestOptions = { method, headers: { 'User-Agent': 'koji/1', ...headers }, timeout: timeoutMs };
+  if (u.protocol === 'https:') {
+    if (tls.serverca) opts.ca = readFileSync(tls.serverca);
+    if (tls.noSslVerify) opts.rejectUnauthorized = false;
+  } else if (u.protocol !== 'http:') {
+    return Promise.reject(new PyError('InvalidSchema', `No connection adapters were found for ${JSON.stringify(url)}`));
+  }
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? https : http).request(u, opts, resolve);
+    req.on('timeout', () => req.destroy(new Error(`read timed out after ${timeoutMs} ms`)));
+    req.on('error', (e) => reject(new PyError('ConnectionError', `${url}: ${e.message}`)));
+    req.end();
+  });
+}
+
+/** A GET or HEAD with requests' retry policy (3 retries, backoff 0.3 s doubling). */
+async function requestWithRetry(url: string, method: string, headers: Record<string, string>, tls: DownloadTls, timeoutMs?: number): Promise<http.IncomingMessage> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await request(url, method, headers, tls, timeoutMs);
+      if (attempt < 3 && RETRY_STATUS.has(res.statusCode ?? 0)) res.resume();
+      else return res;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+    if (attempt > 0) await delay(300 * 2 ** attempt);
+  }
+}
+
+/** requests' raise_for_status text */
+function httpError(res: http.IncomingMessage, url: string): PyError | null {
+  const s = res.statusCode ?? 0;
+  if (s < 400) return null;
+  return new PyError('HTTPError', `${s} ${s < 500 ? 'Client' : 'Server'} Error: ${res.statusMessage ?? ''} for url: ${url}`);
 }
 
 export interface DownloadOptions {
   quiet?: boolean;
   noprogress?: boolean;
-  /** number of files (for "Downloading [num/size]") */
-  size?: number;
-  num?: number;
+  /** number of files being downloaded, and this one's number: "Downloading [num/size]" */
+  size?: number | null;
+  num?: number | null;
+  /** expected size: allows resuming a partial file */
   filesize?: number | null;
+  tls?: DownloadTls;
 }
 
-export async function downloadFile(ctx: CliContext, url: string, relpath: string, o: DownloadOptions = {}): Promise<void> {
+/** Download `url` to `relpath` (relative to the working folder), printing to `out`. */
+export async function downloadFile(out: OutputSink, url: string, relpath: string, o: DownloadOptions = {}): Promise<void> {
+  const tls = o.tls ?? {};
+  const showProgress = !(o.quiet || o.noprogress);
   if (relpath.includes('/')) mkdirSync(dirname(relpath), { recursive: true });
-  if (!o.quiet) ctx.print(o.size && o.num ? `Downloading [${o.num}/${o.size}]: ${relpath}\n` : `Downloading: ${relpath}\n`);
+  if (!o.quiet) out.write(o.size && o.num ? `Downloading [${o.num}/${o.size}]: ${relpath}\n` : `Downloading: ${relpath}\n`);
   let filesize = o.filesize ?? null;
   if (!filesize) {
-    const head = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(10_000) });
-    const len = head.headers.get('content-length');
-    if (head.status === 200 && len) filesize = Number(len);
+    const head = await requestWithRetry(url, 'HEAD', {}, tls, 10_000);
+    head.resume();
+    if (head.statusCode === 200 && head.headers['content-length']) filesize = Number(head.headers['content-length']);
   }
   let pos = 0;
   const headers: Record<string, string> = {};
-  let fd: number;
   if (filesize) {
-    fd = openSync(relpath, 'a');
-    pos = statSync(relpath).size;
+    let existing = 0;
+    try {
+      existing = statSync(relpath).size;
+    } catch {
+      // not there yet
+    }
+    pos = existing;
     if (pos !== 0) {
       if (filesize === pos) {
-        closeSync(fd);
-        if (!o.quiet) ctx.print(`File ${relpath} already downloaded, skipping\n`);
+        if (!o.quiet) out.write(`File ${relpath} already downloaded, skipping\n`);
         return;
       }
-      if (!o.quiet) ctx.print(`Appending to existing file ${relpath}\n`);
+      if (!o.quiet) out.write(`Appending to existing file ${relpath}\n`);
       headers.Range = `bytes=${pos}-`;
     }
-  } else fd = openSync(relpath, 'w');
+  }
   let mtime: Date | null = null;
-  const show = !(o.quiet || o.noprogress);
   try {
-    const res = await fetch(url, { headers, redirect: 'follow' });
-    if (res.status === 200 || res.status === 416) {
-      // the whole file (or nothing past its end): write it anew (pos keeps counting from the old size, as in the stock CLI)
-      closeSync(fd);
-      fd = openSync(relpath, 'w');
+    const res = await requestWithRetry(url, 'GET', headers, tls);
+    // the whole file, or a range past its end: start again
+    const rewrite = !filesize || res.statusCode === 200 || res.statusCode === 416;
+    if (rewrite) pos = 0;
+    const err = httpError(res, url);
+    if (err) {
+      res.resume();
+      throw err;
     }
-    if (!res.ok) throw httpError(res, url);
-    const length = filesize || Number(res.headers.get('content-length') || 0);
-    if (res.body) {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        pos += chunk.length;
-        writeSync(fd, chunk);
-        if (show) ctx.print(progress(length, pos, filesize));
+    const length = filesize || Number(res.headers['content-length'] ?? 0);
+    const file = createWriteStream(relpath, { flags: rewrite ? 'w' : 'a' });
+    file.on('error', (e) => res.destroy(e));
+    const start = pos;
+    let reported = 0;
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      if (!file.write(chunk)) await new Promise<void>((r) => file.once('drain', () => r()));
+      pos += chunk.length;
+      // one line per MiB, as requests' iter_content(1 MiB) yields them
+      while (showProgress && pos - start - reported >= CHUNK) {
+        reported += CHUNK;
+        out.write(progressLine(length, start + reported, filesize));
       }
     }
-    if (!length && show) ctx.print(progress(pos, pos, filesize));
-    const lm = res.headers.get('last-modified');
-    if (lm) mtime = new Date(lm);
+    await new Promise<void>((resolve, reject) => {
+      file.once('error', reject);
+      file.end(() => resolve());
+    });
+    if (showProgress && pos - start > reported) out.write(progressLine(length, pos, filesize));
+    if (showProgress && !length) out.write(progressLine(pos, pos, filesize));
+    const lm = res.headers['last-modified'];
+    if (lm && !Number.isNaN(Date.parse(lm))) mtime = new Date(lm);
   } finally {
-    closeSync(fd);
-    if (pos === 0) unlinkSync(relpath);
-    else if (mtime && !Number.isNaN(mtime.getTime())) utimesSync(relpath, new Date(), mtime);
+    if (pos === 0) {
+      try {
+        unlinkSync(relpath);
+      } catch {
+        // never created
+      }
+    } else if (mtime) utimesSync(relpath, new Date(), mtime);
   }
-  if (show) ctx.print('\n');
+  if (showProgress) out.write('\n');
 }

@@ -97,6 +97,8 @@ export const HUB_OPTIONS = [
   opt('SSLCACertificateFile', 'path', null as string | null, 'CA(s) that sign client certificates'),
   opt('HubWorkers', 'integer', 1, 'hub processes (PostgreSQL server only; PGlite allows one)', z.number().int().min(1).max(64)),
   opt('ReplyCacheSize', 'integer', 268435456, 'bytes of large listing replies kept on local disk for reuse (0 = off); see src/hub/reply-cache.ts'),
+  opt('ServeKojiFiles', 'boolean', true, 'koji-ts: serve KojiFilesDir read-only at /kojifiles/ (clients\' topurl) on the HTTP and HTTPS ports, as Apache does for Koji; turn off when another web server serves the file tree'),
+  opt('KojiFilesDir', 'path', null as string | null, 'koji-ts: the folder served at /kojifiles/ (default: KojiDir)'),
   opt('SessionUpdateInterval', 'integer', 60, 'seconds: a session\'s update_time is written at most this often (Koji writes it on every call)'),
 ] as const;
 

@@ -219,7 +219,9 @@ export function renderKojiConf(c: ConfigContext): string {
       entries: [
         ['server', `${s}/kojihub`],
         ['weburl', `${s}/koji`],
-        ['topurl', `${s}/kojifiles`],
+        'the file tree needs no login: over plain HTTP, the stock CLI (whose downloads do not use',
+        'serverca) can fetch from it too',
+        ['topurl', c.httpPort > 0 ? `${p}/kojifiles` : `${s}/kojifiles`],
         ['topdir', L.kojiDir],
         ['authtype', 'ssl'],
         'client certificate and key (user kojiadmin)',

@@ -122,7 +122,7 @@ describe('koji without the command asked for', () => {
   it('prints usage errors of the global options with the common commands line', async () => {
     const r = await run('--frob');
     expect(r).toMatchObject({ exitCode: 2, output: '' });
-    expect(r.error).toBe('Usage: koji [global-options] command [command-options-and-arguments]\n\nCommon commands: help, latest-build, list-targets, search\n\nkoji: error: no such option: --frob');
+    expect(r.error).toBe('Usage: koji [global-options] command [command-options-and-arguments]\n\nCommon commands: download-build, help, latest-build, list-targets, search\n\nkoji: error: no such option: --frob');
   });
 
   it('reports an unreachable hub as the stock CLI: a plain line for anonymous calls, a logged ConnectionError for logins', async () => {

@@ -153,7 +153,7 @@ describe('initDataDir', () => {
     expect(Object.fromEntries(ssl)).toEqual({
       server: 'https://koji.example.test:18443/kojihub',
       weburl: 'https://koji.example.test:18443/koji',
-      topurl: 'https://koji.example.test:18443/kojifiles',
+      topurl: 'http://koji.example.test:18080/kojifiles',
       topdir: join(dir, 'koji'),
       authtype: 'ssl',
       cert: join(dir, 'client', 'admin.pem'),

@@ -80,7 +80,7 @@ describe('changing ports', () => {
     expect(o.policy.get('tag')?.trim()).toBe('all :: allow');
     expect(readFileSync(L.hubConf, 'utf8')).toContain('# kept\nLoginCreatesUser = Off\n');
     expect(value(L.kojiConf, 'kojits', 'server')).toBe('https://localhost:9443/kojihub');
-    expect(value(L.kojiConf, 'kojits', 'topurl')).toBe('https://localhost:9443/kojifiles');
+    expect(value(L.kojiConf, 'kojits', 'topurl')).toBe('http://localhost:9080/kojifiles');
     expect(value(L.kojiConf, 'kojits-password', 'server')).toBe('http://localhost:9080/kojihub');
     expect(value(L.kojiConf, 'kojits-password', 'weburl')).toBe('http://localhost:9080/koji');
     expect(value(L.kojidConf, 'kojid', 'server')).toBe('https://localhost:9443/kojihub');

@@ -18,6 +18,8 @@ import { taskDownloadCommands } from './tasks-download.ts';
 import { schedulerCommands } from './scheduler.ts';
 import { repoCommands } from './repos.ts';
 import { externalRepoCommands } from './external-repos.ts';
+import { downloadCommands } from './download.ts';
+import { signedCommands } from './signed.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -39,6 +41,8 @@ export const COMMANDS: Command[] = [
   ...schedulerCommands,
   ...repoCommands,
   ...externalRepoCommands,
+  ...downloadCommands,
+  ...signedCommands,
 ];
 
 const ALIASES: Record<string, string> = {

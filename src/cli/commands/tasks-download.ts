@@ -10,7 +10,10 @@ import type { XmlRpcStruct } from '../../protocol/values.ts';
 import { multiFnmatch } from '../../util/fnmatch.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { CliError, UsageError, type CliContext, type Command, type Options } from '../command.ts';
-import { downloadFile } from '../download.ts';
+import { downloadFile, type DownloadTls, type OutputSink } from '../download.ts';
+
+const sink = (ctx: CliContext): OutputSink => ({ write: (s) => ctx.print(s) });
+const tlsOf = (ctx: CliContext): DownloadTls => ({ serverca: ctx.config.serverca, noSslVerify: ctx.config.no_ssl_verify });
 import { isDoneState, listTaskOutputAllVolumes, stateName, watchTasks } from '../watch.ts';
 import { pyIntOf } from './cli-util.ts';
 
@@ -111,7 +114,7 @@ async function downloadTask(ctx: CliContext, o: Options, args: string[]) {
     const url = `${pi.work(d.volume)}/${pi.taskrelpath(Number(d.task.id))}/${d.filename}`;
     const key = `${newName}\0${d.volume}`;
     if (!done.has(key)) {
-      await downloadFile(ctx, url, newName, { quiet, noprogress: Boolean(o.noprogress), size: downloads.length, num: number });
+      await downloadFile(sink(ctx), url, newName, { quiet, noprogress: Boolean(o.noprogress), size: downloads.length, num: number, tls: tlsOf(ctx) });
       done.add(key);
     } else {
       if (!quiet) ctx.print(`Downloading [${number}/${downloads.length}]: ${newName}\nFile ${newName} already downloaded, skipping\n`);
@@ -214,7 +217,7 @@ async function downloadLogs(ctx: CliContext, o: Options, args: string[]): Promis
         const path = join(process.cwd(), `${String(o.dir)}/${arg}/${String(log.name)}`);
         if (!path.endsWith('.log')) continue;
         if ((o.match as string[]).length && !multiFnmatch(String(log.name), o.match as string[])) continue;
-        await downloadFile(ctx, `${ctx.config.topurl}/${String(log.path)}`, path);
+        await downloadFile(sink(ctx), `${ctx.config.topurl}/${String(log.path)}`, path, { tls: tlsOf(ctx) });
       }
     }
   }
