@@ -32,3 +32,8 @@ export function parseNVRA(nvra: string): NVRA {
   if (dot <= 0 || dot === s.length - 1) throw new GenericError(`invalid format: ${nvra}`);
   return { ...parseNVR(s.slice(0, dot)), arch: s.slice(dot + 1) };
 }
+
+/** koji.is_debuginfo: a debuginfo (or debugsource) package, by its name. */
+export function isDebuginfo(name: string): boolean {
+  return name.endsWith('-debuginfo') || name.endsWith('-debugsource') || name.includes('-debuginfo-');
+}

@@ -1,4 +1,12 @@
-/** Repo test content: a build host session and tags with packages, builds, blocks and groups. */
+/**
+ * Repo test content: a build host session and tags with packages, builds, blocks and groups;
+ * what a made repo holds (its primary.xml) and what dnf installs from it.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { ClientSession } from '../../src/protocol/client.ts';
 import type { TestHub } from './hub.ts';
 import { addBuild, addRpms } from './content.ts';
@@ -32,4 +40,28 @@ export async function repoContent(hub: TestHub, admin: ClientSession, prefix: st
   await admin.call('groupListAdd', [base, 'build']);
   await admin.call('groupPackageListAdd', [base, 'build', 'bash']);
   return { base, build };
+}
+
+/** Package names in a repo's primary.xml.gz for `arch`. */
+export function repoPackages(repoDir: string, arch: string): string[] {
+  const repomd = readFileSync(join(repoDir, arch, 'repodata', 'repomd.xml'), 'utf8');
+  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
+  if (!href) throw new Error(`no primary in ${repoDir}/${arch}`);
+  const xml = gunzipSync(readFileSync(join(repoDir, arch, href))).toString('utf8');
+  return [...xml.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]).sort();
+}
+
+/** dnf installs `pkg` into an empty root from the repo folder; the packages installed. */
+export function dnfInstall(repoUrl: string, pkg: string): string[] {
+  const root = mkdtempSync(join(tmpdir(), 'kojits-dnf-'));
+  try {
+    execFileSync(
+      'dnf',
+      ['-y', '-q', '--installroot', join(root, 'root'), '--releasever', '1', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${join(root, 'cache')}`, '--nogpgcheck', `--repofrompath=r,${repoUrl}`, '--repo=r', 'install', pkg],
+      { stdio: 'pipe' },
+    );
+    return execFileSync('rpm', ['--root', join(root, 'root'), '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }

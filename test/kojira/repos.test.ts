@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../src/protocol/client.ts';
 import type { XmlRpcStruct } from '../../src/protocol/values.ts';
@@ -18,34 +17,11 @@ import { startKojits, stopAll, type Proc } from '../cmd/proc.ts';
 import { buildHost, startBuilder, until } from '../helpers/builder.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { dnfInstall, repoPackages } from '../helpers/repos.ts';
 import { buildFixture } from '../rpm/build-fixtures.ts';
 
 const READY = 1;
 const PROBLEM = 4;
-
-/** Package names in a repo's primary.xml.gz for `arch`. */
-function repoPackages(repoDir: string, arch: string): string[] {
-  const repomd = readFileSync(join(repoDir, arch, 'repodata', 'repomd.xml'), 'utf8');
-  const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
-  if (!href) throw new Error(`no primary in ${repoDir}/${arch}`);
-  const xml = gunzipSync(readFileSync(join(repoDir, arch, href))).toString('utf8');
-  return [...xml.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]).sort();
-}
-
-/** dnf installs `pkg` into an empty root from the repo folder; the packages installed. */
-function dnfInstall(repoUrl: string, pkg: string): string[] {
-  const root = mkdtempSync(join(tmpdir(), 'kojits-dnf-'));
-  try {
-    execFileSync(
-      'dnf',
-      ['-y', '-q', '--installroot', join(root, 'root'), '--releasever', '1', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${join(root, 'cache')}`, '--nogpgcheck', `--repofrompath=r,${repoUrl}`, '--repo=r', 'install', pkg],
-      { stdio: 'pipe' },
-    );
-    return execFileSync('rpm', ['--root', join(root, 'root'), '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
 
 describe.each(engines())('repos and kojira on %s', (engine) => {
   let hub: TestHub;

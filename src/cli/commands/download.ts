@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { KojiError } from '../../protocol/faults.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { packageInfo, readRpmHeaders } from '../../rpm/index.ts';
-import { parseNVRA } from '../../util/nvr.ts';
+import { isDebuginfo, parseNVRA } from '../../util/nvr.ts';
 import { CliError, UsageError, type CliContext, type Command, type CommandResult } from '../command.ts';
 import { downloadFile, Output, type DownloadOptions } from '../download.ts';
 import { exceptionLine } from '../log.ts';
@@ -23,8 +23,6 @@ type Struct = XmlRpcStruct;
 /** koji.buildLabel */
 const buildLabel = (b: Struct) => `${String(b.package_name || b.name)}-${String(b.version)}-${String(b.release)}`;
 
-/** koji.is_debuginfo */
-const isDebuginfo = (name: string) => name.endsWith('-debuginfo') || name.endsWith('-debugsource') || name.includes('-debuginfo-');
 
 const CHECKSUMS: Record<number, string> = { 0: 'md5', 1: 'sha1', 2: 'sha256' };
 

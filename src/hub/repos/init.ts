@@ -23,10 +23,7 @@ import { encodeStoredJson } from '../content/stored-json.ts';
 import type { CallContext } from '../types.ts';
 import { repoOptsFor, type RepoOpts } from './opts.ts';
 import { RS } from './views.ts';
-
-export function isDebuginfo(name: string): boolean {
-  return name.endsWith('-debuginfo') || name.endsWith('-debugsource') || name.includes('-debuginfo-');
-}
+import { isDebuginfo } from '../../util/nvr.ts';
 
 /** The event a repo is made at: the given one (which must exist) or this call's. */
 async function repoEvent(ctx: CallContext, event: number | null): Promise<number> {
