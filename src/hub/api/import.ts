@@ -320,6 +320,15 @@ export const importMethods: MethodDef[] = [
     handler: (ctx, a) => writeSignedRpm(ctx, a.an_rpm, a.sigkey, a.force),
   }),
   method({
+    name: 'host.writeSignedRPM',
+    sig: '(an_rpm, sigkey, force=False)',
+    requires: 'hostSession',
+    writes: true,
+    doc: 'writeSignedRPM for builders (dist repos with write_signed_rpms).',
+    args: { sigkey: t.str, force: t.flag },
+    handler: (ctx, a) => writeSignedRpm(ctx, a.an_rpm, a.sigkey, a.force),
+  }),
+  method({
     name: 'deleteRPMSig',
     sig: '(rpminfo, sigkey=None, all_sigs=False)',
     requires: { perm: 'admin' },
