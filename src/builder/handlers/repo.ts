@@ -35,7 +35,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   }
 }
 
-async function isDir(p: string): Promise<boolean> {
+export async function isDir(p: string): Promise<boolean> {
   return (await stat(p).catch(() => null))?.isDirectory() ?? false;
 }
 
@@ -175,6 +175,13 @@ async function copyArchRepo(task: TaskContext, srcId: number, srcPath: string, r
   }
 }
 
+/** repoInfo of a repo that must still be INIT (the createrepo tasks' check). */
+export async function initRepoInfo(task: TaskContext, repoId: XmlRpcValue): Promise<XmlRpcStruct> {
+  const rinfo = await task.session.call<XmlRpcStruct>('repoInfo', [repoId], { strict: true });
+  if (rinfo.state !== REPO_INIT) throw new GenericError(`Repo ${String(rinfo.id)} not in INIT state (got ${String(rinfo.state)})`);
+  return rinfo;
+}
+
 const createrepo: TaskHandler = {
   methods: ['createrepo'],
   className: 'CreaterepoTask',
@@ -183,8 +190,7 @@ const createrepo: TaskHandler = {
   async run(task, a) {
     const s = task.session;
     const arch = String(a.arch);
-    const rinfo = await s.call<XmlRpcStruct>('repoInfo', [a.repo_id], { strict: true });
-    if (rinfo.state !== REPO_INIT) throw new GenericError(`Repo ${String(rinfo.id)} not in INIT state (got ${String(rinfo.state)})`);
+    const rinfo = await initRepoInfo(task, a.repo_id);
     const pi = new PathInfo(task.options.topdir);
     const toprepodir = pi.repo(rinfo.id as number, rinfo.tag_name as string);
     const repodir = join(toprepodir, arch);
@@ -226,16 +232,32 @@ async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcS
   if (r.pkglist !== null && oldrepo && task.options.createrepo_update) {
     const info = await task.session.call<XmlRpcStruct>('repoInfo', [oldrepo.id], { strict: true });
     const olddata = join(r.pi.repo(info.id as number, info.tag_name as string), r.arch, 'repodata');
-    if (!(await isDir(olddata))) task.log.warn(`old repodata is missing: ${olddata}`);
-    else {
-      await cp(olddata, r.datadir, { recursive: true });
-      await rm(join(r.datadir, 'pkgorigins.gz'), { force: true });
+    if (await updateFrom(task, olddata, r.datadir)) {
       cmd.push('--update');
       if (task.options.createrepo_skip_stat) cmd.push('--skip-stat');
     }
   }
   cmd.push(r.pkglist === null ? r.outdir : r.repodir);
-  const failed = await runLogged(task, cmd, join(task.workdir, 'createrepo.log'), { logerror: true });
+  await runCreaterepo(task, cmd, 'createrepo');
+}
+
+/**
+ * For createrepo --update: the old repodata copied to `datadir` (without its pkgorigins.gz,
+ * which mergerepos rewrites); false, with a warning, when it is missing.
+ */
+export async function updateFrom(task: TaskContext, olddata: string, datadir: string): Promise<boolean> {
+  if (!(await isDir(olddata))) {
+    task.log.warn(`old repodata is missing: ${olddata}`);
+    return false;
+  }
+  await cp(olddata, datadir, { recursive: true });
+  await rm(join(datadir, 'pkgorigins.gz'), { force: true });
+  return true;
+}
+
+/** Run createrepo(_c) with its output in WORKDIR/<logname>.log; kojid's error when it fails. */
+export async function runCreaterepo(task: TaskContext, cmd: string[], logname: string): Promise<void> {
+  const failed = await runLogged(task, cmd, join(task.workdir, `${logname}.log`), { logerror: true });
   if (failed) throw new GenericError(`failed to create repo: ${failed}`);
 }
 
