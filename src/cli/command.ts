@@ -90,6 +90,8 @@ export interface Command {
   /** text after "usage: koji " */
   usage: string;
   description?: string;
+  /** the usage text is printed as it is (the stock command builds its own, without get_usage_str's line) */
+  plainUsage?: boolean;
   /** read-only: skip login unless --force-auth (Koji's anon_handle_*) */
   anon?: boolean;
   /** never talks to the hub (no login, no connection check), as the stock `help` */

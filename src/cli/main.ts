@@ -158,7 +158,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<CommandRes
 
 async function runCommand(cmd: Command, argv: string[], env: { global: GlobalOptions; config: ClientConfig; prog: string; io: CliIo; err: string[] }): Promise<CommandResult> {
   const { global, config, prog, err } = env;
-  const usage = () => `usage: ${prog} ${cmd.usage.replaceAll('%prog', prog)}\n(Specify the --help global option for a list of other help options)`;
+  const tail = cmd.plainUsage ? '' : '\n(Specify the --help global option for a list of other help options)';
+  const usage = () => `usage: ${prog} ${cmd.usage.replaceAll('%prog', prog)}${tail}`;
   const session = new ClientSession(config.server, {
     cert: config.cert || undefined,
     serverca: config.serverca || undefined,

@@ -20,6 +20,7 @@ import { repoCommands } from './repos.ts';
 import { externalRepoCommands } from './external-repos.ts';
 import { downloadCommands } from './download.ts';
 import { signedCommands } from './signed.ts';
+import { distRepoCommands } from './distrepo.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -43,6 +44,7 @@ export const COMMANDS: Command[] = [
   ...externalRepoCommands,
   ...downloadCommands,
   ...signedCommands,
+  ...distRepoCommands,
 ];
 
 const ALIASES: Record<string, string> = {
