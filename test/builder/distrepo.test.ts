@@ -1,8 +1,8 @@
 /**
  * Dist repos end to end: a hub and a builder (processes, createrepo channel) run `koji dist-repo`
- * with real createrepo_c over a tag whose rpm is signed with a throwaway key. The repo is READY
- * under repos-dist/<tag>/<id>/ with the package hard-linked from its signed copy and dnf
- * installs it; an unsigned rpm in the tag fails the task with Koji's message (the log names the
+ * with real createrepo_c over a tag whose rpm is signed with a throwaway key. An empty tag's repo
+ * says it is empty; the next one (createrepo_c --update from it) is READY under
+ * repos-dist/<tag>/<id>/ with the package hard-linked from its signed copy and dnf installs it; an unsigned rpm in the tag fails the task with Koji's message (the log names the
  * rpm) and leaves the repo's arch folder empty; --allow-missing-signatures takes the unsigned
  * copy; --multilib fails with a fault saying koji-ts lacks it.
  */
@@ -55,7 +55,6 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     }
     await admin.call('createTag', ['dr-tag'], { arches: 'x86_64' });
     for (const p of ['extra', 'empty']) await admin.call('packageListAdd', ['dr-tag', p], { owner: 'kojiadmin' });
-    await admin.call('tagBuildBypass', ['dr-tag', 'extra-2.0-1']);
     const k = createSigningKey('rsa2048');
     if (!k.ok) throw new Error(k.reason);
     key = k.value;
@@ -74,7 +73,15 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a dist repo of a signed tag: READY, packages linked from the signed copies, dnf installs from it', async () => {
+  it('a dist repo of an empty tag says so (EMPTY_REPO); the next one, with content, does not', async () => {
+    expect((await cli.run('dist-repo', '--wait', 'dr-tag', sigkey)).exitCode).toBe(0);
+    const [, repoId] = await lastDistRepo();
+    expect(readFileSync(join(repoDir(repoId), 'x86_64', 'repodata', 'EMPTY_REPO'), 'utf8')).toBe('This repo is empty because its tag has no content for this arch\n');
+    expect(readFileSync(join(repoDir(repoId), 'x86_64', 'pkglist'), 'utf8')).toBe('');
+  });
+
+  it('a dist repo of a signed tag: READY, packages linked from the signed copies, dnf installs from it (--update from the empty one)', async () => {
+    await admin.call('tagBuildBypass', ['dr-tag', 'extra-2.0-1']);
     const r = await cli.run('dist-repo', '--wait', '--write-signed-rpms', 'dr-tag', sigkey.toUpperCase());
     expect(r.output).toMatch(/^Creating dist repo for tag dr-tag\nWatching tasks \(this may be safely interrupted\)\.\.\./);
     expect(r.output).toMatch(/distRepo \(dr-tag\) completed successfully/);
@@ -91,6 +98,9 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     const kojipkgs = JSON.parse(readFileSync(join(arch, 'kojipkgs'), 'utf8')) as Record<string, XmlRpcStruct>;
     expect(kojipkgs[basename(extraRpm)]).toMatchObject({ name: 'extra', sigkey, best_key: sigkey });
     expect(repoPackages(repoDir(repoId), 'x86_64')).toEqual(['extra']);
+    expect(readdirSync(join(arch, 'repodata'))).not.toContain('EMPTY_REPO');
+    const log = Buffer.from(await admin.call<string>('downloadTaskOutput', [(await admin.call<XmlRpcStruct[]>('getTaskChildren', [taskId]))[0].id, 'createrepo.log']), 'base64').toString('utf8');
+    expect(log.split('\n')[0]).toMatch(/^\$ createrepo_c --error-exit-val -vd -i \S+\/repo\/pkglist --update \S+\/repo$/);
     expect(dnfInstall(`file://${arch}/`, 'extra')).toEqual(['extra']);
     expect(readlinkSync(join(hub.kojiDir, 'repos-dist', 'dr-tag', 'latest'))).toBe(String(repoId));
   });

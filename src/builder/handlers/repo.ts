@@ -243,7 +243,9 @@ async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcS
 
 /**
  * For createrepo --update: the old repodata copied to `datadir` (without its pkgorigins.gz,
- * which mergerepos rewrites); false, with a warning, when it is missing.
+ * which mergerepos rewrites); false, with a warning, when it is missing. Beyond Koji: the old
+ * repo's EMPTY_REPO marker is left behind too (createrepo_c keeps files it does not know, so
+ * Koji's repo of a tag that got content still says it is empty).
  */
 export async function updateFrom(task: TaskContext, olddata: string, datadir: string): Promise<boolean> {
   if (!(await isDir(olddata))) {
@@ -252,6 +254,7 @@ export async function updateFrom(task: TaskContext, olddata: string, datadir: st
   }
   await cp(olddata, datadir, { recursive: true });
   await rm(join(datadir, 'pkgorigins.gz'), { force: true });
+  await rm(join(datadir, 'EMPTY_REPO'), { force: true });
   return true;
 }
 
