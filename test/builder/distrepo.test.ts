@@ -4,7 +4,7 @@
  * says it is empty; the next one (createrepo_c --update from it) is READY under
  * repos-dist/<tag>/<id>/ with the package hard-linked from its signed copy and dnf installs it; an unsigned rpm in the tag fails the task with Koji's message (the log names the
  * rpm) and leaves the repo's arch folder empty; --allow-missing-signatures takes the unsigned
- * copy; --multilib fails with a fault saying koji-ts lacks it.
+ * copy, --skip-missing-signatures leaves it out; --multilib fails with a fault saying koji-ts lacks it.
  */
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,8 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     const info = await admin.call<XmlRpcStruct>('getTaskInfo', [t.id], { request: true });
     return [t.id as number, (info.request as XmlRpcValue[])[1] as number];
   };
+
+  const output = async (task: number, name: string) => Buffer.from(await admin.call<string>('downloadTaskOutput', [task, name]), 'base64').toString('utf8');
 
   beforeAll(async () => {
     hub = await startTestHub(engine, { conf: '[hub]\nRunInterval = 1\n', scheduler: { manual: false } });
@@ -99,13 +101,15 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     expect(kojipkgs[basename(extraRpm)]).toMatchObject({ name: 'extra', sigkey, best_key: sigkey });
     expect(repoPackages(repoDir(repoId), 'x86_64')).toEqual(['extra']);
     expect(readdirSync(join(arch, 'repodata'))).not.toContain('EMPTY_REPO');
-    const log = Buffer.from(await admin.call<string>('downloadTaskOutput', [(await admin.call<XmlRpcStruct[]>('getTaskChildren', [taskId]))[0].id, 'createrepo.log']), 'base64').toString('utf8');
+    const [child] = await admin.call<XmlRpcStruct[]>('getTaskChildren', [taskId]);
+    const log = await output(child.id as number, 'createrepo.log');
+    expect(await output(child.id as number, 'written_signed_rpms.log')).toBe(`Signed RPM ${kojipkgs[basename(extraRpm)].id as number} is written with ${sigkey} key.\n`);
     expect(log.split('\n')[0]).toMatch(/^\$ createrepo_c --error-exit-val -vd -i \S+\/repo\/pkglist --update \S+\/repo$/);
     expect(dnfInstall(`file://${arch}/`, 'extra')).toEqual(['extra']);
     expect(readlinkSync(join(hub.kojiDir, 'repos-dist', 'dr-tag', 'latest'))).toBe(String(repoId));
   });
 
-  it('an unsigned rpm fails the task with Koji\'s message and leaves the repo unmade; --allow-missing-signatures takes the unsigned copy', async () => {
+  it('an unsigned rpm fails the task with Koji\'s message and leaves the repo unmade; --allow-missing-signatures takes the unsigned copy, --skip-missing-signatures leaves it out', async () => {
     await admin.call('tagBuildBypass', ['dr-tag', 'empty-1-0']);
     const r = await cli.run('dist-repo', '--nowait', 'dr-tag', sigkey);
     expect(r).toMatchObject({ output: 'Creating dist repo for tag dr-tag\n', exitCode: 0 });
@@ -114,7 +118,7 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     await expect(admin.call('getTaskResult', [taskId])).rejects.toThrow('Unsigned packages found. See missing_signatures.log');
     const [child] = await admin.call<XmlRpcStruct[]>('getTaskChildren', [taskId]);
     expect(child).toMatchObject({ method: 'createdistrepo', label: 'x86_64', state: ST.FAILED });
-    const log = Buffer.from(await admin.call<string>('downloadTaskOutput', [child.id, 'missing_signatures.log']), 'base64').toString('utf8');
+    const log = await output(child.id as number, 'missing_signatures.log');
     expect(log).toBe(`Some rpms were missing requested signatures.\nRequested keys: ['${sigkey}']\n\n# RPM name: available keys\nempty-1-0.noarch: ['']\n`);
     expect((await admin.call<XmlRpcStruct>('repoInfo', [repoId])).state).toBe(INIT);
     expect(readdirSync(join(repoDir(repoId), 'x86_64'))).toEqual([]);
@@ -128,6 +132,12 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     expect(statSync(join(arch, 'Packages/e', emptyRpm)).ino).toBe(statSync(join(hub.kojiDir, 'packages/empty/1/0/noarch', emptyRpm)).ino);
     expect(statSync(join(arch, 'Packages/e', basename(extraRpm))).ino).toBe(statSync(join(hub.kojiDir, 'packages/extra/2.0/1/data/signed', sigkey, 'noarch', basename(extraRpm))).ino);
     expect(repoPackages(repoDir(okRepo), 'x86_64')).toEqual(['empty', 'extra']);
+
+    expect((await cli.run('dist-repo', '--wait', '--skip-missing-signatures', 'dr-tag', sigkey)).exitCode).toBe(0);
+    const [skipTask, skipRepo] = await lastDistRepo();
+    expect(repoPackages(repoDir(skipRepo), 'x86_64')).toEqual(['extra']);
+    const [skipChild] = await admin.call<XmlRpcStruct[]>('getTaskChildren', [skipTask]);
+    expect(await output(skipChild.id as number, 'missing_signatures.log')).toContain('The skip_missing_signatures option was specified, so these files were excluded.\n');
   });
 
   it('--multilib is refused with a fault naming the gap', async () => {
