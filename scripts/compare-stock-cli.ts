@@ -137,7 +137,7 @@ const TASKS_SEQUENCE: string[][] = [
   ['cancel', ...Array.from({ length: 18 }, (_, i) => String(19 + i))], ['list-tasks'],
 ];
 
-/** Repos and external repos (no builder makes repos here: requests stay waiting). */
+/** Repos and external repos (kojira queues nothing during the run: see startHub; the builder runs what regen-repo --make-task makes). */
 const REPOS: string[][] = [
   ['add-tag', '--arches', 'x86_64', 'repo-tag'], ['add-tag', '--parent', 'repo-tag', 'repo-child'],
   ['add-external-repo', 'ext1', 'https://example.com/ext1'], ['add-external-repo', '-t', 'repo-tag', 'ext1'],
@@ -167,7 +167,12 @@ interface Hub { dir: string; proc: ReturnType<typeof spawn>; }
 
 async function startHub(port: number): Promise<Hub> {
   const dir = mkdtempSync(join(tmpdir(), 'kojits-compat-'));
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/kojits'), 'up', '--data', dir, '--https-port', String(port), '--http-port', String(port + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // kojira's queue round (repo.checkQueue) would start newRepo tasks at moments that differ
+  // between the two hubs: once an hour here, so that repo requests wait for the commands
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/kojits'), 'up', '--data', dir, '--https-port', String(port), '--http-port', String(port + 1)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, KOJITS_KOJIRA_SLEEPTIME: '3600' },
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     proc.stdout?.on('data', (d) => {
