@@ -105,7 +105,7 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     const log = await output(child.id as number, 'createrepo.log');
     expect(await output(child.id as number, 'written_signed_rpms.log')).toBe(`Signed RPM ${kojipkgs[basename(extraRpm)].id as number} is written with ${sigkey} key.\n`);
     expect(log.split('\n')[0]).toMatch(/^\$ createrepo_c --error-exit-val -vd -i \S+\/repo\/pkglist --update \S+\/repo$/);
-    expect(dnfInstall(`file://${arch}/`, 'extra')).toEqual(['extra']);
+    expect(await dnfInstall(`file://${arch}/`, 'extra')).toEqual(['extra']);
     expect(readlinkSync(join(hub.kojiDir, 'repos-dist', 'dr-tag', 'latest'))).toBe(String(repoId));
   });
 

@@ -2,7 +2,8 @@
  * Repo test content: a build host session and tags with packages, builds, blocks and groups;
  * what a made repo holds (its primary.xml) and what dnf installs from it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { gunzipSync } from 'node:zlib';
 import type { ClientSession } from '../../src/protocol/client.ts';
 import type { TestHub } from './hub.ts';
 import { addBuild, addRpms } from './content.ts';
+
+const run = promisify(execFile);
 
 /** A build host logged in with an exclusive session, as kojid does. */
 export async function hostSession(hub: TestHub, admin: ClientSession, name: string): Promise<ClientSession> {
@@ -51,16 +54,16 @@ export function repoPackages(repoDir: string, arch: string): string[] {
   return [...xml.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]).sort();
 }
 
-/** dnf installs `pkg` into an empty root from the repo folder; the packages installed. */
-export function dnfInstall(repoUrl: string, pkg: string): string[] {
+/**
+ * dnf installs `pkg` into an empty root from the repo URL; the packages installed. dnf runs
+ * asynchronously: a synchronous child would stop this process's event loop, and with it a test
+ * hub serving the repo over HTTP (dnf then skips the unreachable repo).
+ */
+export async function dnfInstall(repoUrl: string, pkg: string): Promise<string[]> {
   const root = mkdtempSync(join(tmpdir(), 'kojits-dnf-'));
   try {
-    execFileSync(
-      'dnf',
-      ['-y', '-q', '--installroot', join(root, 'root'), '--releasever', '1', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${join(root, 'cache')}`, '--nogpgcheck', `--repofrompath=r,${repoUrl}`, '--repo=r', 'install', pkg],
-      { stdio: 'pipe' },
-    );
-    return execFileSync('rpm', ['--root', join(root, 'root'), '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    await run('dnf', ['-y', '-q', '--setopt=skip_if_unavailable=False', '--installroot', join(root, 'root'), '--releasever', '1', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${join(root, 'cache')}`, '--nogpgcheck', `--repofrompath=r,${repoUrl}`, '--repo=r', 'install', pkg]);
+    return (await run('rpm', ['--root', join(root, 'root'), '-qa', '--qf', '%{NAME}\\n'])).stdout.split('\n').filter(Boolean).sort();
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

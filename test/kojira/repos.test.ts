@@ -94,7 +94,7 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     expect(repoPackages(path, 'x86_64')).toEqual(['empty']);
     expect(readlinkSync(join(hub.kojiDir, 'repos', 'dist-foo-build', 'latest'))).toBe(String(repo.id));
     expect(JSON.parse(readFileSync(join(path, 'repo.json'), 'utf8'))).toMatchObject({ id: repo.id, tag: 'dist-foo-build' });
-    expect(dnfInstall(`file://${hub.kojiDir}/repos/dist-foo-build/latest/x86_64/`, 'empty')).toEqual(['empty']);
+    expect(await dnfInstall(`file://${hub.kojiDir}/repos/dist-foo-build/latest/x86_64/`, 'empty')).toEqual(['empty']);
     // the task tree: newRepo (closed right after host.repoDone) with a createrepo child per arch
     const task = await until('the newRepo task closed', async () => {
       const t = await admin.call<XmlRpcStruct>('getTaskInfo', [repo.task_id]);
@@ -134,10 +134,34 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     await admin.call('addExternalRepoToTag', ['dist-foo-build', 'local-ext', 10], { merge_mode: 'koji' });
     const repo = await repoAfter(await lastEvent());
     expect(repoPackages(repoDir(repo.id as number), 'x86_64')).toEqual(['empty', 'extra']);
-    expect(dnfInstall(`file://${repoDir(repo.id as number)}/x86_64/`, 'extra')).toEqual(['extra']);
+    expect(await dnfInstall(`file://${repoDir(repo.id as number)}/x86_64/`, 'extra')).toEqual(['extra']);
     await admin.call('removeExternalRepoFromTag', ['dist-foo-build', 'local-ext']);
     expect(repoPackages(repoDir((await repoAfter(await lastEvent())).id as number), 'x86_64')).toEqual(['empty']);
   });
+
+  it('merges an external repo served over HTTP (bare mode); an unreachable one fails the repo and leaves the previous one current', async () => {
+    // the hub's own file server on loopback serves a repo folder put under KojiDir
+    const ext = join(hub.kojiDir, 'ext-http', 'x86_64');
+    mkdirSync(ext, { recursive: true });
+    copyFileSync(extra.rpms[0], join(ext, basename(extra.rpms[0])));
+    execFileSync('createrepo_c', ['-q', ext]);
+    const base = (hub.httpUrl as string).replace(/\/kojihub$/, '/kojifiles');
+    await admin.call('createExternalRepo', ['http-ext', `${base}/ext-http/$arch/`]);
+    await admin.call('addExternalRepoToTag', ['dist-foo-build', 'http-ext', 10], { merge_mode: 'bare' });
+    const merged = await repoAfter(await lastEvent());
+    expect(repoPackages(repoDir(merged.id as number), 'x86_64')).toEqual(['empty', 'extra']);
+    expect(await dnfInstall(`${base}/repos/dist-foo-build/latest/x86_64/`, 'extra')).toEqual(['extra']);
+    // the same repo moved away: mergerepo_c cannot read it
+    await admin.call('editExternalRepo', ['http-ext'], { url: `${base}/no-such-folder/$arch/` });
+    const bad = await until('a problem repo', async () => {
+      const rs = await admin.call<XmlRpcStruct[]>('repo.query', [[['tag_id', '=', merged.tag_id], ['state', '=', PROBLEM], ['id', '>', merged.id]]]);
+      return rs.length ? rs[0] : null;
+    }, 60_000, 200);
+    expect((await admin.call<XmlRpcStruct>('getTaskInfo', [bad.task_id])).state).toBe(5);
+    expect((await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build'])).id).toBe(merged.id);
+    await admin.call('removeExternalRepoFromTag', ['dist-foo-build', 'http-ext']);
+    expect(repoPackages(repoDir((await repoAfter(await lastEvent())).id as number), 'x86_64')).toEqual(['empty']);
+  }, 120_000);
 
   it('a failing createrepo leaves the previous repo current and marks the new one a problem', async () => {
     const good = await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build']);
@@ -152,14 +176,19 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     try {
       await admin.call('tagBuildBypass', ['dist-foo', 'extra-2.0-1']);
       const bad = await until('a problem repo', async () => {
-        const rs = await admin.call<XmlRpcStruct[]>('repo.query', [[['tag_id', '=', good.tag_id], ['state', '=', PROBLEM]]]);
+        const rs = await admin.call<XmlRpcStruct[]>('repo.query', [[['tag_id', '=', good.tag_id], ['state', '=', PROBLEM], ['id', '>', good.id]]]);
         return rs.length ? rs[0] : null;
       }, 60_000, 200);
       expect(bad.id).toBeGreaterThan(good.id as number);
       const task = await admin.call<XmlRpcStruct>('getTaskInfo', [bad.task_id]);
       expect(task.state).toBe(5);
-      expect((await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build'])).id).toBe(good.id);
-      expect(readlinkSync(join(hub.kojiDir, 'repos', 'dist-foo-build', 'latest'))).toBe(String(good.id));
+      // the current repo is an older good one (a retry of an earlier request may have made one
+      // after `good`), without the package createrepo could not read
+      const current = await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build']);
+      expect(current.id).toBeGreaterThanOrEqual(good.id as number);
+      expect(current.id).toBeLessThan(bad.id as number);
+      expect(repoPackages(repoDir(current.id as number), 'x86_64')).toEqual(['empty']);
+      expect(readlinkSync(join(hub.kojiDir, 'repos', 'dist-foo-build', 'latest'))).toBe(String(current.id));
     } finally {
       renameSync(`${rpm}.away`, rpm);
     }
