@@ -230,6 +230,9 @@ async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcS
     else {
       await cp(olddata, r.datadir, { recursive: true });
       await rm(join(r.datadir, 'pkgorigins.gz'), { force: true });
+      // Beyond kojid: an empty old repo's marker would outlive it (createrepo_c --update keeps
+      // files it does not know), leaving EMPTY_REPO in a repo that has packages
+      await rm(join(r.datadir, 'EMPTY_REPO'), { force: true });
       cmd.push('--update');
       if (task.options.createrepo_skip_stat) cmd.push('--skip-stat');
     }
