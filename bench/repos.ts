@@ -109,7 +109,11 @@ interface RepoTimes {
   taskDone: number;
 }
 
-/** Wait for a READY repo of the tag made by a task other than `notTask`, then read its task tree's times. */
+/**
+ * Wait for a READY repo of the tag made by a task other than `notTask`, then read its task
+ * tree's times. The times are the hub's, so a slow poll costs no accuracy; a fast one would take
+ * CPU from createrepo_c on a small machine.
+ */
 async function waitRepo(admin: ClientSession, tagId: number, minEvent: number, notTask: number | null = null): Promise<RepoTimes> {
   const fields = ['id', 'state', 'state_ts', 'task_id', 'create_event'];
   for (let i = 0; ; i++) {
@@ -118,7 +122,7 @@ async function waitRepo(admin: ClientSession, tagId: number, minEvent: number, n
     if (repo) {
       const task = await admin.call<XmlRpcStruct>('getTaskInfo', [repo.task_id]);
       for (let j = 0; task.completion_ts === null && j < 200; j++) {
-        await sleep(25);
+        await sleep(100);
         Object.assign(task, await admin.call<XmlRpcStruct>('getTaskInfo', [repo.task_id]));
       }
       const kids = await admin.call<XmlRpcStruct[]>('getTaskChildren', [repo.task_id]);
@@ -135,8 +139,8 @@ async function waitRepo(admin: ClientSession, tagId: number, minEvent: number, n
         taskDone: ms(task.completion_ts),
       };
     }
-    if (i > 60 * 40 * 10) throw new Error(`no READY repo of tag ${tagId} after event ${minEvent}`);
-    await sleep(25);
+    if (i > 10 * 60 * 10) throw new Error(`no READY repo of tag ${tagId} after event ${minEvent}`);
+    await sleep(250);
   }
 }
 
