@@ -29,7 +29,7 @@ describe('the builder of kojits up', () => {
     appendFileSync(L.kojidConf, 'max_load_per_cpu = 0\n');
     const up = startKojits(['up', '--data', L.dataDir]);
     const ready = await up.waitFor(/koji-ts hub ready: /, 180_000);
-    expect(ready).toMatch(/; builder \S+ ready$/);
+    expect(ready).toMatch(/; builder \S+ ready(; kojira ready)?$/);
     const log = readFileSync(join(L.logDir, 'builder.log'), 'utf8');
     expect(log).toMatch(new RegExp(`koji-ts builder ready: host \\S+ \\(id \\d+\\) on https://localhost:${https}/kojihub \\(certificate ${L.builderPem}\\)`));
     const admin = new ClientSession(`http://127.0.0.1:${http}/kojihub`, { maxRetries: 0 });
