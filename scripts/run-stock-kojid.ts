@@ -25,18 +25,16 @@
  * folder's; otherwise /etc/mock/koji must exist. The calls are read from kojid's own
  * `--debug-xmlrpc` log. Nothing from the Koji tree is stored in this repository.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { parseIni } from '../src/config/ini.ts';
 import { ClientSession } from '../src/protocol/client.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../src/protocol/values.ts';
 import { dataLayout } from '../src/setup/layout.ts';
+import { callReport, freshPgDatabase, iniValues, parseCalls, startHubAlone, startKojid, stopKojid, writeStockKojidConf } from './stock-daemons.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const KOJI_SRC = process.env.KOJI_SRC;
 if (!KOJI_SRC || !existsSync(join(KOJI_SRC, 'builder/kojid'))) {
   process.stderr.write('set KOJI_SRC to an unpacked Koji source tree (with builder/kojid)\n');
@@ -63,194 +61,6 @@ interface Task extends XmlRpcStruct {
   create_ts: number;
   start_ts: number | null;
   completion_ts: number | null;
-}
-
-/** A fresh database on the server of `url` (for --db), and how to drop it. */
-async function freshPgDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `kojits_stockkojid_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.href,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
-/** `kojits up` on a fresh data folder, resolved once it prints its ready line. */
-async function startHub(dataDir: string, port: number, dbUrl: string | null, logFile: string): Promise<ChildProcess> {
-  const args = [join(ROOT, 'bin/kojits'), 'up', '--data', dataDir, '--https-port', String(port), '--http-port', String(port + 1)];
-  if (dbUrl) args.push('--db', dbUrl);
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const log = (d: Buffer) => {
-    out += d;
-    appendFileSync(logFile, d);
-  };
-  proc.stderr?.on('data', log);
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout?.on('data', (d: Buffer) => {
-      log(d);
-      if (out.includes('ready')) resolve();
-    });
-    proc.on('exit', (code) => reject(new Error(`kojits up exited (${code}):\n${out}`)));
-  });
-  return proc;
-}
-
-function iniValues(file: string): Map<string, string> {
-  const sec = parseIni(readFileSync(file, 'utf8'), file).get('kojid');
-  if (!sec) throw new Error(`${file} has no [kojid] section`);
-  return sec.values;
-}
-
-/** kojid's configuration: the data folder's kojid.conf (server, certificate) with local folders and a 1 s poll. */
-function writeStockConf(dataDir: string, work: string): string {
-  const L = dataLayout(dataDir);
-  const ours = iniValues(L.kojidConf);
-  for (const d of ['work', 'mock', 'varlog', 'pylib']) mkdirSync(join(work, d), { recursive: true });
-  mkdirSync(join(L.kojiDir, 'repos'), { recursive: true });
-  const conf = {
-    server: ours.get('server'),
-    topurl: ours.get('topurl'),
-    topdir: L.kojiDir,
-    workdir: join(work, 'work'),
-    mockdir: join(work, 'mock'),
-    sleeptime: 1,
-    maxjobs: 10,
-    minspace: 1,
-    user: ours.get('user'),
-    cert: ours.get('cert'),
-    serverca: ours.get('serverca'),
-  };
-  const file = join(work, 'kojid.conf');
-  writeFileSync(file, `[kojid]\n${Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
-  // kojid imports `from multilib import multilib` (Debian has no python3-multilib): it only has to import
-  mkdirSync(join(work, 'pylib/multilib'), { recursive: true });
-  writeFileSync(join(work, 'pylib/multilib/__init__.py'), '');
-  writeFileSync(join(work, 'pylib/multilib/multilib.py'), '# stub: run-stock-kojid.ts\n');
-  if (opt['ignore-load']) writeFileSync(join(work, 'pylib/sitecustomize.py'), 'import os\nos.getloadavg = lambda: (0.0, 0.0, 0.0)\n');
-  return file;
-}
-
-/** Starts kojid in the foreground; its stderr (log lines with pids) goes to work/kojid.err. */
-function startKojid(conf: string, work: string): { proc: ChildProcess; varlog: string; namespaced: boolean } {
-  const varlog = join(work, 'varlog');
-  const kojid = ['/usr/bin/python3', join(KOJI_SRC as string, 'builder/kojid'), '--fg', '--force-lock', '--debug', '--debug-xmlrpc', '-c', conf];
-  const env = { ...process.env, PYTHONPATH: `${KOJI_SRC}:${join(work, 'pylib')}` };
-  const errFile = join(work, 'kojid.err');
-  const stdio = ['ignore', 'ignore', openSync(errFile, 'w')] as const;
-  const isRoot = process.getuid?.() === 0;
-  if (isRoot && spawnSync('unshare', ['-m', 'true']).status === 0) {
-    mkdirSync(join(work, 'etc-upper'), { recursive: true });
-    mkdirSync(join(work, 'etc-work'), { recursive: true });
-    const setup = [
-      existsSync('/etc/mock/koji') ? '' : `mount -t overlay overlay -o lowerdir=/etc,upperdir=${work}/etc-upper,workdir=${work}/etc-work /etc && mkdir -p /etc/mock/koji &&`,
-      `mount --bind ${varlog} /var/log &&`,
-      'exec "$@"',
-    ].join(' ');
-    const proc = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', setup, 'sh', ...kojid], { env, stdio: [...stdio], detached: true });
-    return { proc, varlog, namespaced: true };
-  }
-  if (!existsSync('/etc/mock/koji')) throw new Error('kojid needs /etc/mock/koji (run as root to get a private mount namespace, or create it)');
-  say('note: not root: kojid writes /var/log/kojid.log of this machine');
-  const proc = spawn(kojid[0], kojid.slice(1), { env, stdio: [...stdio], detached: true });
-  return { proc, varlog: '/var/log', namespaced: false };
-}
-
-async function stopKojid(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  const t = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-  // its forked task processes are in its process group
-  if (!t && proc.pid) process.kill(-proc.pid, 'SIGKILL');
-  await exited;
-}
-
-interface Call {
-  pid: string;
-  session: string | null;
-  method: string;
-  fault: string | null;
-}
-
-/**
- * kojid's calls from its --debug-xmlrpc log: `headers:`, `data:` (the methodCall) and `body:`
- * (the response) lines. stderr's lines carry the pid (from main() on); the log file holds all
- * of them, the start-up calls included.
- */
-function parseCalls(fileLog: string, errLog: string, mainPid: string): Call[] {
-  const read = (text: string, withPid: boolean): Call[] => {
-    const calls: Call[] = [];
-    const last = new Map<string, Call>();
-    const session = new Map<string, string | null>();
-    for (const line of text.split('\n')) {
-      const pid = withPid ? (/\{(\d+)\}/.exec(line)?.[1] ?? '?') : mainPid;
-      const h = /headers: .*'Koji-Session-Id': '(\d+)'/.exec(line);
-      if (/ url: /.test(line)) session.set(pid, null);
-      if (h) session.set(pid, h[1]);
-      const m = /data: .*<methodName>([^<]+)<\/methodName>/.exec(line);
-      if (m) {
-        const c: Call = { pid, session: session.get(pid) ?? null, method: m[1], fault: null };
-        calls.push(c);
-        last.set(pid, c);
-      }
-      if (/ body: /.test(line) && line.includes('<fault>')) {
-        const c = last.get(pid);
-        const s = /faultString<\/name>(?:\\n)?<value>(?:<string>)?(.*?)<\/(?:string|value)>/.exec(line);
-        if (c) c.fault = s ? s[1] : 'fault';
-      }
-    }
-    return calls;
-  };
-  const all = read(fileLog, false);
-  const withPids = read(errLog, true);
-  // the file has every call; its first ones (before stderr logging began) are the start-up
-  return [...all.slice(0, Math.max(0, all.length - withPids.length)), ...withPids];
-}
-
-/** a → b → b → c as "a → b ×2 → c". */
-function seq(methods: string[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < methods.length; ) {
-    let j = i;
-    while (j < methods.length && methods[j] === methods[i]) j++;
-    out.push(j - i > 1 ? `${methods[i]} ×${j - i}` : methods[i]);
-    i = j;
-  }
-  return out.join(' → ');
-}
-
-function callReport(calls: Call[], mainPid: string, taskOfPid: Map<string, string>): string[] {
-  const lines: string[] = [];
-  const main = calls.filter((c) => c.pid === mainPid);
-  const pids = [...new Set(calls.map((c) => c.pid))];
-  lines.push(`kojid made ${calls.length} calls (${main.length} in the main process, the rest in ${pids.length - 1} task processes); ${calls.filter((c) => c.fault).length} answered with a fault`);
-  const startup = main.slice(0, main.findIndex((c) => c.method === 'listBuildroots'));
-  lines.push(`  start-up:       ${seq(startup.map((c) => c.method))}`);
-  const loopStart = startup.length;
-  const loopEnd = main.findIndex((c, i) => i > loopStart && c.method === 'listBuildroots');
-  lines.push(`  first loop:     ${seq(main.slice(loopStart, loopEnd < 0 ? undefined : loopEnd).map((c) => c.method))}`);
-  const took = main.findIndex((c) => c.method === 'host.openTask');
-  if (took >= 0) lines.push(`  taking a task:  ${seq(main.slice(Math.max(0, took - 1), took + 3).map((c) => c.method))}`);
-  for (const pid of pids.filter((p) => p !== mainPid)) {
-    const cs = calls.filter((c) => c.pid === pid);
-    lines.push(`  task ${taskOfPid.get(pid) ?? '?'} in process ${pid}, subsession ${cs[0].session ?? '?'}: ${seq(cs.map((c) => c.method))}`);
-  }
-  const counts = new Map<string, number>();
-  for (const c of calls) counts.set(c.method, (counts.get(c.method) ?? 0) + 1);
-  lines.push(`  calls per method: ${[...counts].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')}`);
-  for (const c of calls.filter((x) => x.fault)) lines.push(`  FAULT ${c.method} (pid ${c.pid}): ${c.fault}`);
-  return lines;
 }
 
 async function allTasks(admin: ClientSession, top: number[]): Promise<Task[]> {
@@ -281,7 +91,7 @@ async function main(): Promise<number> {
   let ok: boolean;
   try {
     const t0 = Date.now();
-    hub = await startHub(dataDir, port, pgdb?.url ?? null, join(work, 'hub.log'));
+    hub = await startHubAlone(dataDir, port, pgdb?.url ?? null, join(work, 'hub.log'));
     say(`hub ready on ${pgdb ? 'PostgreSQL' : 'PGlite'} (${((Date.now() - t0) / 1000).toFixed(1)} s); data folder ${dataDir}`);
     const L = dataLayout(dataDir);
     const server = iniValues(L.kojidConf).get('server') as string;
@@ -294,8 +104,8 @@ async function main(): Promise<number> {
     if (!channels.some((c) => c.name === 'default')) throw new Error(`host ${builder} is not in the default channel: ${channels.map((c) => c.name).join(', ')}`);
     say(`build host ${builder} (id ${String(host.id)}, arches ${String(host.arches)}, channels ${channels.map((c) => c.name).join(', ')})`);
 
-    const conf = writeStockConf(dataDir, work);
-    kojid = startKojid(conf, work);
+    const conf = writeStockKojidConf(dataDir, work, { ignoreLoad: opt['ignore-load'] });
+    kojid = startKojid(KOJI_SRC as string, conf, work);
     say(`kojid started (pid ${kojid.proc.pid}${kojid.namespaced ? ', private mount namespace' : ''}): /usr/bin/python3 ${KOJI_SRC}/builder/kojid --fg --force-lock --debug --debug-xmlrpc -c ${conf}`);
     const kojidExit = new Promise<string>((r) => kojid?.proc.once('exit', (code, sig) => r(`kojid exited (${code ?? sig})`)));
 

@@ -202,6 +202,12 @@ export class TaskManager implements TaskManagerView {
   }
 
   private spawn(): TaskProcess {
+    const p = this.spawnProcess();
+    p.prepare({ type: 'prepare', server: this.options.server as string, client: clientOptions(this.options) });
+    return p;
+  }
+
+  private spawnProcess(): TaskProcess {
     return TaskProcess.spawn({
       exit: (p) => {
         if (p === this.spare) this.spare = null;

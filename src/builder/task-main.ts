@@ -11,7 +11,7 @@ import { decodeResponse } from '../protocol/decode.ts';
 import type { XmlRpcValue } from '../protocol/values.ts';
 import { ServerExit } from './errors.ts';
 import { handlerRegistry } from './handlers/index.ts';
-import type { FromTask, StartMessage, ToTask } from './ipc.ts';
+import type { FromTask, PrepareMessage, StartMessage, ToTask } from './ipc.ts';
 import { jsonLog } from './jsonlog.ts';
 import { processTree } from './proctree.ts';
 import { executeTask } from './run-task.ts';
@@ -36,6 +36,29 @@ function die(code: number): never {
   process.exit(code);
 }
 
+interface Prepared {
+  server: string;
+  session: ClientSession;
+  stop(): void;
+}
+
+/** The hub keeps an idle connection 30 s: a spare process asks again before that. */
+const KEEP_WARM_MS = 20_000;
+
+/**
+ * A spare process, while it waits for its task: connects to the hub (an unauthenticated
+ * getAPIVersion: the TLS handshake and the XML-RPC code are warm when the task's first call
+ * goes) and keeps that connection open.
+ */
+function prepare(m: PrepareMessage): Prepared {
+  const session = new ClientSession(m.server, m.client);
+  const ping = () => void session.call('getAPIVersion').catch(() => undefined);
+  ping();
+  const timer = setInterval(ping, KEEP_WARM_MS);
+  timer.unref();
+  return { server: m.server, session, stop: () => clearInterval(timer) };
+}
+
 export async function main(): Promise<number> {
   if (!process.send) {
     process.stderr.write('kojits _task: runs under `kojits builder` only\n');
@@ -47,16 +70,22 @@ export async function main(): Promise<number> {
     if (process.ppid !== parent) die(1);
   }, 1000).unref();
   const wakeup = new Wakeup();
+  let prepared: Prepared | null = null;
   const start = new Promise<StartMessage>((resolve) => {
     process.on('message', (m: ToTask) => {
       if (m.type === 'start') resolve(m);
+      else if (m.type === 'prepare') prepared = prepare(m);
       else if (m.type === 'wake') wakeup.notify();
     });
   });
   await send({ type: 'hello' });
   const s = await start;
   const log = jsonLog(s.logLevel, { pid: process.pid, task: s.id });
-  const session = new ClientSession(s.server, s.client);
+  const ready = prepared as Prepared | null;
+  ready?.stop();
+  // the connection made while waiting, when it is to the same hub
+  const session = ready && ready.server === s.server ? ready.session : new ClientSession(s.server, s.client);
+  if (session !== ready?.session) ready?.session.close();
   session.setSession(s.session);
   try {
     const registry = await handlerRegistry(s.options);

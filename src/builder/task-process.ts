@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { kojitsCommand } from '../cmd/child.ts';
-import type { FromTask, StartMessage, ToTask } from './ipc.ts';
+import type { FromTask, PrepareMessage, StartMessage, ToTask } from './ipc.ts';
 import { killTree } from './proctree.ts';
 import type { Outcome } from './run-task.ts';
 
@@ -77,6 +77,14 @@ export class TaskProcess {
 
   private send(m: ToTask): void {
     if (this.child.connected) this.child.send(m, (e) => void e);
+  }
+
+  /** Let a spare process connect to the hub and load its handlers while it waits (once it is up). */
+  prepare(m: PrepareMessage): void {
+    this.ready.then(
+      () => this.send(m),
+      () => undefined,
+    );
   }
 
   /** Give the process its task (once it is up: the caller need not wait for that); `onFailure` if it never comes up. */

@@ -3,7 +3,7 @@
  * the file, checksums are capped (MaxChecksumBytes) and stop when the client goes away; odd
  * offsets and names get clear faults and leave no file behind.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,20 @@ describe.each(engines())('upload limits on %s', (engine) => {
     user = await hub.login('uploader', 'uploader-pw');
   });
   afterAll(async () => hub?.stop());
+
+  it('uploadWrapper: a file in one chunk needs no checkUpload; one in several is checked whole; an existing file is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kojits-upw-'));
+    writeFileSync(join(dir, 'small'), 'hello');
+    await user.uploadWrapper(join(dir, 'small'), 'cli-build/wrap');
+    expect(readFileSync(work('cli-build/wrap/small'), 'utf8')).toBe('hello');
+    await expect(user.uploadWrapper(join(dir, 'small'), 'cli-build/wrap')).rejects.toMatchObject({ message: expect.stringContaining('upload path exists') });
+    writeFileSync(join(dir, 'big'), Buffer.alloc(5000, 3));
+    await user.uploadWrapper(join(dir, 'big'), 'cli-build/wrap', 'big', { blocksize: 2048 });
+    expect(readFileSync(work('cli-build/wrap/big')).equals(Buffer.alloc(5000, 3))).toBe(true);
+    writeFileSync(join(dir, 'none'), '');
+    await user.uploadWrapper(join(dir, 'none'), 'cli-build/wrap');
+    expect(readFileSync(work('cli-build/wrap/none'), 'utf8')).toBe('');
+  });
 
   it('refuses an offset far beyond the end of the file (a terabyte hole) and leaves no file', async () => {
     await expect(user.rawUpload(Buffer.from('x'), 1_000_000_000_000, 'cli-build/hole', 'f')).rejects.toMatchObject({

@@ -92,7 +92,9 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     const repo = await repoAfter(event);
     const path = repoDir(repo.id as number);
     expect(repoPackages(path, 'x86_64')).toEqual(['empty']);
-    expect(readlinkSync(join(hub.kojiDir, 'repos', 'dist-foo-build', 'latest'))).toBe(String(repo.id));
+    // the link is made once repoDone's transaction commits, right after READY shows
+    const latest = join(hub.kojiDir, 'repos', 'dist-foo-build', 'latest');
+    await until('the latest link to the new repo', async () => existsSync(latest) && readlinkSync(latest) === String(repo.id), 10_000, 50);
     expect(JSON.parse(readFileSync(join(path, 'repo.json'), 'utf8'))).toMatchObject({ id: repo.id, tag: 'dist-foo-build' });
     expect(await dnfInstall(`file://${hub.kojiDir}/repos/dist-foo-build/latest/x86_64/`, 'empty')).toEqual(['empty']);
     // the task tree: newRepo (closed right after host.repoDone) with a createrepo child per arch
@@ -115,7 +117,10 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     expect(readFileSync(join(repoDir(blocked.id as number), 'x86_64', 'blocklist'), 'utf8')).toContain('empty');
     expect(existsSync(join(repoDir(blocked.id as number), 'x86_64', 'repodata', 'EMPTY_REPO'))).toBe(true);
     await admin.call('packageListUnblock', ['dist-foo-build', 'empty']);
-    expect(repoPackages(repoDir((await repoAfter(await lastEvent())).id as number), 'x86_64')).toEqual(['empty']);
+    const unblocked = repoDir((await repoAfter(await lastEvent())).id as number);
+    expect(repoPackages(unblocked, 'x86_64')).toEqual(['empty']);
+    // made with --update from the empty repo: its EMPTY_REPO marker is not carried over
+    expect(existsSync(join(unblocked, 'x86_64', 'repodata', 'EMPTY_REPO'))).toBe(false);
     await admin.call('untagBuildBypass', ['dist-foo', 'empty-1-0']);
     const untagged = await repoAfter(await lastEvent());
     expect(existsSync(join(repoDir(untagged.id as number), 'x86_64', 'repodata', 'EMPTY_REPO'))).toBe(true);

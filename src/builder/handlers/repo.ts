@@ -254,6 +254,8 @@ export async function updateFrom(task: TaskContext, olddata: string, datadir: st
   }
   await cp(olddata, datadir, { recursive: true });
   await rm(join(datadir, 'pkgorigins.gz'), { force: true });
+  // beyond kojid: an empty old repo's marker would outlive it (createrepo_c --update keeps files
+  // it does not know), leaving EMPTY_REPO in a repo that has packages
   await rm(join(datadir, 'EMPTY_REPO'), { force: true });
   return true;
 }

@@ -25,15 +25,39 @@ function floatText(n: number): string {
   return pyFloatRepr(n);
 }
 
-function stringText(s: string): string {
-  return JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII_ALL = /[\u0080-\uffff]/g;
+
+/** Printable ASCII without '"' or '\\': written as it is. */
+function plain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return false;
+  }
+  return true;
 }
 
-function describe(what: string, path: string[]): string {
+function stringText(s: string): string {
+  if (plain(s)) return `"${s}"`;
+  const j = JSON.stringify(s);
+  return NON_ASCII.test(j) ? j.replace(NON_ASCII_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
+}
+
+/** Where a value sits: its key and its container's place (built into a list only for faults). */
+interface Place {
+  key: string;
+  up: Place | null;
+  depth: number;
+}
+
+function describe(what: string, at: Place | null): string {
+  const path: string[] = [];
+  for (let p = at; p; p = p.up) path.unshift(p.key);
   return path.length ? `${what}, key ${path.map((k) => `'${k}'`).join(' → ')}` : what;
 }
 
-function enc(v: XmlRpcValue, what: string, path: string[]): string {
+/** A value that is not an object (null, boolean, number, bigint, string); else undefined. */
+function scalar(v: XmlRpcValue): string | undefined {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'boolean':
@@ -44,29 +68,36 @@ function enc(v: XmlRpcValue, what: string, path: string[]): string {
       return String(v);
     case 'string':
       return stringText(v);
-    case 'object':
-      break;
     default:
-      throw new ParameterError(`Cannot store ${typeof v} values (${describe(what, path)})`);
+      return undefined;
   }
-  if (path.length >= MAX_DEPTH) throw new ParameterError(`Value nested too deeply to store (${describe(what, path)})`);
+}
+
+function enc(v: XmlRpcValue, what: string, at: Place | null): string {
+  const text = scalar(v);
+  if (text !== undefined) return text;
+  if (typeof v !== 'object' || v === null) throw new ParameterError(`Cannot store ${typeof v} values (${describe(what, at)})`);
+  const depth = at ? at.depth + 1 : 0;
+  if (depth >= MAX_DEPTH) throw new ParameterError(`Value nested too deeply to store (${describe(what, at)})`);
   if (v instanceof Float) return floatText(v.value);
-  if (v instanceof Binary) throw new ParameterError(`Cannot store a base64 (bytes) value: extra data is kept as JSON (${describe(what, path)})`);
+  if (v instanceof Binary) throw new ParameterError(`Cannot store a base64 (bytes) value: extra data is kept as JSON (${describe(what, at)})`);
   if (v instanceof DateTime || v instanceof Date) {
-    throw new ParameterError(`Cannot store a dateTime value: extra data is kept as JSON; send the time as a string or a number (${describe(what, path)})`);
+    throw new ParameterError(`Cannot store a dateTime value: extra data is kept as JSON; send the time as a string or a number (${describe(what, at)})`);
   }
-  if (Array.isArray(v)) return `[${v.map((x, i) => enc(x, what, [...path, String(i)])).join(', ')}]`;
+  // a Place is made only for what is not a scalar (faults name the key)
+  const item = (x: XmlRpcValue, key: string) => scalar(x) ?? enc(x, what, { key, up: at, depth });
+  if (Array.isArray(v)) return `[${v.map((x, i) => item(x, String(i))).join(', ')}]`;
   const parts: string[] = [];
   for (const key of Object.keys(v)) {
-    const item = v[key];
-    if (item !== undefined) parts.push(`${stringText(key)}: ${enc(item, what, [...path, key])}`);
+    const x = v[key];
+    if (x !== undefined) parts.push(`${stringText(key)}: ${item(x, key)}`);
   }
   return `{${parts.join(', ')}}`;
 }
 
 /** JSON text of a value for the database; `what` names the value in faults (e.g. "tag extra 'k'"). */
 export function encodeStoredJson(value: XmlRpcValue, what: string): string {
-  return enc(value, what, []);
+  return enc(value, what, null);
 }
 
 class Reader {
