@@ -192,6 +192,8 @@ function normalise(s: string): string {
   return s
     .replace(/^.*, (\w+)!$/m, 'GREETING, $1!')
     .replace(/localhost:\d+/g, 'localhost:PORT')
+    // repos kojira made (taginfo's "Current repo: repo#N: <creation time>")
+    .replace(/(Current repo: repo#\d+: )\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\+00:00/g, '$1REPOTIME')
     .replace(/\/tmp\/kojits-compat-\w+/g, 'DATA')
     .replace(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} /gm, 'TIME ')
     // the time of log lines ("2024-07-03 09:46:40,123 [ERROR] koji: …")
