@@ -201,6 +201,18 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     expect(repoPackages(repoDir((await repoAfter(await lastEvent())).id as number), 'x86_64')).toEqual(['empty']);
   }, 120_000);
 
+  it('a repo folder removed by hand: the next repo is made in full (createrepo_c without --update)', async () => {
+    const current = await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build']);
+    rmSync(repoDir(current.id as number), { recursive: true, force: true });
+    await admin.call('editTag2', ['dist-foo-build'], { extra: { note: 'removed by hand' } });
+    const next = await repoAfter(await lastEvent());
+    expect(next.id).toBeGreaterThan(current.id as number);
+    expect(repoPackages(repoDir(next.id as number), 'x86_64')).toEqual(['empty']);
+    const child = (await admin.call<XmlRpcStruct[]>('getTaskChildren', [next.task_id]))[0];
+    const log = Buffer.from(await admin.call<string>('downloadTaskOutput', [child.id, 'task.log']), 'base64').toString('utf8');
+    expect(log).toContain('old repodata is missing');
+  }, 120_000);
+
   it('a second kojira refuses to start; one killed with -9 and started again leaves no duplicate or stuck repo', async () => {
     const second = startKojits(['kojira', '-c', kojiraConf]);
     expect(await second.exited).toBe(1);
