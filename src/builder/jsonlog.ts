@@ -4,13 +4,8 @@
  * instead of loading pino: one less module per process (≈9 MB each).
  */
 import { writeSync } from 'node:fs';
+import type { LineLog } from '../util/line-log.ts';
 
-export interface LineLog {
-  debug(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
 
 const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 

@@ -13,7 +13,7 @@ import { encodeFault, encodeResponse } from '../protocol/encode.ts';
 import type { XmlRpcValue } from '../protocol/values.ts';
 import { RefuseTask, ServerExit, ServerRestart } from './errors.ts';
 import type { HandlerRegistry, TaskHandler } from './handlers/registry.ts';
-import type { LineLog } from './jsonlog.ts';
+import type { LineLog } from '../util/line-log.ts';
 import { TaskContext, taskWorkdir, type TaskManagerView } from './task.ts';
 import { LogUploader, TaskLog } from './tasklog.ts';
 import type { Wakeup } from './wakeup.ts';

@@ -8,7 +8,7 @@
 import { closeSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import type { ClientSession } from '../protocol/client.ts';
 import { Adler32 } from '../util/adler32.ts';
-import type { LineLog } from './jsonlog.ts';
+import type { LineLog } from '../util/line-log.ts';
 
 const PIECE = 65536;
 

@@ -13,11 +13,12 @@
  * did not change — then runs `repo.checkQueue` at once. Koji leaves that to builds' requests and
  * `RepoLag` (an hour); here a tagged build is in its build tag's repo within seconds.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { KojiraOptions } from '../config/kojira.ts';
 import { ClientSession } from '../protocol/client.ts';
 import { daemonLogin } from '../protocol/daemon-login.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../protocol/values.ts';
-import type { LineLog } from '../builder/jsonlog.ts';
+import type { LineLog } from '../util/line-log.ts';
 import { checkExternalRepos } from './external.ts';
 import { RepoManager } from './manager.ts';
 
@@ -30,28 +31,16 @@ export interface KojiraRun {
 type LoopName = 'currency' | 'regen' | 'autoregen' | 'rmtree' | 'check_external' | 'follow';
 
 /** Sleeps that stop() cuts short, and a signal that aborts the calls in flight. */
-class Sleeper {
-  private readonly wakers = new Set<() => void>();
-  private readonly abort = new AbortController();
-  readonly signal = this.abort.signal;
-  stopped = false;
-  sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wakers.add(done);
-    });
-  }
-  stop(): void {
-    this.stopped = true;
-    this.abort.abort();
-    for (const w of [...this.wakers]) w();
-  }
+function stopper() {
+  const abort = new AbortController();
+  return {
+    signal: abort.signal,
+    get stopped() {
+      return abort.signal.aborted;
+    },
+    sleep: (ms: number) => delay(ms, undefined, { signal: abort.signal }).catch(() => undefined),
+    stop: () => abort.abort(),
+  };
 }
 
 export async function startKojira(o: KojiraOptions, log: LineLog, forceLock: boolean, onReady: (line: string) => void): Promise<KojiraRun> {
@@ -73,7 +62,7 @@ export async function startKojira(o: KojiraOptions, log: LineLog, forceLock: boo
   }
   const mgr = new RepoManager(o, session, log);
   await mgr.readCurrentRepos();
-  const sleeper = new Sleeper();
+  const sleeper = stopper();
   const subsessions: ClientSession[] = [];
 
   const loop = async (name: LoopName, body: (s: ClientSession) => Promise<void>, pauseMs: () => number): Promise<void> => {

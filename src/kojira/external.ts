@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { SaxesParser } from 'saxes';
 import type { ClientSession } from '../protocol/client.ts';
 import type { XmlRpcStruct } from '../protocol/values.ts';
-import type { LineLog } from '../builder/jsonlog.ts';
+import type { LineLog } from '../util/line-log.ts';
 
 const REPO_NS = 'http://linux.duke.edu/metadata/repo';
 

@@ -10,7 +10,7 @@ import type { KojiraOptions } from '../config/kojira.ts';
 import type { ClientSession } from '../protocol/client.ts';
 import { GenericError } from '../protocol/faults.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../protocol/values.ts';
-import type { LineLog } from '../builder/jsonlog.ts';
+import type { LineLog } from '../util/line-log.ts';
 import { PathInfo } from '../util/pathinfo.ts';
 
 export const REPO = { INIT: 0, READY: 1, EXPIRED: 2, DELETED: 3, PROBLEM: 4 } as const;

@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import type { KojiraOptions } from '../config/kojira.ts';
 import type { ClientSession } from '../protocol/client.ts';
 import type { XmlRpcStruct } from '../protocol/values.ts';
-import type { LineLog } from '../builder/jsonlog.ts';
+import type { LineLog } from '../util/line-log.ts';
 import { PathInfo } from '../util/pathinfo.ts';
 import { ManagedRepo, REPO, REPO_FIELDS, REPO_STATE_NAMES, type RepoHost } from './managed.ts';
 

@@ -202,8 +202,13 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
   }, 120_000);
 
   it('a repo folder removed by hand: the next repo is made in full (createrepo_c without --update)', async () => {
+    // the queue quiet first: a request of an earlier test still retried would make a repo the
+    // next one copies
+    await until('no active repo request', async () => (await admin.call<XmlRpcStruct[]>('repo.queryQueue', [[['active', 'IS', true]]])).length === 0, 60_000, 200);
     const current = await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build']);
-    rmSync(repoDir(current.id as number), { recursive: true, force: true });
+    // every repo folder of the tag (a retried request of an earlier test may have made a newer
+    // one meanwhile, which the next repo would copy)
+    for (const r of await admin.call<XmlRpcStruct[]>('repo.query', [[['tag_id', '=', current.tag_id]]])) rmSync(repoDir(r.id as number), { recursive: true, force: true });
     await admin.call('editTag2', ['dist-foo-build'], { extra: { note: 'removed by hand' } });
     const next = await repoAfter(await lastEvent());
     expect(next.id).toBeGreaterThan(current.id as number);
