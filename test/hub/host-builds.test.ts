@@ -6,7 +6,7 @@
  * files at pathinfo paths, logs); another host's calls refused; an existing N-V-R refused;
  * failBuild and recycling; cancelBuild; moveBuildToScratch.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,13 +53,15 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('host build calls on %s', (
     hello = buildFixture('hello');
     arched = buildFixture('arched');
     logDir = mkdtempSync(join(tmpdir(), 'kojits-buildlogs-'));
-    hub = await startTestHub(engine);
+    hub = await startTestHub(engine, { conf: '[policy]\nvolume =\n    package arched && match import_type rpm :: vol2\n    all :: DEFAULT\n' });
     w = await buildWorld(hub);
     b1 = await hostSession(hub, w.admin, 'b1');
     b2 = await hostSession(hub, w.admin, 'b2');
     b1Id = await b1.call<number>('host.getID');
     b2Id = await b2.call<number>('host.getID');
     await w.admin.call('createExternalRepo', ['base-ext', 'file:///srv/base/']);
+    mkdirSync(`${hub.kojiDir}/vol/vol2`, { recursive: true });
+    await w.admin.call('addVolume', ['vol2']);
   });
   afterAll(async () => {
     await hub?.stop();
@@ -189,5 +191,36 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('host build calls on %s', (
     expect(await w.admin.call('listRPMs', [], { buildID: (await w.admin.call<Row>('getBuild', ['arched-0.9.1-1.fc99'])).id })).toEqual([]);
     const rows = await sqlOne<{ n: string }>(hub, "SELECT count(*) AS n FROM rpminfo WHERE name = 'arched'");
     expect(Number(rows.n)).toBe(0);
+  });
+
+  it('completeBuild puts a build on the volume the volume policy picks, linked from DEFAULT (a CANCELED build recycled)', async () => {
+    const canceled = await w.admin.call<Row>('getBuild', ['arched-0.9.1-1.fc99']);
+    expect(canceled.state).toBe(CANCELED);
+    const task = await newBuildTask(arched);
+    const id = await b1.call<number>('host.initBuild', [archedData(task)]);
+    expect(id).toBe(canceled.id);
+    const child = await buildArchChild(w.admin, b1, 'b1', task, 'x.src.rpm', w.buildTag, w.repoId);
+    const br = await b1.call<number>('host.newBuildRoot', [w.repoId, 'x86_64'], { task_id: child });
+    const srpm = await uploadForTask(b1, child, arched.srpm);
+    const rpm = await uploadForTask(b1, child, arched.rpms[0]);
+    // an rpm of another build: the whole import is undone (no rows, no files, still BUILDING)
+    const stray = await uploadForTask(b1, child, hello.rpms[0]);
+    await expect(b1.call('host.completeBuild', [task, id, srpm, [rpm, stray], { [srpm]: br, [rpm]: br }])).rejects.toThrow(
+      /srpm mismatch for .*hello-1\.2-3\.noarch\.rpm: hello-1\.2-3\.src\.rpm \(expected arched-0\.9\.1-1\.fc99\.src\.rpm\)/,
+    );
+    expect(await w.admin.call('getBuild', [id])).toMatchObject({ state: BUILDING, volume_name: 'DEFAULT' });
+    expect(await w.admin.call('listRPMs', [], { buildID: id })).toEqual([]);
+    expect(existsSync(`${hub.kojiDir}/vol/vol2/packages/arched/0.9.1/1.fc99/src/${arched.srpm.split('/').pop()}`)).toBe(false);
+    await b1.call('host.completeBuild', [task, id, srpm, [rpm], { [srpm]: br, [rpm]: br }]);
+    const b = await w.admin.call<Row>('getBuild', [id]);
+    expect(b).toMatchObject({ state: COMPLETE, volume_name: 'vol2', task_id: task });
+    const rpmName = arched.rpms[0].split('/').pop() as string;
+    const arch = rpmName.split('.').at(-2) as string;
+    const onVol = `${hub.kojiDir}/vol/vol2/packages/arched/0.9.1/1.fc99`;
+    expect(readFileSync(`${onVol}/${arch}/${rpmName}`).equals(readFileSync(arched.rpms[0]))).toBe(true);
+    const link = pi().build({ name: 'arched', version: '0.9.1', release: '1.fc99' });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe('../../../vol/vol2/packages/arched/0.9.1/1.fc99');
+    expect((await w.admin.call<Row[]>('listRPMs', [], { buildID: id })).map((r) => [r.arch, r.buildroot_id])).toEqual([['src', br], [arch, br]]);
   });
 });
