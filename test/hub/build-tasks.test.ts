@@ -67,6 +67,17 @@ describe.each(engines())('build and tagging tasks on %s', (engine) => {
     for (const t of [id, scratch, scm, chain]) await w.admin.call('cancelTask', [t]);
   });
 
+  it("the build policies are the builder's to check, as the task's owner (host.assertPolicy, Koji's defaults)", async () => {
+    const data = { source: 'cli-build/x/hello-1.2-3.src.rpm', build_tag: w.buildTag, tag: w.destTag, target: 'dist-foo', scratch: null, skip_tag: false, from_scm: false, repo_id: null };
+    const alice = await userId(hub, 'alice');
+    await expect(b1.call('host.assertPolicy', ['build_from_srpm', { ...data, user_id: alice }])).rejects.toMatchObject({
+      faultCode: 1004,
+      message: 'policy violation (build_from_srpm): Only admin can do this via default policy',
+    });
+    await b1.call('host.assertPolicy', ['build_from_srpm', { ...data, user_id: await userId(hub, 'kojiadmin') }]);
+    await b1.call('host.assertPolicy', ['build_rpm', { ...data, user_id: alice }]);
+  });
+
   it('tagBuild checks at once and makes a task; host.tagBuild tags as the task owner', async () => {
     const tag = w.destTag;
     const task = await w.alice.call<number>('tagBuild', ['dist-foo', 'hello-1.2-3']);
