@@ -75,8 +75,9 @@ export async function importBuild(ctx: CallContext, a: ImportBuildArgs): Promise
   };
   const vol = (await checkVolumePolicy(ctx, policyData, { dflt: 'DEFAULT' }))!;
 
+  // locked first: a second completeBuild of the same build waits, then sees it COMPLETE
+  await ctx.sql.maybeOne('SELECT id FROM build WHERE id = $1 FOR UPDATE', [a.buildId]);
   const binfo = (await getBuild(ctx.sql, a.buildId, true)) as BuildInfo;
-  await ctx.sql.maybeOne('SELECT id FROM build WHERE id = $1 FOR UPDATE', [binfo.id]);
   const release = binfo.draft ? `${src.info.release},draft_${binfo.id}` : src.info.release;
   const fromRpm: Record<string, XmlRpcValue> = { name: src.info.name, version: src.info.version, release, epoch: src.info.epoch, task_id: a.taskId };
   for (const key of ['name', 'version', 'release', 'epoch', 'task_id']) {
