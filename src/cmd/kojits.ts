@@ -8,6 +8,7 @@
  *   migrate apply database migrations to a PostgreSQL server
  *   builder the build daemon from a kojid.conf (src/cmd/builder.ts)
  *   kojira  the repo daemon from a kojira.conf (src/cmd/kojira.ts)
+ *   base-repo  a repo of RPMs converted from this machine's Debian packages, for buildroots (src/cmd/base-repo.ts)
  * and, for `up` only, `_createdb` (makes and bootstraps a data folder's database, in a child process);
  * for the builder, `_task` (the process one task runs in, src/builder/task-main.ts).
  */
@@ -25,6 +26,7 @@ commands:
   migrate --db URL
   builder -c kojid.conf [--force-lock]
   kojira  -c kojira.conf [--force-lock]
+  base-repo DIR [--cache-dir DIR] [--jobs N]
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   _createdb: async () => (await import('./commands.ts')).cmdCreateDb,
   builder: async () => (await import('./builder.ts')).main,
   kojira: async () => (await import('./kojira.ts')).main,
+  'base-repo': async () => (await import('./base-repo.ts')).cmdBaseRepo,
   _task: async () => (await import('../builder/task-main.ts')).main,
 };
 
