@@ -4,8 +4,8 @@
  * bubblewrap (sandbox.ts). See types.ts for the contract.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { dnfArgv, dnfEnv, installedRpms, missingFromOutput, srpmBuildRequires } from './dnf.ts';
 import { RootCache, type RootKey } from './root-cache.ts';
@@ -150,9 +150,27 @@ class BwrapBuildroot implements Buildroot {
     });
   }
 
+  /**
+   * The SRPM in a folder of the clone, bound read-only at /srpm: the build's uid may not reach
+   * the task's own folder.
+   */
+  private stageSrpm(srpmPath: string): string {
+    const dir = join(this.dir, 'srpm');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { mode: 0o755 });
+    const dest = join(dir, basename(srpmPath));
+    try {
+      linkSync(srpmPath, dest);
+    } catch {
+      copyFileSync(srpmPath, dest);
+    }
+    chmodSync(dest, 0o644);
+    return dir;
+  }
+
   async rebuild(srpmPath: string): Promise<{ srpm: string | null; rpms: string[] }> {
     this.resetBuilddir();
-    await this.rpmbuild(['-ra', '--nodeps', '--target', this.spec.arch, `/srpm/${basename(srpmPath)}`], dirname(srpmPath), 'build phase');
+    await this.rpmbuild(['-ra', '--nodeps', '--target', this.spec.arch, `/srpm/${basename(srpmPath)}`], this.stageSrpm(srpmPath), 'build phase');
     const srpms = this.collect('SRPMS');
     return { srpm: srpms[0] ?? null, rpms: this.collect('RPMS') };
   }
