@@ -4,7 +4,7 @@
  * bubblewrap (sandbox.ts). See types.ts for the contract.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { dnfArgv, dnfEnv, installedRpms, missingFromOutput, srpmBuildRequires } from './dnf.ts';
@@ -125,6 +125,7 @@ class BwrapBuildroot implements Buildroot {
 
   /** rpmbuild `args` in the sandbox (output to build.log); throws BuildError on failure. */
   private async rpmbuild(args: string[], srpmDir: string | undefined, what: string): Promise<void> {
+    if (this.killed) throw new BuildError(`${what} (arch ${this.spec.arch}) not started: the buildroot was killed`);
     await this.chownBuilddir();
     const argv = sandboxArgv({ root: this.path, builddir: this.builddir, srpmDir }, this.user, ['rpmbuild', ...args]);
     const r = await this.logs.phase(what, () => this.logs.run(argv, 'build.log'));
@@ -160,11 +161,13 @@ class BwrapBuildroot implements Buildroot {
     mkdirSync(dir, { mode: 0o755 });
     const dest = join(dir, basename(srpmPath));
     try {
+      // a hard link when the build's uid can read it, else a copy
+      if (!(statSync(srpmPath).mode & 0o004)) throw new Error('not world-readable');
       linkSync(srpmPath, dest);
     } catch {
       copyFileSync(srpmPath, dest);
+      chmodSync(dest, 0o644);
     }
-    chmodSync(dest, 0o644);
     return dir;
   }
 

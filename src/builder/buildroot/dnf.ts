@@ -26,9 +26,14 @@ export interface DnfPlace {
   stateDir: string;
 }
 
-/** dnf's command line for `args` (e.g. ['install', '@build']) into the root. */
-export function dnfArgv(p: DnfPlace, args: string[]): string[] {
+/**
+ * dnf's command line for `args` (e.g. ['install', '@build']) into the root. Without root, dnf
+ * runs as root of a user namespace of its own (`unshare --map-root-user`): the base repo's
+ * files all belong to root, which maps to the builder's uid.
+ */
+export function dnfArgv(p: DnfPlace, args: string[], uid = process.getuid?.() ?? 0): string[] {
   return [
+    ...(uid === 0 ? [] : ['unshare', '--map-root-user']),
     'dnf', '-y', `--installroot=${p.root}`, '--releasever=1', '--setopt=reposdir=/dev/null', `--repofrompath=koji,${p.repoUrl}`, '--repo=koji', '--nogpgcheck',
     '--setopt=install_weak_deps=False', '--setopt=metadata_expire=0', '--setopt=keepcache=False',
     `--setopt=cachedir=${p.cacheDir}`, `--setopt=logdir=${join(p.stateDir, 'log')}`, `--setopt=persistdir=${join(p.stateDir, 'persist')}`,
