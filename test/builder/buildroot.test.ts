@@ -9,11 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BwrapBackend } from '../../src/builder/buildroot/bwrap.ts';
 import { FaultBackend } from '../../src/builder/buildroot/fault.ts';
 import { checkFreeSpace, RootCache } from '../../src/builder/buildroot/root-cache.ts';
+import { compsGroupPackages, primaryOffers, sameView } from '../../src/builder/buildroot/seed.ts';
 import { selectBackend } from '../../src/builder/buildroot/select.ts';
 import { BuildError, BuildrootError, MissingDependencies, type Buildroot, type RootSpec } from '../../src/builder/buildroot/types.ts';
 import { BASE_REPO_ROOT, missingForBuildroots, SKIP_BUILDROOT_TESTS, testBaseRepo } from '../helpers/base-repo.ts';
@@ -52,6 +54,19 @@ describe('root cache pruning, disk check, backend selection', () => {
     expect(removed).toEqual([join(dir, 'roots', 'gone')]);
     expect(existsSync(join(dir, 'roots', 'live', 'root'))).toBe(true);
     expect(await new RootCache(dir).prune({ gone: (m) => m.repoId === 1 })).toEqual([join(dir, 'roots', 'live')]);
+  });
+
+  it("tells a repo's packages apart from its primary and group data", () => {
+    const primary = (rel: string) =>
+      `<metadata><package type="rpm">\n <name>gcc</name>\n <arch>x86_64</arch>\n <version epoch="0" ver="12" rel="${rel}"/>\n</package><package type="rpm"><name>other</name><arch>noarch</arch><version epoch="1" ver="2" rel="3"/></package></metadata>`;
+    const comps = (extra: string) => `<comps><group><id>srpm-build</id><packagelist><packagereq>bash</packagereq></packagelist></group><group><id>build</id><packagelist><packagereq type="mandatory">gcc</packagereq>${extra}</packagelist></group></comps>`;
+    expect(primaryOffers(primary('1'), new Set(['gcc', 'make']))).toEqual({ gcc: ['gcc-0:12-1.x86_64'], make: [] });
+    expect(compsGroupPackages(comps('<packagereq>make</packagereq>'), 'build')).toEqual(['gcc', 'make']);
+    expect(compsGroupPackages(comps(''), 'nope')).toBeNull();
+    const view = (rel: string, extra = '') => ({ group: compsGroupPackages(comps(extra), 'build') as string[], offers: primaryOffers(primary(rel), new Set(['gcc'])) });
+    expect(sameView(view('1'), view('1'))).toBe(true);
+    expect(sameView(view('1'), view('2'))).toBe(false);
+    expect(sameView(view('1'), view('1', '<packagereq>make</packagereq>'))).toBe(false);
   });
 
   it('fails clearly when the disk is short', () => {
@@ -110,6 +125,20 @@ describe.skipIf(SKIP_BUILDROOT_TESTS)('bubblewrap + dnf buildroots from the base
     await a.br.remove();
     expect(existsSync(a.br.path)).toBe(false);
     expect(existsSync(join(b.br.path, 'usr', 'bin', 'gcc'))).toBe(true);
+  }, 120_000);
+
+  it("reuses the root of the tag's previous repo when the new repo offers the same packages", async () => {
+    // a new repo of the tag with the same content, as kojira makes after a build of another package
+    const next = join(scratch, 'next-repo');
+    await run('cp', ['-al', fileURLToPath(repoUrl), next]);
+    const s = { ...rootSpec(), repoId: 2, repoUrl: pathToFileURL(next).href };
+    const t0 = Date.now();
+    const { br } = await create(s);
+    const seconds = (Date.now() - t0) / 1000;
+    console.log(`root for a new repo with the same packages: ${seconds.toFixed(2)} s`);
+    expect(readFileSync(join(s.resultdir, 'root.log'), 'utf8')).toMatch(/repo 2 offers the packages of the root of repo 1 unchanged: that root is reused/);
+    expect(seconds).toBeLessThan(3);
+    expect((await br.installedRpms()).map((p) => p.name)).toContain('gcc');
   }, 120_000);
 
   it('rebuilds a noarch SRPM: results and logs in the result folder', async () => {

@@ -34,7 +34,7 @@ export class BwrapBackend implements BuildrootBackend {
 
   async create(spec: RootSpec, signal?: AbortSignal): Promise<Buildroot> {
     const logs = new RootLogs(spec.resultdir);
-    const key: RootKey = { repoUrl: spec.repoUrl, repoId: spec.repoId, group: spec.group, arch: spec.arch };
+    const key: RootKey = { repoUrl: spec.repoUrl, repoId: spec.repoId, group: spec.group, arch: spec.arch, tag: spec.tag };
     return logs.phase('init', async () => {
       logs.line('root.log', `buildroot for ${spec.tag} (repo ${spec.repoId}, ${spec.repoUrl}), group ${spec.group}, arch ${spec.arch}; ${this.user.note}`);
       const t0 = Date.now();

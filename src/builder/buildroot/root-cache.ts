@@ -15,7 +15,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { dnfArgv, dnfEnv, missingFromOutput } from './dnf.ts';
+import { dnfArgv, dnfEnv, installedRpms, missingFromOutput } from './dnf.ts';
+import { repoView, sameView, type RepoView } from './seed.ts';
 import type { RootLogs } from './run.ts';
 import { BuildrootError, MissingDependencies } from './types.ts';
 
@@ -26,11 +27,17 @@ export interface RootKey {
   repoId: number;
   group: string;
   arch: string;
+  /** the build tag: a root of its previous repo may seed the new one's (not part of the key) */
+  tag?: string;
 }
 
 export interface RootMeta extends RootKey {
   created: string;
   seconds: number;
+  /** the repo as the root's packages saw it (seed.ts), null when it could not be read */
+  view?: RepoView | null;
+  /** the cached root it was derived from, when seeded */
+  seededFrom?: string;
 }
 
 /** Mount points bwrap needs in a read-only root (it cannot make them there). */
@@ -90,19 +97,17 @@ export class RootCache {
     chmodSync(tmp, 0o755);
     try {
       const root = join(tmp, 'root');
-      prepareEmptyRoot(root);
-      const place = { root, repoUrl: k.repoUrl, cacheDir: this.dnfCache(k), stateDir: join(tmp, 'dnf') };
-      const before = existsSync(logs.file('root.log')) ? statSync(logs.file('root.log')).size : 0;
-      const r = await logs.run(dnfArgv(place, ['install', `@${k.group}`]), 'root.log', { env: dnfEnv(place), signal });
-      if (r.failure) {
-        const text = readFileSync(logs.file('root.log'), 'utf8').slice(before);
-        const missing = missingFromOutput(text);
-        const msg = `cannot install @${k.group} from ${k.repoUrl} (repo ${k.repoId}): ${missing.length ? `no package provides ${missing.join(', ')}` : `dnf exited with status ${r.code ?? r.signal}`}; see root.log`;
-        throw missing.length ? new MissingDependencies(missing, msg) : new BuildrootError(msg);
+      const seeded = await this.fromSeed(k, tmp, logs);
+      let view = seeded?.view ?? null;
+      if (!seeded) {
+        await this.install(k, root, tmp, logs, signal);
+        view = await repoView(k.repoUrl, k.group, (await installedRpms(root)).map((p) => p.name)).catch((e: Error) => {
+          logs.line('root.log', `the repo's package data could not be read (${e.message}): the next repo of ${k.tag} gets a new root`);
+          return null;
+        });
       }
-      finishRoot(root);
-      const meta: RootMeta = { ...k, created: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 };
-      writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
+      const meta: RootMeta = { ...k, created: new Date().toISOString(), seconds: (Date.now() - t0) / 1000, view, seededFrom: seeded?.from };
+      writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(meta)}\n`);
       rmSync(join(tmp, 'dnf'), { recursive: true, force: true });
       try {
         renameSync(tmp, base);
@@ -114,6 +119,50 @@ export class RootCache {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  }
+
+  /** `@group` installed by dnf into a new `root` (in the folder `tmp`). */
+  private async install(k: RootKey, root: string, tmp: string, logs: RootLogs, signal?: AbortSignal): Promise<void> {
+    prepareEmptyRoot(root);
+    const place = { root, repoUrl: k.repoUrl, cacheDir: this.dnfCache(k), stateDir: join(tmp, 'dnf') };
+    const before = existsSync(logs.file('root.log')) ? statSync(logs.file('root.log')).size : 0;
+    const r = await logs.run(dnfArgv(place, ['install', `@${k.group}`]), 'root.log', { env: dnfEnv(place), signal });
+    if (r.failure) {
+      const text = readFileSync(logs.file('root.log'), 'utf8').slice(before);
+      const missing = missingFromOutput(text);
+      const msg = `cannot install @${k.group} from ${k.repoUrl} (repo ${k.repoId}): ${missing.length ? `no package provides ${missing.join(', ')}` : `dnf exited with status ${r.code ?? r.signal}`}; see root.log`;
+      throw missing.length ? new MissingDependencies(missing, msg) : new BuildrootError(msg);
+    }
+    finishRoot(root);
+  }
+
+  /** The newest cached root of the same tag, group and arch with a view of its repo. */
+  private seedOf(k: RootKey): { base: string; meta: RootMeta } | null {
+    if (!k.tag) return null;
+    let best: { base: string; meta: RootMeta } | null = null;
+    const rootsDir = join(this.dir, 'roots');
+    for (const e of readdirSync(rootsDir)) {
+      const file = join(rootsDir, e, 'meta.json');
+      if (e.startsWith('.') || !existsSync(file)) continue;
+      const meta = JSON.parse(readFileSync(file, 'utf8')) as RootMeta;
+      if (meta.tag !== k.tag || meta.group !== k.group || meta.arch !== k.arch || !meta.view) continue;
+      if (!best || meta.created > best.meta.created) best = { base: join(rootsDir, e), meta };
+    }
+    return best;
+  }
+
+  /** `tmp`/root as a copy of a seed root when the new repo offers the same packages (seed.ts), else null. */
+  private async fromSeed(k: RootKey, tmp: string, logs: RootLogs): Promise<{ view: RepoView; from: string } | null> {
+    const seed = this.seedOf(k);
+    if (!seed?.meta.view) return null;
+    const view = await repoView(k.repoUrl, k.group, Object.keys(seed.meta.view.offers)).catch(() => null);
+    if (!view || !sameView(view, seed.meta.view)) {
+      logs.line('root.log', `repo ${k.repoId} changes the packages of the root of repo ${seed.meta.repoId}: a new root`);
+      return null;
+    }
+    await this.copyRoot(join(seed.base, 'root'), join(tmp, 'root'));
+    logs.line('root.log', `repo ${k.repoId} offers the packages of the root of repo ${seed.meta.repoId} unchanged: that root is reused`);
+    return { view, from: seed.base };
   }
 
   /** A fresh folder for a clone. */
@@ -129,13 +178,18 @@ export class RootCache {
   async clone(root: string, dest: string): Promise<string> {
     checkFreeSpace(this.dir, 256, 'a buildroot clone');
     const target = join(dest, 'root');
+    await this.copyRoot(root, target);
+    return target;
+  }
+
+  /** Hard links of `root` at `target`, the databases dnf modifies in place copied. */
+  private async copyRoot(root: string, target: string): Promise<void> {
     await run('cp', ['-al', root, target]);
     for (const d of ['var/lib/rpm', 'var/lib/dnf']) {
       if (!existsSync(join(root, d))) continue;
       rmSync(join(target, d), { recursive: true, force: true });
       await run('cp', ['-a', join(root, d), join(target, d)]);
     }
-    return target;
   }
 
   /**
