@@ -174,6 +174,19 @@ describe.skipIf(SKIP_BUILDROOT_TESTS)('bubblewrap + dnf buildroots from the base
     expect(readFileSync(join(s.resultdir, 'root.log'), 'utf8')).toMatch(/No match for argument: kts-no-such-package/);
   }, 60_000);
 
+  it('fails a spec that fails with BuildError, its output in build.log', async () => {
+    const { br, s } = await create();
+    const err = await br.rebuild(await srpmOf('broken', spec('broken', '%build\necho about to fail\nexit 3\n%files'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err).toMatchObject({ faultCode: 1005, message: 'error building package (arch x86_64), rpmbuild exited with status 1; see build.log for more information' });
+    expect(readFileSync(join(s.resultdir, 'build.log'), 'utf8')).toMatch(/^about to fail$[\s\S]*Bad exit status from .* \(%build\)/m);
+    expect(readFileSync(join(s.resultdir, 'state.log'), 'utf8')).toMatch(/Finish: build phase/);
+  }, 60_000);
+
+  it('a create cancelled before it starts makes nothing', async () => {
+    await expect(backend.create(rootSpec(), AbortSignal.abort())).rejects.toThrow(/cancelled before it was made/);
+  });
+
   describe('isolation', () => {
     let server: Server;
     let connections = 0;

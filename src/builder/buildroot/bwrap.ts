@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { dnfArgv, dnfEnv, installedRpms, missingFromOutput, srpmBuildRequires } from './dnf.ts';
@@ -33,6 +34,7 @@ export class BwrapBackend implements BuildrootBackend {
   }
 
   async create(spec: RootSpec, signal?: AbortSignal): Promise<Buildroot> {
+    if (signal?.aborted) throw new BuildrootError(`the buildroot for ${spec.tag} was cancelled before it was made`);
     const logs = new RootLogs(spec.resultdir);
     const key: RootKey = { repoUrl: spec.repoUrl, repoId: spec.repoId, group: spec.group, arch: spec.arch, tag: spec.tag };
     return logs.phase('init', async () => {
@@ -197,6 +199,7 @@ class BwrapBuildroot implements Buildroot {
 
   async remove(): Promise<void> {
     await this.logs.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+    // not rmSync: tens of thousands of links take seconds on a busy disk, the task's log uploads go on meanwhile
+    await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -127,6 +127,7 @@ export class RootCache {
     const place = { root, repoUrl: k.repoUrl, cacheDir: this.dnfCache(k), stateDir: join(tmp, 'dnf') };
     const before = existsSync(logs.file('root.log')) ? statSync(logs.file('root.log')).size : 0;
     const r = await logs.run(dnfArgv(place, ['install', `@${k.group}`]), 'root.log', { env: dnfEnv(place), signal });
+    if (r.failure && signal?.aborted) throw new BuildrootError(`making the buildroot of ${k.group} for repo ${k.repoId} was cancelled`);
     if (r.failure) {
       const text = readFileSync(logs.file('root.log'), 'utf8').slice(before);
       const missing = missingFromOutput(text);
