@@ -16,7 +16,7 @@ import { BwrapBackend } from '../../src/builder/buildroot/bwrap.ts';
 import { FaultBackend } from '../../src/builder/buildroot/fault.ts';
 import { checkFreeSpace, RootCache } from '../../src/builder/buildroot/root-cache.ts';
 import { compsGroupPackages, primaryOffers, sameView } from '../../src/builder/buildroot/seed.ts';
-import { selectBackend } from '../../src/builder/buildroot/select.ts';
+import { pruneRoots, selectBackend } from '../../src/builder/buildroot/select.ts';
 import { BuildError, BuildrootError, MissingDependencies, type Buildroot, type RootSpec } from '../../src/builder/buildroot/types.ts';
 import { BASE_REPO_ROOT, missingForBuildroots, SKIP_BUILDROOT_TESTS, testBaseRepo } from '../helpers/base-repo.ts';
 import { buildFixture, RPM_ENV } from '../rpm/build-fixtures.ts';
@@ -42,7 +42,8 @@ const spec = (name: string, body: string, extra = '') => `Name: ${name}\nVersion
 
 describe('root cache pruning, disk check, backend selection', () => {
   it('prunes roots whose file:// repo is gone and keeps the others', async () => {
-    const dir = join(scratch, 'prune');
+    const mockdir = join(scratch, 'mock');
+    const dir = join(mockdir, 'koji-ts');
     const live = join(scratch, 'live-repo');
     mkdirSync(join(live, 'repodata'), { recursive: true });
     writeFileSync(join(live, 'repodata', 'repomd.xml'), '<repomd/>');
@@ -50,7 +51,7 @@ describe('root cache pruning, disk check, backend selection', () => {
       mkdirSync(join(dir, 'roots', key, 'root'), { recursive: true });
       writeFileSync(join(dir, 'roots', key, 'meta.json'), JSON.stringify({ repoUrl: url, repoId: 1, group: 'build', arch: 'x86_64' }));
     }
-    const removed = await new RootCache(dir).prune();
+    const removed = await pruneRoots({ mockdir });
     expect(removed).toEqual([join(dir, 'roots', 'gone')]);
     expect(existsSync(join(dir, 'roots', 'live', 'root'))).toBe(true);
     expect(await new RootCache(dir).prune({ gone: (m) => m.repoId === 1 })).toEqual([join(dir, 'roots', 'live')]);

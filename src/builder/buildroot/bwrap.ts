@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { dnfArgv, dnfEnv, installedRpms, missingFromOutput, srpmBuildRequires } from './dnf.ts';
@@ -121,7 +121,6 @@ class BwrapBuildroot implements Buildroot {
   }
 
   private async rootLogTail(): Promise<string> {
-    const { readFile } = await import('node:fs/promises');
     return (await readFile(this.logs.file('root.log'), 'utf8')).slice(-65536);
   }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { KojidOptions } from '../../config/kojid.ts';
 import { BwrapBackend } from './bwrap.ts';
 import { FaultBackend, type FaultStep } from './fault.ts';
+import { RootCache, type RootMeta } from './root-cache.ts';
 import type { BuildrootBackend } from './types.ts';
 
 export const BACKEND_NAMES = ['bwrap', 'fault:create', 'fault:install', 'fault:rebuild', 'fault:buildSRPM'] as const;
@@ -24,4 +25,13 @@ export function selectBackend(o: Pick<KojidOptions, 'buildroot_backend' | 'mockd
   if (name.startsWith('fault:') && (BACKEND_NAMES as readonly string[]).includes(name)) return new FaultBackend(bwrap(), { failAt: name.slice(6) as FaultStep });
   if (name === 'mock') throw new Error('buildroot_backend = mock is not available yet: use bwrap');
   throw new Error(`unknown buildroot_backend ${JSON.stringify(name)} in kojid.conf: use one of ${BACKEND_NAMES.join(', ')}`);
+}
+
+/**
+ * Drop the bwrap backend's cached roots whose repo is gone (for the daemon to call now and
+ * then; `gone` may ask the hub, e.g. whether the repo id is still READY) and leftovers of
+ * crashed builds. Returns the removed folders.
+ */
+export function pruneRoots(o: Pick<KojidOptions, 'mockdir'>, gone?: (m: RootMeta) => boolean | Promise<boolean>): Promise<string[]> {
+  return new RootCache(rootCacheDir(o)).prune({ gone, maxAgeDays: 7 });
 }

@@ -27,7 +27,9 @@ async function apt(cmd: string, args: string[], cwd?: string): Promise<string> {
     return (await run(cmd, args, { env: APT_ENV, cwd, maxBuffer: 256 << 20 })).stdout;
   } catch (e) {
     const err = e as Error & { stderr?: string };
-    throw new Error(`${cmd} ${args.slice(0, 6).join(' ')} … failed: ${(err.stderr || err.message).trim().split('\n').slice(-5).join('\n')}`, { cause: e });
+    const text = (err.stderr || err.message).trim().split('\n').slice(-5).join('\n');
+    const hint = /Unable to locate package|has no installation candidate|404\s+Not Found/.test(text) ? '\n(apt\'s package lists may be missing or stale: run apt-get update)' : '';
+    throw new Error(`${cmd} ${args.slice(0, 6).join(' ')} … failed: ${text}${hint}`, { cause: e });
   }
 }
 
