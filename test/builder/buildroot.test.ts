@@ -16,7 +16,7 @@ import { BwrapBackend } from '../../src/builder/buildroot/bwrap.ts';
 import { FaultBackend } from '../../src/builder/buildroot/fault.ts';
 import { checkFreeSpace, RootCache } from '../../src/builder/buildroot/root-cache.ts';
 import { compsGroupPackages, primaryOffers, sameView } from '../../src/builder/buildroot/seed.ts';
-import { pruneRoots, selectBackend } from '../../src/builder/buildroot/select.ts';
+import { buildrootBackend, pruneRoots } from '../../src/builder/buildroot/backends.ts';
 import { BuildError, BuildrootError, MissingDependencies, type Buildroot, type RootSpec } from '../../src/builder/buildroot/types.ts';
 import { BASE_REPO_ROOT, missingForBuildroots, SKIP_BUILDROOT_TESTS, testBaseRepo } from '../helpers/base-repo.ts';
 import { buildFixture, RPM_ENV } from '../rpm/build-fixtures.ts';
@@ -77,9 +77,9 @@ describe('root cache pruning, disk check, backend selection', () => {
 
   it('selects the backend named by kojid.conf', () => {
     const o = { mockdir: scratch, mockuser: 'nobody' };
-    expect(selectBackend({ ...o, buildroot_backend: 'bwrap' }).name).toBe('bwrap');
-    expect(selectBackend({ ...o, buildroot_backend: 'fault:rebuild' }).name).toBe('fault');
-    expect(() => selectBackend({ ...o, buildroot_backend: 'chroot' })).toThrow(/unknown buildroot_backend "chroot" in kojid.conf: use one of bwrap, fault:create/);
+    expect(buildrootBackend({ ...o, buildroot_backend: 'bwrap' }).name).toBe('bwrap');
+    expect(buildrootBackend({ ...o, buildroot_backend: 'fault:rebuild' }).name).toBe('fault');
+    expect(() => buildrootBackend({ ...o, buildroot_backend: 'chroot' })).toThrow(/unknown buildroot_backend "chroot" in kojid.conf: use one of bwrap, fault:create/);
   });
 });
 
@@ -179,7 +179,7 @@ describe.skipIf(SKIP_BUILDROOT_TESTS)('bubblewrap + dnf buildroots from the base
     const { br, s } = await create();
     const err = await br.rebuild(await srpmOf('broken', spec('broken', '%build\necho about to fail\nexit 3\n%files'))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BuildError);
-    expect(err).toMatchObject({ faultCode: 1005, message: 'error building package (arch x86_64), rpmbuild exited with status 1; see build.log for more information' });
+    expect(err).toMatchObject({ faultCode: 1005, message: 'rpmbuild exited with status 1; see build.log for more information' });
     expect(readFileSync(join(s.resultdir, 'build.log'), 'utf8')).toMatch(/^about to fail$[\s\S]*Bad exit status from .* \(%build\)/m);
     expect(readFileSync(join(s.resultdir, 'state.log'), 'utf8')).toMatch(/Finish: build phase/);
   }, 60_000);
@@ -238,7 +238,7 @@ describe.skipIf(SKIP_BUILDROOT_TESTS)('bubblewrap + dnf buildroots from the base
       const err = await building;
       expect(Date.now() - t0).toBeLessThan(5000);
       expect(err).toBeInstanceOf(BuildError);
-      expect((err as Error).message).toMatch(/was killed/);
+      expect((err as Error).message).toMatch(/^rpmbuild was killed \(build phase\)/);
       expect(sleepers()).toEqual([]);
     }, 60_000);
   });
@@ -270,7 +270,7 @@ describe.skipIf(SKIP_BUILDROOT_TESTS)('bubblewrap + dnf buildroots from the base
     const rebuild = new FaultBackend(backend, { failAt: 'rebuild' });
     const br2 = await rebuild.create(rootSpec());
     roots.push(br2);
-    await expect(br2.rebuild(buildFixture('hello').srpm)).rejects.toMatchObject({ faultCode: 1005, message: expect.stringMatching(/^error building package \(arch x86_64\), injected failure/) });
+    await expect(br2.rebuild(buildFixture('hello').srpm)).rejects.toMatchObject({ faultCode: 1005, message: expect.stringMatching(/^injected failure; see build.log/) });
   }, 60_000);
 });
 

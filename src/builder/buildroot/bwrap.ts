@@ -126,12 +126,13 @@ class BwrapBuildroot implements Buildroot {
 
   /** rpmbuild `args` in the sandbox (output to build.log); throws BuildError on failure. */
   private async rpmbuild(args: string[], srpmDir: string | undefined, what: string): Promise<void> {
-    if (this.killed) throw new BuildError(`${what} (arch ${this.spec.arch}) not started: the buildroot was killed`);
+    if (this.killed) throw new BuildError(`rpmbuild not started (${what}): the buildroot was killed`);
     await this.chownBuilddir();
     const argv = sandboxArgv({ root: this.path, builddir: this.builddir, srpmDir }, this.user, ['rpmbuild', ...args]);
     const r = await this.logs.phase(what, () => this.logs.run(argv, 'build.log'));
-    if (this.killed) throw new BuildError(`${what} (arch ${this.spec.arch}) was killed`);
-    if (r.failure) throw new BuildError(`error building package (arch ${this.spec.arch}), rpmbuild exited with status ${r.code ?? r.signal}; see build.log for more information`);
+    // kojid's mock result words; the build handler prefixes "error building package (arch A), "
+    if (this.killed) throw new BuildError(`rpmbuild was killed (${what}); see build.log for more information`);
+    if (r.failure) throw new BuildError(`rpmbuild exited with status ${r.code ?? r.signal}; see build.log for more information`);
   }
 
   /** Copy the *.rpm files of builddir/build/`sub` (one level of arch folders for RPMS) into the result folder. */

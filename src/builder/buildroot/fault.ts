@@ -74,7 +74,7 @@ class FaultBuildroot implements Buildroot {
   async rebuild(srpmPath: string): Promise<{ srpm: string | null; rpms: string[] }> {
     if (this.plan.failAt !== 'rebuild') return this.inner.rebuild(srpmPath);
     await injected(this.spec, 'build.log', this.plan, this.abort.signal);
-    throw new BuildError(this.plan.message ?? `error building package (arch ${this.spec.arch}), injected failure; see build.log for more information`);
+    throw new BuildError(this.plan.message ?? 'injected failure; see build.log for more information');
   }
 
   async buildSRPM(specDir: string, sourcesDir: string): Promise<string> {

@@ -131,7 +131,7 @@ export class RootCache {
     if (r.failure) {
       const text = readFileSync(logs.file('root.log'), 'utf8').slice(before);
       const missing = missingFromOutput(text);
-      const msg = `cannot install @${k.group} from ${k.repoUrl} (repo ${k.repoId}): ${missing.length ? `no package provides ${missing.join(', ')}` : `dnf exited with status ${r.code ?? r.signal}`}; see root.log`;
+      const msg = `cannot install @${k.group} from ${k.repoUrl} (repo ${k.repoId}): ${missing.length ? `no package provides ${missing.join(', ')}` : `dnf exited with status ${r.code ?? r.signal}`}`;
       throw missing.length ? new MissingDependencies(missing, msg) : new BuildrootError(msg);
     }
     finishRoot(root);

@@ -2,7 +2,7 @@
  * The buildroot backend contract between the builder's build handlers and the code that makes
  * roots (kojid uses mock for this). Backends: `bwrap` (dnf + bubblewrap, bwrap.ts), `fault`
  * (wraps another and fails on request, for tests, fault.ts); chosen by kojid.conf's
- * `buildroot_backend` (select.ts).
+ * `buildroot_backend` (backends.ts).
  *
  * Lifecycle, as a build handler drives it:
  *   1. `backend.create(spec)` — a fresh root for one task: the repo's `@group` installed (from a
@@ -13,7 +13,8 @@
  *      cannot satisfy fails with BuildrootError naming it (also in root.log).
  *   4. `rebuild(srpm)` or `buildSRPM(specDir, sourcesDir)` — rpmbuild inside the root: no
  *      network, an unprivileged uid, the root read-only but /builddir; a failed build is a
- *      BuildError. Logs go to `spec.resultdir` as they are written (root.log: root set-up and
+ *      BuildError whose message is the result in kojid's words ("rpmbuild exited with status
+ *      1; see build.log for more information"), for the handler to prefix. Logs go to `spec.resultdir` as they are written (root.log: root set-up and
  *      dnf; build.log: rpmbuild; state.log: phase lines; mock_output.log: the backend's own
  *      commands), so a handler can upload them while the build runs.
  *   5. `remove()` — always, also after failures; `kill()` (cancel) stops a running build's

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { REPO_STATES } from '../../protocol/enums.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { UsageError, type CliContext, type Command, type CommandResult, type Options } from '../command.ts';
-import { formatSize } from '../download.ts';
+import { uploadWithProgress } from '../upload.ts';
 import { watchTasks } from '../watch.ts';
 import { uniquePath } from './import.ts';
 
@@ -22,29 +22,6 @@ modify given tag's extra field 'distrepo.cancel_others' to True'
 via 'koji edit-tag -x distrepo.cancel_others=True'
 
 (Specify the --help option for a list of other options)`;
-
-/** koji_cli.lib._format_secs */
-const formatSecs = (t: number) => [Math.trunc(t / 3600), Math.trunc((t % 3600) / 60), Math.trunc(t % 60)].map((n) => String(n).padStart(2, '0')).join(':');
-
-/** uploadWrapper with koji_cli.lib._progress_callback's line, then the newline the stock command prints. */
-async function uploadWithProgress(ctx: CliContext, path: string, serverdir: string): Promise<void> {
-  const start = Date.now();
-  let last = start;
-  let lastDone = 0;
-  await ctx.session.uploadWrapper(path, serverdir, undefined, {
-    progress: (done, total) => {
-      const now = Date.now();
-      const [piece, secs, totalSecs] = [done - lastDone, (now - last) / 1000, (now - start) / 1000];
-      [last, lastDone] = [now, done];
-      const fraction = total === 0 ? 0 : done / total;
-      let speed = '- B/sec';
-      if (secs) speed = `${formatSize(done !== total ? piece / secs : total / totalSecs)}/sec`;
-      const pct = `${String(Math.trunc(fraction * 100)).padStart(2, '0')}%`;
-      ctx.print(`[${'='.repeat(Math.trunc(fraction * 36)).padEnd(36)}] ${pct.padStart(4)} ${formatSecs(totalSecs).padStart(8)} ${formatSize(done).padStart(10)} ${speed.padStart(14)}\r`);
-    },
-  });
-  ctx.print('\n');
-}
 
 /** --delta-rpms: repo ids, or tags whose (READY, else EXPIRED) dist repo is taken. */
 async function deltaRepos(ctx: CliContext, names: string[]): Promise<number[]> {

@@ -21,6 +21,8 @@ import { externalRepoCommands } from './external-repos.ts';
 import { downloadCommands } from './download.ts';
 import { signedCommands } from './signed.ts';
 import { distRepoCommands } from './distrepo.ts';
+import { buildSubmitCommands } from './build-submit.ts';
+import { tagBuildCommands } from './tag-build.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -34,6 +36,8 @@ export const COMMANDS: Command[] = [
   ...groupCommands,
   ...targetCommands,
   ...buildCommands,
+  ...buildSubmitCommands,
+  ...tagBuildCommands,
   ...historyCommands,
   ...importCommands,
   ...taskCommands,

@@ -9,7 +9,7 @@ import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { parseNVR } from '../../util/nvr.ts';
 import { UsageError, type CliContext, type Command, type CommandResult, type OptionSpec, type Options } from '../command.ts';
-import { LEVELS, RepoWatcher, type WatcherOptions } from '../repo-watcher.ts';
+import { LEVELS, RepoWatcher, type WatcherOptions } from '../../protocol/repo-watcher.ts';
 import { watchTasks } from '../watch.ts';
 import { formatTimeLong, multicall, resultOf } from './common.ts';
 

@@ -13,18 +13,18 @@ import { argFilterJson, pyIntOf } from './cli-util.ts';
 import { isFault } from './common.ts';
 import { printTaskInfo } from './tasks-info.ts';
 
-const WAIT_OPTIONS = (what: string) => [
+export const WAIT_OPTIONS = (what: string) => [
   { name: 'wait', type: 'bool' as const, help: `Wait on ${what}, even if running in the background` },
   { name: 'nowait', type: 'bool' as const, dest: 'wait', value: false, help: "Don't wait on task" },
 ];
 
 /** Whether to watch a new task: --wait, or no --nowait and not in the background. */
-const shouldWait = (ctx: CliContext, wait: unknown) => wait === true || ((wait === null || wait === undefined) && !ctx.runningInBackground());
+export const shouldWait = (ctx: CliContext, wait: unknown) => wait === true || ((wait === null || wait === undefined) && !ctx.runningInBackground());
 
 /** The stock CLI logs out, then watches anonymously. */
-async function watchNew(ctx: CliContext, id: number, quiet: boolean) {
+export async function watchNew(ctx: CliContext, id: number | number[], quiet: boolean) {
   await ctx.session.logout();
-  const rv = await watchTasks(ctx, [id], { quiet, pollInterval: ctx.config.poll_interval, topurl: ctx.config.topurl });
+  const rv = await watchTasks(ctx, Array.isArray(id) ? id : [id], { quiet, pollInterval: ctx.config.poll_interval, topurl: ctx.config.topurl });
   return { output: '', exitCode: rv };
 }
 

@@ -4,17 +4,17 @@
  * getArchiveTypes, getArchiveType, addArchiveType, addVolume, listVolumes, getVolume,
  * removeVolume and changeBuildVolume (which moves the build's files between volumes).
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
-import { BUILD_STATES, TAG_UPDATE_TYPES } from '../../protocol/enums.ts';
+
+import { existsSync, statSync } from 'node:fs';
 import { GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
-import { checkString, lookupName, type IdName } from '../lookup.ts';
+import { checkString, lookupName } from '../lookup.ts';
 import { Select, type QueryOpts } from '../query.ts';
 import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
-import { getBuild, type BuildInfo } from '../content/build.ts';
+import { getBuild } from '../content/build.ts';
+import { setBuildVolume } from '../builds/volume.ts';
 import { fixJsonExtra, orderByKeys, runSelect, type Field } from '../content/builds-query.ts';
 import { verifyNameInternal, verifyDirName } from '../names.ts';
 import { pyStrOf } from '../../protocol/pyrepr.ts';
@@ -150,58 +150,6 @@ async function addArchiveType(ctx: CallContext, a: Record<string, unknown>): Pro
     if (await ctx.sql.maybeOne('SELECT id FROM archivetypes WHERE extensions ~* $1 LIMIT 1', [re])) throw new GenericError(`file extension ${ext} already exists`);
   }
   await ctx.sql.execute('INSERT INTO archivetypes (name, description, extensions, compression_type) VALUES ($1, $2, $3, $4)', [a.name, a.description, extensions, ct]);
-  return null;
-}
-
-const isLink = (p: string) => {
-  try {
-    return lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
-};
-const lexists = (p: string) => isLink(p) || existsSync(p);
-
-/** Koji's _set_build_volume: copy the files, switch the row, mark the build's tags changed, remove the old copy, link from DEFAULT. */
-async function setBuildVolume(ctx: CallContext, b: BuildInfo, vol: IdName, strict: boolean): Promise<null> {
-  if (b.volume_id === vol.id) {
-    if (strict) throw new GenericError(`Build ${b.nvr} already on volume ${b.volume_name}`);
-    return null;
-  }
-  const state = BUILD_STATES.name(b.state);
-  if (state !== 'COMPLETE' && state !== 'DELETED') throw new GenericError(`Build ${b.nvr} is ${state}`);
-  const pi = new PathInfo(ctx.hub.kojiDir);
-  const voldir = pi.volumedir(vol.name);
-  if (!existsSync(voldir) || !statSync(voldir).isDirectory()) throw new GenericError(`Directory entry missing for volume ${vol.name}`);
-  const volumes = await ctx.sql.query<IdName>('SELECT id, name FROM volume ORDER BY id');
-  for (const v of volumes) {
-    const dir = pi.build({ ...b, volume_name: v.name });
-    if (v.id === b.volume_id) continue;
-    if (v.name === 'DEFAULT' && isLink(dir)) continue;
-    if (v.id === vol.id) {
-      if (lexists(dir)) throw new GenericError(`Destination directory exists: ${dir}`);
-    } else if (lexists(dir)) throw new GenericError(`Unexpected cross-volume content: ${dir}`);
-  }
-  const olddir = pi.build(b);
-  const newdir = pi.build({ ...b, volume_name: vol.name });
-  if (!lexists(olddir)) throw new GenericError(`Build directory missing: ${olddir}`);
-  if (!statSync(olddir).isDirectory()) throw new GenericError(`Not a directory: ${olddir}`);
-  if (vol.name === 'DEFAULT' && isLink(newdir)) unlinkSync(newdir);
-  mkdirSync(dirname(newdir), { recursive: true });
-  cpSync(olddir, newdir, { recursive: true, verbatimSymlinks: true });
-  await ctx.sql.execute('UPDATE build SET volume_id = $2 WHERE id = $1', [b.id, vol.id]);
-  const event = await ctx.event();
-  const tags = await ctx.sql.query<{ tag_id: number }>('SELECT DISTINCT tag_id FROM tag_listing WHERE build_id = $1 AND active IS TRUE ORDER BY tag_id', [b.id]);
-  for (const { tag_id } of tags) {
-    await ctx.sql.execute('INSERT INTO tag_updates (tag_id, update_event, updater_id, update_type) VALUES ($1, $2, $3, $4)', [tag_id, event, ctx.session.userId, TAG_UPDATE_TYPES.byName.VOLUME_CHANGE]);
-  }
-  rmSync(olddir, { recursive: true, force: true });
-  if (vol.name !== 'DEFAULT') {
-    const basedir = pi.build({ ...b, volume_name: 'DEFAULT' });
-    if (isLink(basedir)) unlinkSync(basedir);
-    mkdirSync(dirname(basedir), { recursive: true });
-    symlinkSync(relative(dirname(basedir), newdir), basedir);
-  }
   return null;
 }
 

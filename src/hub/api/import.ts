@@ -20,6 +20,7 @@ import { addRpmSig, importRpmFile } from '../content/rpmimport.ts';
 import { checksumFile, checkUploadOffset, uploadPath, verifier, type ChecksumLimits } from '../content/uploads.ts';
 import { getBuild } from '../content/build.ts';
 import { getRpm, type RpmRow } from '../content/builds-query.ts';
+import { addExternalRpm } from '../builds/buildroot.ts';
 
 /** An rpm by id, N-V-R.A[@repo] or struct (Koji's get_rpm). */
 async function findRpm(ctx: CallContext, info: unknown, strict = false): Promise<RpmRow | null> {
@@ -247,33 +248,9 @@ export const importMethods: MethodDef[] = [
     doc: 'Record an RPM from an external repo (name, version, release, epoch, arch, payloadhash, size, buildtime).',
     args: { rpminfo: t.struct, strict: t.flag },
     async handler(ctx, a) {
-      const r = a.rpminfo;
-      const types: Array<[string, (v: unknown) => boolean]> = [
-        ['name', (v) => typeof v === 'string'], ['version', (v) => typeof v === 'string'], ['release', (v) => typeof v === 'string'],
-        ['epoch', (v) => v === null || typeof v === 'number'], ['arch', (v) => typeof v === 'string'], ['payloadhash', (v) => typeof v === 'string'],
-        ['size', (v) => typeof v === 'number'], ['buildtime', (v) => typeof v === 'number'],
-      ];
-      for (const [f, ok] of types) {
-        if (!(f in r)) throw new GenericError(`${f} field missing: ${pyRepr(r)}`);
-        if (!ok(r[f])) throw new GenericError(`Invalid value for ${f}: ${pyRepr(r[f])}`);
-      }
       const repo = await lookupName(ctx.sql, 'external_repo', a.external_repo, { strict: true });
       if (repo!.id === 0) throw new GenericError('external_repo cannot be INTERNAL');
-      const prev = await ctx.sql.maybeOne<{ id: number; payloadhash: string }>(
-        'SELECT id, payloadhash FROM rpminfo WHERE name = $1 AND version = $2 AND release = $3 AND arch = $4 AND external_repo_id = $5',
-        [r.name, r.version, r.release, r.arch, repo!.id],
-      );
-      if (prev) {
-        const nvra = `${pyStrOf(r.name)}-${pyStrOf(r.version)}-${pyStrOf(r.release)}.${pyStrOf(r.arch)}`;
-        if (prev.payloadhash !== r.payloadhash) throw new GenericError(`hash changed for external rpm: ${nvra} (${repo!.name}) ${prev.payloadhash} -> ${pyStrOf(r.payloadhash)}`);
-        if (a.strict) throw new GenericError(`external rpm already exists: ${nvra}`);
-        return null;
-      }
-      await ctx.sql.execute(
-        `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch, arch, draft, external_repo_id, payloadhash, size, buildtime)
-         VALUES (NULL, NULL, $1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)`,
-        [r.name, r.version, r.release, r.epoch, r.arch, repo!.id, r.payloadhash, r.size, r.buildtime],
-      );
+      await addExternalRpm(ctx, a.rpminfo, repo!.id, a.strict);
       return null;
     },
   }),

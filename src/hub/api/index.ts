@@ -35,6 +35,8 @@ import { hostTaskMethods } from './host-tasks.ts';
 import { schedulerMethods } from './scheduler.ts';
 import { taskOutputMethods } from './task-output.ts';
 import { metaMethods } from './meta.ts';
+import { buildTaskMethods } from './build-tasks.ts';
+import { hostBuildMethods } from './host-builds.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -66,6 +68,8 @@ export const IMPLEMENTED: MethodDef[] = [
   ...schedulerMethods,
   ...taskOutputMethods,
   ...metaMethods,
+  ...buildTaskMethods,
+  ...hostBuildMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {

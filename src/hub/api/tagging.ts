@@ -37,7 +37,7 @@ export async function directUntagBuild(ctx: CallContext, tag: TagInfo, build: Bu
  * whose package the tag does not list (or blocks) is refused, unless an admin forces it — then,
  * as tagBuild does, the package is added to the list so the build is visible in the tag.
  */
-async function checkPackageListed(ctx: CallContext, tag: TagInfo, build: BuildInfo, force: boolean): Promise<void> {
+export async function checkPackageListed(ctx: CallContext, tag: TagInfo, build: BuildInfo, force: boolean): Promise<void> {
   const entry = await packageEntry(ctx.sql, tag.id, build.package_id, null, false);
   let problem: string | null = null;
   if (!entry) problem = `Package ${build.name} not in list for ${tag.name}`;

@@ -1,7 +1,7 @@
 /**
- * Creating build rows: Koji's new_build as createEmptyBuild uses it (the package is created when
- * needed; a FAILED or CANCELED build of the same N-V-R is recycled; drafts get ",draft_<id>"),
- * and get_next_release (the release after the newest non-draft build of a package version).
+ * Creating build rows: Koji's new_build, for createEmptyBuild and host.initBuild (the package is
+ * created when needed; a FAILED or CANCELED build of the same N-V-R is recycled; drafts get
+ * ",draft_<id>"), and get_next_release (the release after the newest non-draft build of a package version).
  */
 import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { BUILD_STATES } from '../../protocol/enums.ts';
@@ -15,6 +15,7 @@ import type { CallContext } from '../types.ts';
 import { findBuildId, getBuild, type BuildInfo } from './build.ts';
 import { getUser } from '../api/users.ts';
 import { verifyDirName, checkPathComponent } from '../names.ts';
+import { encodeStoredJson } from './stored-json.ts';
 
 const ST = BUILD_STATES.byName;
 
@@ -46,8 +47,32 @@ export async function getNextRelease(ctx: CallContext, info: unknown, incrArg: u
   throw new BuildError(`Unable to increment release value: ${release}`);
 }
 
-/** Koji's new_build for createEmptyBuild (including recycling a failed or canceled build). */
-export async function createEmptyBuild(ctx: CallContext, a: Record<string, unknown>): Promise<number> {
+/** What Koji's new_build takes besides the N-V-R: the defaults are createEmptyBuild's (COMPLETE now, no task). */
+export interface NewBuildData {
+  name: unknown;
+  version: unknown;
+  release: unknown;
+  epoch?: unknown;
+  draft?: unknown;
+  owner?: unknown;
+  /** default COMPLETE; a BUILDING build has no completion time */
+  state?: number;
+  task_id?: number | null;
+  source?: string | null;
+  extra?: XmlRpcValue;
+}
+
+/** Koji's createEmptyBuild. */
+export function createEmptyBuild(ctx: CallContext, a: Record<string, unknown>): Promise<number> {
+  return newBuildEntry(ctx, { name: a.name, version: a.version, release: a.release, epoch: a.epoch, draft: a.draft, owner: a.owner });
+}
+
+/**
+ * Koji's new_build: the package is created when needed; a FAILED or CANCELED build of the same
+ * N-V-R (with no tags, rpms or archives) is recycled; a BUILDING one is reused only by its own
+ * task; drafts get ",draft_<id>" and never replace anything.
+ */
+export async function newBuildEntry(ctx: CallContext, a: NewBuildData): Promise<number> {
   const { name, version, release } = a;
   if (!name) throw new GenericError('No name or package id provided for build');
   verifyDirName(ctx, 'package', name);
@@ -60,20 +85,24 @@ export async function createEmptyBuild(ctx: CallContext, a: Record<string, unkno
   else if (typeof a.epoch === 'string' && /^\d+$/.test(a.epoch)) epoch = Number(a.epoch);
   else if (a.epoch != null) throw new GenericError(`Invalid epoch: ${pyRepr(a.epoch)}`);
   const draft = truthy(a.draft);
+  const state = a.state ?? ST.COMPLETE;
+  const extra = a.extra === undefined || a.extra === null ? null : encodeStoredJson(a.extra, 'build extra');
+  // the keys in Koji's order, for the repr in "Build already exists" faults
   const data: Record<string, XmlRpcValue> = { name, version: version as string, release: release as string, epoch, draft };
   if (a.owner != null) data.owner = a.owner as XmlRpcValue;
   const pkg = (await lookupName(ctx.sql, 'package', name, { create: true }))!;
   data.pkg_id = pkg.id;
   if (truthy(data.owner)) data.owner = (await getUser(ctx, data.owner, { strict: true }))!.id;
-  Object.assign(data, { extra: null, state: ST.COMPLETE, start_time: 'NOW', completion_time: 'NOW', source: null });
+  Object.assign(data, { extra, state, start_time: 'NOW', completion_time: state === ST.BUILDING ? null : 'NOW', source: a.source ?? null });
   if (!truthy(data.owner)) data.owner = ctx.session.userId;
-  Object.assign(data, { task_id: null, volume_id: 0 });
+  Object.assign(data, { task_id: a.task_id ?? null, volume_id: 0 });
+  const row: BuildRow = { state, task_id: a.task_id ?? null, owner: data.owner as number, epoch, source: a.source ?? null, extra };
   const old = await getBuild(ctx.sql, { name, version, release });
   const event = await ctx.event();
   if (old) {
     const oldStr = `${old.nvr} (id=${old.id})`;
     if (draft) throw new GenericError(`Target build already exists: ${oldStr}`);
-    return recycleBuild(ctx, old, data, event);
+    return recycleBuild(ctx, old, data, row, event);
   }
   const id = await ctx.sql.value<number>("SELECT nextval('build_id_seq')::int AS id");
   let rel = release as string;
@@ -85,16 +114,29 @@ export async function createEmptyBuild(ctx: CallContext, a: Record<string, unkno
   }
   await ctx.sql.execute(
     `INSERT INTO build (id, pkg_id, version, release, epoch, draft, state, volume_id, task_id, owner, start_time, completion_time, source, extra, create_event)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8, NOW(), NOW(), NULL, NULL, $9)`,
-    [id, pkg.id, version, rel, epoch, draft, ST.COMPLETE, data.owner, event],
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, NOW(), ${completion(state)}, $10, $11, $12)`,
+    [id, pkg.id, version, rel, epoch, draft, state, row.task_id, row.owner, row.source, extra, event],
   );
   return id as number;
 }
 
-async function recycleBuild(ctx: CallContext, old: BuildInfo, data: Record<string, XmlRpcValue>, event: number): Promise<number> {
+interface BuildRow {
+  state: number;
+  task_id: number | null;
+  owner: number;
+  epoch: number | null;
+  source: string | null;
+  extra: string | null;
+}
+
+/** A build in progress has no completion time yet. */
+const completion = (state: number) => (state === ST.BUILDING ? 'NULL' : 'NOW()');
+
+async function recycleBuild(ctx: CallContext, old: BuildInfo, data: Record<string, XmlRpcValue>, row: BuildRow, event: number): Promise<number> {
   const st = BUILD_STATES.name(old.state);
   if (st === 'BUILDING') {
-    if (data.state === old.state && data.task_id === old.task_id) return old.id;
+    // the controlling task restarted and called initBuild again
+    if (row.state === old.state && row.task_id === old.task_id) return old.id;
     throw new GenericError(`Build already in progress (task ${pyStrOf(old.task_id)})`);
   }
   if (st !== 'FAILED' && st !== 'CANCELED') throw new GenericError(`Build already exists (id=${old.id}, state=${st}): ${pyRepr(data)}`);
@@ -104,9 +146,9 @@ async function recycleBuild(ctx: CallContext, old: BuildInfo, data: Record<strin
   if (await has('archiveinfo')) throw new GenericError('Build already exists. Unable to recycle, has archive data');
   for (const table of ['maven_builds', 'win_builds', 'image_builds', 'build_types']) await ctx.sql.execute(`DELETE FROM ${table} WHERE build_id = $1`, [old.id]);
   await ctx.sql.execute(
-    `UPDATE build SET state = $2, task_id = NULL, owner = $3, start_time = NOW(), completion_time = NOW(), epoch = $4, source = NULL, extra = NULL,
-       volume_id = 0, create_event = $5 WHERE id = $1`,
-    [old.id, data.state, data.owner, data.epoch, event],
+    `UPDATE build SET state = $2, task_id = $3, owner = $4, start_time = NOW(), completion_time = ${completion(row.state)}, epoch = $5, source = $6, extra = $7,
+       volume_id = 0, create_event = $8 WHERE id = $1`,
+    [old.id, row.state, row.task_id, row.owner, row.epoch, row.source, row.extra, event],
   );
   // stray files of the old build, on any volume
   const pi = new PathInfo(ctx.hub.kojiDir);

@@ -97,6 +97,36 @@ export async function addRpmSig(ctx: CallContext, rpm: { id: number; name: strin
   await writeFileTx(ctx, join(pi.build(build), pi.sighdr(rpm, key)), sighdr);
 }
 
+/**
+ * Koji's import_rpm + import_rpm_file + add_rpm_sig for an rpm of a known build: the build must
+ * not be FAILED, CANCELED or DELETED; the rpm row (with the buildroot it was built in), the file
+ * at its pathinfo place (linked: `fn` stays where it is) and its signature header. Returns the
+ * rpm id.
+ */
+export async function insertBuildRpm(ctx: CallContext, fn: string, pkg: RpmPackage, info: RpmInfo, b: BuildInfo, brootid: number | null): Promise<number> {
+  const state = BUILD_STATES.name(b.state);
+  if (state === 'FAILED' || state === 'CANCELED' || state === 'DELETED') throw new GenericError(`Build is ${state}: ${b.nvr}`);
+  const rpm = { name: info.name, version: info.version, release: info.release, epoch: info.epoch, arch: info.arch };
+  const nvra = `${rpm.name}-${rpm.version}-${rpm.release}.${rpm.arch}.rpm`;
+  if (!info.payloadhash) throw new ImportError(`${basename(fn)} has no MD5 digest in its signature header (SIGMD5); cannot import`);
+  const rpmType = await ctx.sql.value<number>(`SELECT id FROM btype WHERE name = 'rpm'`);
+  await ctx.sql.execute('INSERT INTO build_types (build_id, btype_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [b.id, rpmType]);
+  const prev = await ctx.sql.maybeOne<{ id: number; payloadhash: string }>(
+    'SELECT id, payloadhash FROM rpminfo WHERE name = $1 AND version = $2 AND release = $3 AND arch = $4 AND external_repo_id = 0 AND draft IS NOT TRUE',
+    [rpm.name, rpm.version, rpm.release, rpm.arch],
+  );
+  if (prev) throw new GenericError(`RPM already imported: ${nvra} (rpm id ${prev.id}${prev.payloadhash === info.payloadhash ? '' : ', different sigmd5'})`);
+  const id = (await ctx.sql.value<number>(
+    `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch, arch, draft, external_repo_id, payloadhash, size, buildtime)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11) RETURNING id`,
+    [b.id, brootid, rpm.name, rpm.version, rpm.release, rpm.epoch, rpm.arch, Boolean(b.draft), info.payloadhash, info.size, info.buildtime],
+  )) as number;
+  const pi = new PathInfo(ctx.hub.kojiDir);
+  await placeFile(ctx, fn, join(pi.build(b), pi.rpm(rpm)));
+  await addRpmSig(ctx, { ...rpm, id, payloadhash: info.payloadhash, build_id: b.id, external_repo_id: 0 }, pkg.sigHeaderBytes, null, packageSigkey(pkg));
+  return id;
+}
+
 export async function importRpmFile(ctx: CallContext, fn: string): Promise<Record<string, unknown>> {
   const { pkg, info } = await readPackage(fn);
   const rpm = { name: info.name, version: info.version, release: info.release, epoch: info.epoch, arch: info.arch, buildtime: info.buildtime };
@@ -113,24 +143,8 @@ export async function importRpmFile(ctx: CallContext, fn: string): Promise<Recor
     if (!build) throw new GenericError('No such build');
   }
   const b = build as BuildInfo;
-  const state = BUILD_STATES.name(b.state);
-  if (state === 'FAILED' || state === 'CANCELED' || state === 'DELETED') throw new GenericError(`Build is ${state}: ${b.nvr}`);
-  const rpmType = await ctx.sql.value<number>(`SELECT id FROM btype WHERE name = 'rpm'`);
-  await ctx.sql.execute('INSERT INTO build_types (build_id, btype_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [b.id, rpmType]);
-  const prev = await ctx.sql.maybeOne<{ id: number; payloadhash: string }>(
-    'SELECT id, payloadhash FROM rpminfo WHERE name = $1 AND version = $2 AND release = $3 AND arch = $4 AND external_repo_id = 0 AND draft IS NOT TRUE',
-    [rpm.name, rpm.version, rpm.release, rpm.arch],
-  );
-  if (prev) throw new GenericError(`RPM already imported: ${expected} (rpm id ${prev.id}${prev.payloadhash === info.payloadhash ? '' : ', different sigmd5'})`);
-  const id = (await ctx.sql.value<number>(
-    `INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch, arch, draft, external_repo_id, payloadhash, size, buildtime)
-     VALUES ($1, NULL, $2, $3, $4, $5, $6, FALSE, 0, $7, $8, $9) RETURNING id`,
-    [b.id, rpm.name, rpm.version, rpm.release, rpm.epoch, rpm.arch, info.payloadhash, info.size, rpm.buildtime],
-  )) as number;
-  const pi = new PathInfo(ctx.hub.kojiDir);
-  await placeFile(ctx, fn, join(pi.build(b), pi.rpm(rpm)));
+  const id = await insertBuildRpm(ctx, fn, pkg, info, b, null);
   ctx.onCommit(() => fsp.rm(fn, { force: true }));
-  await addRpmSig(ctx, { ...rpm, id, payloadhash: info.payloadhash, build_id: b.id, external_repo_id: 0 }, pkg.sigHeaderBytes, null, packageSigkey(pkg));
   const tags = await ctx.sql.query<{ tag_id: number }>('SELECT tag_id FROM tag_listing WHERE active IS TRUE AND build_id = $1', [b.id]);
   const event = await ctx.event();
   for (const tg of tags) await ctx.sql.execute('INSERT INTO tag_updates (tag_id, update_event, updater_id, update_type) VALUES ($1, $2, $3, 1)', [tg.tag_id, event, ctx.session.userId]);

@@ -4,6 +4,7 @@
  */
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { decodeCall } from '../../protocol/decode.ts';
+import { parseTaskParams } from '../../protocol/task-params.ts';
 import type { CallContext, Hub } from '../types.ts';
 import { userGroups, userPerms } from '../auth/session.ts';
 import { lookupName } from '../lookup.ts';
@@ -98,7 +99,11 @@ export function policyEnv(ctx: CallContext): PolicyEnv {
       const row = await sql.maybeOne<{ method: string; request: string | null }>('SELECT method, request FROM task WHERE id = $1', [taskId]);
       if (!row || !row.request) return null;
       const call = decodeCall(row.request);
-      return { method: row.method, params: Object.fromEntries(call.params.map((p, i) => [String(i), p])) };
+      try {
+        return { method: row.method, params: parseTaskParams(row.method, call.params) };
+      } catch {
+        return { method: row.method, params: {} };
+      }
     },
   };
 }

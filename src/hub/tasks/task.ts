@@ -17,6 +17,7 @@ import type { CallContext } from '../types.ts';
 import { nameOrId } from '../lookup.ts';
 import { pyStrOf } from '../../protocol/pyrepr.ts';
 import { pyTypeName } from '../policy/py.ts';
+import { policyDataFromTaskArgs } from './policy-data.ts';
 
 export const TS = TASK_STATES.byName;
 const FINISHED: readonly number[] = [TS.CLOSED, TS.CANCELED, TS.FAILED];
@@ -282,6 +283,7 @@ export async function makeTask(ctx: CallContext, method: unknown, args: XmlRpcVa
     if (!ch.enabled) throw new GenericError(`Channel ${ch.name} is disabled.`);
     reqChannel = ch.id;
   }
+  Object.assign(data, await policyDataFromTaskArgs(ctx, method, args));
   const channelId = await channelFromPolicy(ctx, data as PolicyData, parentChannel, reqChannel);
   const priority = await priorityFromPolicy(ctx, data as PolicyData, o.priority);
   const request = encodeCall(method, args);

@@ -18,7 +18,7 @@ export function rootCacheDir(o: Pick<KojidOptions, 'mockdir'>): string {
   return join(o.mockdir, 'koji-ts');
 }
 
-export function selectBackend(o: Pick<KojidOptions, 'buildroot_backend' | 'mockdir' | 'mockuser'>): BuildrootBackend {
+export function buildrootBackend(o: Pick<KojidOptions, 'buildroot_backend' | 'mockdir' | 'mockuser'>): BuildrootBackend {
   const name = o.buildroot_backend;
   const bwrap = () => new BwrapBackend({ cacheDir: rootCacheDir(o), mockuser: o.mockuser });
   if (name === 'bwrap') return bwrap();

@@ -1,6 +1,6 @@
 /**
- * koji.util.RepoWatcher for the CLI's request-repo, regen-repo, wait-repo and
- * wait-repo-request: request a repo (repo.request) or look for one (repo.get), then follow the
+ * koji.util.RepoWatcher, shared by the CLI's request-repo, regen-repo, wait-repo and
+ * wait-repo-request and by the builder's build and waitrepo tasks: request a repo (repo.request) or look for one (repo.get), then follow the
  * request (repo.checkRequest) until it yields a repo, stops being active or the timeout
  * (minutes) passes; with NVRs, first wait until those builds are in the tag.
  * Messages go to `log` at Python logging levels, as the stock watcher's logger prints them.
@@ -8,11 +8,11 @@
  * Between checks it waits up to poll_interval seconds, and on a koji-ts hub is woken early by
  * kojits.repo.waitChanges when tag content, repos or requests change (stock hubs: a plain sleep).
  */
-import { GenericError, KojiError } from '../protocol/faults.ts';
-import { TASK_STATES } from '../protocol/enums.ts';
-import type { ClientSession } from '../protocol/client.ts';
-import type { XmlRpcStruct, XmlRpcValue } from '../protocol/values.ts';
-import { pyRepr } from '../protocol/pyrepr.ts';
+import { GenericError, KojiError } from './faults.ts';
+import { TASK_STATES } from './enums.ts';
+import type { ClientSession } from './client.ts';
+import type { XmlRpcStruct, XmlRpcValue } from './values.ts';
+import { pyRepr } from './pyrepr.ts';
 import { parseNVR, type NVR } from '../util/nvr.ts';
 
 export const LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 } as const;
@@ -166,6 +166,32 @@ export class RepoWatcher {
     }
     return true;
   };
+
+  private taskRequest: Row | null = null;
+
+  /** RepoWatcher.getRepo: a fitting repo available now (requesting one), else null — the request is kept for taskArgs(). */
+  async getRepo(): Promise<Row | null> {
+    this.say(LEVELS.INFO, `Need a repo for ${String(this.tag.name)}`);
+    if (this.builds.length && !(await this.haveBuilds(null))) {
+      this.say(LEVELS.DEBUG, `Builds ${pyRepr(this.o.nvrs ?? [])} not present in tag ${String(this.tag.name)}`);
+      return null;
+    }
+    const check = await this.request();
+    if (check.repo) {
+      this.say(LEVELS.INFO, `Request yielded repo: ${pyRepr(check as unknown as XmlRpcValue)}`);
+      if (await this.checkRepo(check.repo)) return check.repo;
+    }
+    this.taskRequest = check.request;
+    return null;
+  }
+
+  /** RepoWatcher.task_args: the arguments of a waitrepo task that waits for what getRepo() did not find. */
+  taskArgs(): XmlRpcValue[] {
+    if (this.o.atEvent !== null && this.o.atEvent !== undefined) throw new GenericError('at_event not supported by waitrepo task');
+    if (this.o.opts) throw new GenericError('opts not supported by waitrepo task');
+    const minEvent = this.minEvent ?? ((this.taskRequest?.min_event as number | undefined) ?? null);
+    return [this.tag.name as string, null, this.o.nvrs ?? [], minEvent];
+  }
 
   /** RepoWatcher.waitrepo: request (or, anonymously, look) and wait until a fitting repo exists. */
   async waitrepo(anon: boolean): Promise<Row> {
