@@ -9,7 +9,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # rpm (rpmbuild, rpmsign) and gnupg build and sign the test RPMs; openssl inspects certificates;
 # createrepo-c (createrepo_c, mergerepo_c) makes repos on the builder; dnf installs from them in tests
-PACKAGES=(rpm rpm2cpio gnupg openssl ca-certificates createrepo-c dnf)
+# and populates buildroots; alien converts this machine's .debs into the base repo's RPMs
+# (`kojits base-repo`); bubblewrap isolates builds, run through util-linux's setpriv as an
+# unprivileged user
+PACKAGES=(rpm rpm2cpio gnupg openssl ca-certificates createrepo-c dnf alien bubblewrap util-linux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

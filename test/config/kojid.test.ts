@@ -53,6 +53,13 @@ describe('kojid.conf', () => {
     expect(warnings).toEqual([`${f}:10: unknown option frobnicate in [kojid] (ignored)`]);
   });
 
+  it('chooses the buildroot backend: bwrap by default, fault:STEP for tests, anything else refused at its line', () => {
+    expect(loadKojidConfig(file(MIN), { exists: none }).options.buildroot_backend).toBe('bwrap');
+    expect(loadKojidConfig(file(`${MIN}buildroot_backend = fault:rebuild\n`), { exists: none }).options.buildroot_backend).toBe('fault:rebuild');
+    const f = file(`${MIN}buildroot_backend = chroot\n`);
+    expect(() => loadKojidConfig(f, { exists: none })).toThrow(`${f}:4: bad value for buildroot_backend`);
+  });
+
   it('takes KOJITS_KOJID_<KEY> from the environment over the file', () => {
     const { options } = loadKojidConfig(file(MIN), { exists: none, env: { KOJITS_KOJID_MAX_LOAD_PER_CPU: '0', KOJITS_KOJID_MAXJOBS: '3' } });
     expect(options.max_load_per_cpu).toBe(0);
