@@ -216,6 +216,9 @@ const build: TaskHandler = {
   run: (task, a) => new BuildRun(task, isStruct(a.opts) ? { ...a.opts } : {}).run(a.src, a.target),
 };
 
+/** Beyond Koji: a chain level may name an SRPM uploaded by the CLI (a path under work/, …/x.src.rpm). */
+const isUploadedSrpm = (src: XmlRpcValue) => typeof src === 'string' && !src.includes('://') && src.includes('/') && src.endsWith('.src.rpm');
+
 const chainbuild: TaskHandler = {
   methods: ['chainbuild'],
   className: 'ChainBuildTask',
@@ -237,7 +240,7 @@ const chainbuild: TaskHandler = {
       nvrs = [];
       const builds: number[] = [];
       for (const [n, src] of (Array.isArray(srcs) ? srcs : [srcs]).entries()) {
-        if (isScmUrl(src)) builds.push(await task.subtask('build', [src as string, a.target, opts], { label: `build ${level},${n}` }));
+        if (isScmUrl(src) || isUploadedSrpm(src)) builds.push(await task.subtask('build', [src as string, a.target, opts], { label: `build ${level},${n}` }));
         else nvrs.push(String(src));
       }
       if (builds.length) await task.wait(builds, { all: true, failany: true });
