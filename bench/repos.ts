@@ -147,9 +147,10 @@ async function waitRepo(admin: ClientSession, tagId: number, minEvent: number, n
   }
 }
 
-function steps(t: RepoTimes, from: number): string {
+/** The steps of a repo's task tree; `alone`: what a newRepo without subtasks did between its start and READY. */
+function steps(t: RepoTimes, from: number, alone: string): string {
   const d = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? '-' : s2(b - a));
-  if (Number.isNaN(t.childCreated)) return `newRepo created ${d(from, t.taskCreated)} → opened ${d(t.taskCreated, t.taskOpened)} → repodata copied, READY ${d(t.taskOpened, t.ready)}`;
+  if (Number.isNaN(t.childCreated)) return `newRepo created ${d(from, t.taskCreated)} → opened ${d(t.taskCreated, t.taskOpened)} → ${alone}, READY ${d(t.taskOpened, t.ready)}`;
   return `newRepo created ${d(from, t.taskCreated)} → opened ${d(t.taskCreated, t.taskOpened)} → repoInit, createrepo made ${d(t.taskOpened, t.childCreated)} → opened ${d(t.childCreated, t.childOpened)} → createrepo_c + upload ${d(t.childOpened, t.childDone)} → repoDone, READY ${d(t.childDone, t.ready)}`;
 }
 
@@ -219,7 +220,7 @@ export async function benchRepos(pgUrl: string, port: number): Promise<string[]>
     const pkgs = readFileSync(join(repoDir, 'x86_64', 'pkglist'), 'utf8').split('\n').filter(Boolean).length;
     out(`(a) detection: tagging commit → newRepo task created ${s2(bulk.taskCreated - commit)} (target < 2 s)`);
     out(`(b) total: tagging commit → repo READY (${pkgs.toLocaleString('en')} packages) ${s2(bulk.ready - commit)}`);
-    out(`    ${steps(bulk, commit)}`);
+    out(`    ${steps(bulk, commit, 'repoInit, createrepo_c (createrepo_inline), upload, repoDone')}`);
     // (c) bare createrepo_c on the same pkglist, twice (the faster counts)
     bares.push(bareCreaterepo(repoDir, 'x86_64', null));
 
@@ -229,7 +230,7 @@ export async function benchRepos(pgUrl: string, port: number): Promise<string[]>
     const regen = await waitRepo(admin, tagId, ev0, bulk.repo.task_id as number);
     if (regen.repo.task_id !== regenTask) throw new Error(`the regenerated repo came from task ${String(regen.repo.task_id)}, not ${regenTask}`);
     out(`(d) unchanged tag, newRepo (regen-repo) call → READY ${s2(regen.ready - t1)} (target < 1 s)`);
-    out(`    ${steps(regen, t1)}`);
+    out(`    ${steps(regen, t1, 'repoInit, repodata copied, repoDone')}`);
 
     // (e) one more package
     const ev1 = (await lastEvent(admin)) + 1;
@@ -238,7 +239,7 @@ export async function benchRepos(pgUrl: string, port: number): Promise<string[]>
     const one = await waitRepo(admin, tagId, ev1, regen.repo.task_id as number);
     const oneDir = join(up.kojiDir, 'repos', 'rb-build', String(one.repo.id));
     out(`(e) one package more: tagging commit → READY ${s2(one.ready - commit1)} (createrepo_c --update)`);
-    out(`    ${steps(one, commit1)}`);
+    out(`    ${steps(one, commit1, 'repoInit, createrepo_c (createrepo_inline), upload, repoDone')}`);
     const bareUpdate = bareCreaterepo(oneDir, 'x86_64', join(repoDir, 'x86_64', 'repodata'));
     out(`    bare createrepo_c --update over the same pkglist ${s2(bareUpdate)}; ratio ${((one.ready - commit1) / bareUpdate).toFixed(2)}`);
     if (!existsSync(join(oneDir, 'x86_64', 'repodata', 'repomd.xml'))) throw new Error(`no repomd.xml in ${oneDir}`);

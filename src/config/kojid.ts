@@ -81,6 +81,7 @@ export const KOJID_OPTIONS = [
   opt('createrepo_update', 'boolean', true, 'reuse old repodata'),
   opt('distrepo_skip_stat', 'boolean', false, 'createrepo --skip-stat for dist repos'),
   opt('copy_old_repodata', 'boolean', true, 'copy old repodata when nothing changed (Koji defaults to false)'),
+  opt('createrepo_inline', 'boolean', true, 'newRepo makes the repodata of a single arch itself instead of in a createrepo subtask (koji-ts)'),
   // mail
   opt('smtphost', 'string', 'example.com', 'mail server'),
   opt('smtp_user', 'string', null as string | null, 'mail server user'),

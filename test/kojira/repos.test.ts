@@ -1,7 +1,8 @@
 /**
  * Repos end to end, as real processes on loopback: a hub, a builder in the createrepo channel
  * running newRepo/createrepo with createrepo_c and mergerepo_c, and `kojits kojira`. Tagging a
- * build makes kojira request a new repo of the target's build tag, which dnf then installs from;
+ * build makes kojira request a new repo of the target's build tag, which dnf then installs from
+ * (a single arch made by the newRepo task itself, more by createrepo subtasks);
  * untagging and blocking take the package out again; an external repo (a folder) is merged; a
  * failing createrepo leaves the previous repo current and the new one a PROBLEM; a second kojira
  * refuses to start; a kojira killed with -9 and started again leaves no duplicate or stuck repo.
@@ -52,6 +53,11 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
       }
       return latest === String(r.id) ? r : null;
     }, 60_000, 200);
+  const closedTask = (id: number) =>
+    until(`task ${id} closed`, async () => {
+      const t = await admin.call<XmlRpcStruct>('getTaskInfo', [id]);
+      return t.state === 2 ? t : null;
+    });
   const lastEvent = async () => (await admin.call<XmlRpcStruct>('getLastEvent')).id as number;
   const repoDir = (id: number) => join(hub.kojiDir, 'repos', 'dist-foo-build', String(id));
 
@@ -97,14 +103,28 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     await until('the latest link to the new repo', async () => existsSync(latest) && readlinkSync(latest) === String(repo.id), 10_000, 50);
     expect(JSON.parse(readFileSync(join(path, 'repo.json'), 'utf8'))).toMatchObject({ id: repo.id, tag: 'dist-foo-build' });
     expect(await dnfInstall(`file://${hub.kojiDir}/repos/dist-foo-build/latest/x86_64/`, 'empty')).toEqual(['empty']);
-    // the task tree: newRepo (closed right after host.repoDone) with a createrepo child per arch
-    const task = await until('the newRepo task closed', async () => {
-      const t = await admin.call<XmlRpcStruct>('getTaskInfo', [repo.task_id]);
-      return t.state === 2 ? t : null;
-    });
+    // the task tree: newRepo (closed right after host.repoDone), which made the single arch's
+    // repodata itself (createrepo_inline): no createrepo child, createrepo_c's log in its output
+    const task = await closedTask(repo.task_id as number);
     expect(task.method).toBe('newRepo');
-    const children = await admin.call<XmlRpcStruct[]>('getTaskChildren', [repo.task_id]);
-    expect(children.map((c) => [c.method, c.label, c.state])).toEqual([['createrepo', 'x86_64', 2]]);
+    expect(await admin.call<XmlRpcStruct[]>('getTaskChildren', [repo.task_id])).toEqual([]);
+    expect(await admin.call<string[]>('listTaskOutput', [repo.task_id])).toContain('createrepo.log');
+  });
+
+  it('a tag given a second arch: the unchanged arch is copied, the new one made by a createrepo subtask', async () => {
+    await admin.call('editTag2', ['dist-foo-build'], { arches: 'x86_64 aarch64' });
+    try {
+      const repo = await repoAfter(await lastEvent());
+      await closedTask(repo.task_id as number);
+      const children = await admin.call<XmlRpcStruct[]>('getTaskChildren', [repo.task_id]);
+      expect(children.map((c) => [c.method, c.label, c.state])).toEqual([['createrepo', 'aarch64', 2]]);
+      expect(JSON.parse(readFileSync(join(repoDir(repo.id as number), 'repo.json'), 'utf8'))).toMatchObject({ cloned_archs: ['x86_64'] });
+      expect(repoPackages(repoDir(repo.id as number), 'x86_64')).toEqual(['empty']);
+      expect(repoPackages(repoDir(repo.id as number), 'aarch64')).toEqual(['empty']);
+    } finally {
+      await admin.call('editTag2', ['dist-foo-build'], { arches: 'x86_64' });
+    }
+    await repoAfter(await lastEvent());
   });
 
   it('an unchanged tag gives no new repo; an untagged or blocked package leaves the next one', async () => {
@@ -213,8 +233,9 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     const next = await repoAfter(await lastEvent());
     expect(next.id).toBeGreaterThan(current.id as number);
     expect(repoPackages(repoDir(next.id as number), 'x86_64')).toEqual(['empty']);
-    const child = (await admin.call<XmlRpcStruct[]>('getTaskChildren', [next.task_id]))[0];
-    const log = Buffer.from(await admin.call<string>('downloadTaskOutput', [child.id, 'task.log']), 'base64').toString('utf8');
+    // the task's log is complete once the task is closed (READY comes before)
+    await closedTask(next.task_id as number);
+    const log = Buffer.from(await admin.call<string>('downloadTaskOutput', [next.task_id, 'task.log']), 'base64').toString('utf8');
     expect(log).toContain('old repodata is missing');
   }, 120_000);
 

@@ -21,7 +21,7 @@ import { isDebuginfo } from '../../util/nvr.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { taskRelPath, type TaskContext } from '../task.ts';
 import { getDistRpms, type DistRpm } from './distrepo-rpms.ts';
-import { initRepoInfo, isDir, runCreaterepo, updateFrom } from './repo.ts';
+import { initRepoInfo, isDir, runCreaterepo, updateFrom } from './createrepo.ts';
 import type { TaskHandler } from './registry.ts';
 
 const REPO_READY = 1;

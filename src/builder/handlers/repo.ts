@@ -1,29 +1,25 @@
 /**
- * Repo tasks — kojid's NewRepoTask and CreaterepoTask. newRepo asks the hub for a new repo
- * (`host.repoInit` writes its skeleton: per arch `pkglist`, `blocklist`, `rpmlist.jsonl`, and
- * `groups/comps.xml`), then per arch either copies the previous repo's repodata (when nothing that
- * goes into it changed) or runs a `createrepo` subtask, and hands the results to `host.repoDone`.
- * createrepo runs createrepo_c over the arch's pkglist (with `--update` from the old repo's
- * repodata), merges the tag's external repos with mergerepo_c in the tag's merge mode, and uploads
- * the repodata into the task's output.
+ * Repo tasks — kojid's NewRepoTask (the createrepo subtask is in createrepo.ts). newRepo asks the
+ * hub for a new repo (`host.repoInit` writes its skeleton: per arch `pkglist`, `blocklist`,
+ * `rpmlist.jsonl`, and `groups/comps.xml`), then per arch either copies the previous repo's
+ * repodata (when nothing that goes into it changed) or has a `createrepo` subtask make it, and
+ * hands the results to `host.repoDone`.
  *
  * Beyond Koji: `copy_old_repodata` defaults to true (see config/kojid.ts), so an unchanged tag's
- * regeneration copies repodata instead of running createrepo_c.
+ * regeneration copies repodata instead of running createrepo_c; and with `createrepo_inline`
+ * (default true) a repo with a single arch to make has it made by the newRepo task itself — the
+ * same work and hub calls as the subtask's, without a second task to dispatch, wait for and wake
+ * from (kojid always starts a subtask).
  */
-import { execFile } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
-import { RefuseTask } from '../errors.ts';
-import { runLogged } from '../run-logged.ts';
 import type { TaskContext } from '../task.ts';
+import { buildArchRepo, checkReposDir, createrepo, CREATEREPO_WEIGHT, isDir, uploadDirFiles, type RepoRef } from './createrepo.ts';
 import type { TaskHandler } from './registry.ts';
-
-const REPO_INIT = 0;
 
 /** Files equal byte for byte (both present). */
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -33,16 +29,6 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export async function isDir(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => null))?.isDirectory() ?? false;
-}
-
-/** The hub's repos folder must be visible here (a missing mount: let another host try). */
-async function checkReposDir(topdir: string): Promise<void> {
-  const top = join(topdir, 'repos');
-  if (!(await isDir(top))) throw new RefuseTask(`No access to repos dir ${top}`);
 }
 
 /** NewRepoTask.get_old_repo: the tag's current repo, else a hinted tag's, else the nearest parent's. */
@@ -100,13 +86,6 @@ async function archReusable(src: string, dst: string, arch: string): Promise<boo
   return true;
 }
 
-/** Upload every file of `dir` into the task's output; [uploadpath, files]. */
-async function uploadDirFiles(task: TaskContext, dir: string): Promise<[string, string[]]> {
-  const files = await readdir(dir);
-  for (const f of files) await task.session.uploadWrapper(join(dir, f), task.uploadDir(), f);
-  return [task.uploadDir(), files];
-}
-
 const newRepo: TaskHandler = {
   methods: ['newRepo'],
   className: 'NewRepoTask',
@@ -134,12 +113,16 @@ const newRepo: TaskHandler = {
     for (const fn of await readdir(path)) if (fn !== 'groups' && existsSync(join(path, fn, 'pkglist'))) arches.push(fn);
 
     const [old, oldPath] = await oldRepo(task, tinfo, pi);
-    const clonable = task.options.copy_old_repodata && (await reusable(task, oldPath, path, old, { tag_id: tinfo.id, create_event: eventId }, kwargs));
-    const subtasks = new Map<string, number>();
+    // the arches whose pkglist and blocklist are the old repo's — the local files first, the hub
+    // is asked about the rest of check_repo only when there is one
+    const same: string[] = [];
+    if (task.options.copy_old_repodata && old && oldPath) for (const arch of arches) if (await archReusable(oldPath, path, arch)) same.push(arch);
+    const clonable = same.length > 0 && (await reusable(task, oldPath, path, old, { tag_id: tinfo.id, create_event: eventId }, kwargs));
     const data: XmlRpcStruct = {};
     const cloned: string[] = [];
+    const make: string[] = [];
     for (const arch of arches) {
-      if (clonable && old && oldPath && (await archReusable(oldPath, path, arch))) {
+      if (clonable && old && oldPath && same.includes(arch)) {
         const r = await copyArchRepo(task, old.id as number, oldPath, repoId, arch);
         if (r) {
           data[arch] = r;
@@ -147,9 +130,14 @@ const newRepo: TaskHandler = {
           continue;
         }
       }
-      subtasks.set(arch, await task.subtask('createrepo', [repoId, arch, old], { label: arch, arch: 'noarch' }));
+      make.push(arch);
     }
-    if (subtasks.size) {
+    if (make.length === 1 && !cloned.length && task.options.createrepo_inline) {
+      const rinfo = { id: repoId, tag_id: tinfo.id as number, tag_name: tinfo.name as string, create_event: eventId };
+      data[make[0]] = await createrepoInline(task, rinfo, make[0], old);
+    } else if (make.length) {
+      const subtasks = new Map<string, number>();
+      for (const arch of make) subtasks.set(arch, await task.subtask('createrepo', [repoId, arch, old], { label: arch, arch: 'noarch' }));
       const results = await task.wait([...subtasks.values()], { all: true, failany: true });
       for (const [arch, id] of subtasks) data[arch] = results.get(id) ?? null;
     }
@@ -159,6 +147,16 @@ const newRepo: TaskHandler = {
     return [repoId, eventId];
   },
 };
+
+/**
+ * The createrepo subtask's work done by the newRepo task itself (createrepo_inline): its output
+ * (createrepo.log, the repodata) goes into this task's, and the task takes the subtask's weight.
+ */
+async function createrepoInline(task: TaskContext, rinfo: RepoRef, arch: string, old: XmlRpcStruct | null): Promise<[string, string[]]> {
+  task.log.info(`making the repodata of ${arch} in this task (createrepo_inline)`);
+  const [, datadir] = await Promise.all([task.session.call('host.setTaskWeight', [task.id, CREATEREPO_WEIGHT]), buildArchRepo(task, rinfo, arch, old)]);
+  return uploadDirFiles(task, datadir);
+}
 
 /** NewRepoTask.copy_arch_repo: the old repodata uploaded as this repo's; null when copying fails. */
 async function copyArchRepo(task: TaskContext, srcId: number, srcPath: string, repoId: number, arch: string): Promise<[string, string[]] | null> {
@@ -173,141 +171,6 @@ async function copyArchRepo(task: TaskContext, srcId: number, srcPath: string, r
     await rm(dst, { recursive: true, force: true });
     return null;
   }
-}
-
-/** repoInfo of a repo that must still be INIT (the createrepo tasks' check). */
-export async function initRepoInfo(task: TaskContext, repoId: XmlRpcValue): Promise<XmlRpcStruct> {
-  const rinfo = await task.session.call<XmlRpcStruct>('repoInfo', [repoId], { strict: true });
-  if (rinfo.state !== REPO_INIT) throw new GenericError(`Repo ${String(rinfo.id)} not in INIT state (got ${String(rinfo.state)})`);
-  return rinfo;
-}
-
-const createrepo: TaskHandler = {
-  methods: ['createrepo'],
-  className: 'CreaterepoTask',
-  params: '(repo_id, arch, oldrepo)',
-  weight: 1.5,
-  async run(task, a) {
-    const s = task.session;
-    const arch = String(a.arch);
-    const rinfo = await initRepoInfo(task, a.repo_id);
-    const pi = new PathInfo(task.options.topdir);
-    const toprepodir = pi.repo(rinfo.id as number, rinfo.tag_name as string);
-    const repodir = join(toprepodir, arch);
-    if (!(await isDir(repodir))) {
-      await checkReposDir(task.options.topdir);
-      throw new GenericError(`Repo directory missing: ${repodir}`);
-    }
-    const groupdata = join(toprepodir, 'groups', 'comps.xml');
-    const outdir = join(task.workdir, 'repo');
-    const datadir = join(outdir, 'repodata');
-    let pkglist: string | null = join(repodir, 'pkglist');
-    if ((await stat(pkglist)).size === 0) pkglist = null;
-    await createLocalRepo(task, { repodir, outdir, datadir, pkglist, groupdata, arch, pi }, isStruct(a.oldrepo) ? a.oldrepo : null);
-    const external = await s.call<XmlRpcStruct[]>('getExternalRepoList', [rinfo.tag_id], { event: rinfo.create_event });
-    if (external.length) await mergeRepos(task, { repodir, outdir, groupdata, arch, repoId: rinfo.id as number }, external);
-    else if (pkglist === null) await writeFile(join(datadir, 'EMPTY_REPO'), 'This repo is empty because its tag has no content for this arch\n');
-    await s.call('getTag', [rinfo.tag_id], { event: rinfo.create_event, strict: true });
-    return uploadDirFiles(task, datadir);
-  },
-};
-
-interface LocalRepo {
-  repodir: string;
-  outdir: string;
-  datadir: string;
-  pkglist: string | null;
-  groupdata: string;
-  arch: string;
-  pi: PathInfo;
-}
-
-/** CreaterepoTask.create_local_repo */
-async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcStruct | null): Promise<void> {
-  await mkdir(r.outdir, { recursive: true });
-  const cmd = task.options.use_createrepo_c ? ['createrepo_c', '--error-exit-val'] : ['createrepo'];
-  cmd.push('-vd', '-o', r.outdir);
-  if (r.pkglist !== null) cmd.push('-i', r.pkglist);
-  if (existsSync(r.groupdata)) cmd.push('-g', r.groupdata);
-  if (r.pkglist !== null && oldrepo && task.options.createrepo_update) {
-    const info = await task.session.call<XmlRpcStruct>('repoInfo', [oldrepo.id], { strict: true });
-    const olddata = join(r.pi.repo(info.id as number, info.tag_name as string), r.arch, 'repodata');
-    if (await updateFrom(task, olddata, r.datadir)) {
-      cmd.push('--update');
-      if (task.options.createrepo_skip_stat) cmd.push('--skip-stat');
-    }
-  }
-  cmd.push(r.pkglist === null ? r.outdir : r.repodir);
-  await runCreaterepo(task, cmd, 'createrepo');
-}
-
-/**
- * For createrepo --update: the old repodata copied to `datadir` (without its pkgorigins.gz,
- * which mergerepos rewrites); false, with a warning, when it is missing. Beyond Koji: the old
- * repo's EMPTY_REPO marker is left behind too (createrepo_c keeps files it does not know, so
- * Koji's repo of a tag that got content still says it is empty).
- */
-export async function updateFrom(task: TaskContext, olddata: string, datadir: string): Promise<boolean> {
-  if (!(await isDir(olddata))) {
-    task.log.warn(`old repodata is missing: ${olddata}`);
-    return false;
-  }
-  await cp(olddata, datadir, { recursive: true });
-  await rm(join(datadir, 'pkgorigins.gz'), { force: true });
-  // beyond kojid: an empty old repo's marker would outlive it (createrepo_c --update keeps files
-  // it does not know), leaving EMPTY_REPO in a repo that has packages
-  await rm(join(datadir, 'EMPTY_REPO'), { force: true });
-  return true;
-}
-
-/** Run createrepo(_c) with its output in WORKDIR/<logname>.log; kojid's error when it fails. */
-export async function runCreaterepo(task: TaskContext, cmd: string[], logname: string): Promise<void> {
-  const failed = await runLogged(task, cmd, join(task.workdir, `${logname}.log`), { logerror: true });
-  if (failed) throw new GenericError(`failed to create repo: ${failed}`);
-}
-
-/** mergerepo_c's version as [major, minor, patch], or null. */
-async function mergerepoVersion(task: TaskContext): Promise<number[] | null> {
-  try {
-    const { stdout } = await promisify(execFile)('mergerepo_c', ['--version']);
-    const m = /Version: (\d+)\.(\d+)\.(\d+)/.exec(stdout.trim());
-    if (m) return m.slice(1).map(Number);
-    task.log.warn('Unable to parse mergerepo_c version');
-  } catch {
-    task.log.warn('Unable to detect mergerepo_c version');
-  }
-  return null;
-}
-
-const atLeast = (v: number[] | null, want: number[]) => v !== null && (v[0] - want[0] || v[1] - want[1] || v[2] - want[2]) >= 0;
-
-/** CreaterepoTask.merge_repos: the local repo and the external ones, in the tag's (single) merge mode. */
-async function mergeRepos(task: TaskContext, r: { repodir: string; outdir: string; groupdata: string; arch: string; repoId: number }, external: XmlRpcStruct[]): Promise<void> {
-  const modes = [...new Set(external.map((e) => String(e.merge_mode ?? 'koji')))];
-  if (modes.length > 1) throw new GenericError(`Found multiple merge modes for external repos: ${modes.join(', ')}\n`);
-  const mode = modes[0];
-  const local = join(task.workdir, `repo_${r.repoId}_premerge`);
-  await rename(r.outdir, local);
-  await mkdir(r.outdir, { recursive: true });
-  const repos = [`file://${local}/`];
-  for (const e of external) {
-    if (typeof e.arches === 'string' && e.arches && !e.arches.split(/\s+/).includes(r.arch)) continue;
-    repos.push(String(e.url).replaceAll('$arch', r.arch));
-  }
-  const version = await mergerepoVersion(task);
-  let cmd: string[];
-  if (mode === 'simple') {
-    if (!atLeast(version, [0, 13, 0])) throw new GenericError(`mergerepo_c is not installed or has low version: ${version ? version.join('.') : 'None'} (0.13.0 needed for --simple)`);
-    cmd = ['mergerepo_c', '--koji', '--simple'];
-  } else if (mode === 'bare') cmd = ['mergerepo_c', '--pkgorigins', '--all'];
-  else cmd = ['mergerepo_c', '--koji'];
-  if (mode !== 'bare') cmd.push('-b', join(r.repodir, 'blocklist'));
-  cmd.push('-a', r.arch, '-o', r.outdir);
-  if (atLeast(version, [0, 15, 11])) cmd.push('--arch-expand');
-  if (existsSync(r.groupdata)) cmd.push('-g', r.groupdata);
-  for (const u of repos) cmd.push('-r', u);
-  const failed = await runLogged(task, cmd, join(task.workdir, 'mergerepos.log'), { logerror: true, env: { TMPDIR: task.workdir } });
-  if (failed) throw new GenericError(`failed to merge repos: ${failed}`);
 }
 
 export const REPO_HANDLERS: TaskHandler[] = [newRepo, createrepo];

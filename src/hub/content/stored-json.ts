@@ -95,9 +95,34 @@ function enc(v: XmlRpcValue, what: string, at: Place | null): string {
   return `{${parts.join(', ')}}`;
 }
 
+/**
+ * The common case written directly: a plain struct whose keys and values are printable-ASCII
+ * strings, safe integers, booleans or null (a table row, e.g. the 10,000 rpm rows of a repo's
+ * rpmlist.jsonl); undefined for anything else, which `enc` writes.
+ */
+function flatStruct(v: XmlRpcValue): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  let out = '';
+  for (const key of Object.keys(v)) {
+    const x = (v as Record<string, XmlRpcValue>)[key];
+    let text: string;
+    if (x === undefined) continue;
+    if (x === null) text = 'null';
+    else if (typeof x === 'string' && plain(x)) text = `"${x}"`;
+    else if (typeof x === 'number' && Number.isSafeInteger(x)) text = String(x);
+    else if (typeof x === 'boolean') text = x ? 'true' : 'false';
+    else return undefined;
+    if (!plain(key)) return undefined;
+    out += `${out ? ', ' : ''}"${key}": ${text}`;
+  }
+  return `{${out}}`;
+}
+
 /** JSON text of a value for the database; `what` names the value in faults (e.g. "tag extra 'k'"). */
 export function encodeStoredJson(value: XmlRpcValue, what: string): string {
-  return enc(value, what, null);
+  return flatStruct(value) ?? enc(value, what, null);
 }
 
 class Reader {

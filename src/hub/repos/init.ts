@@ -75,7 +75,7 @@ function sortRpms(rpms: Array<Record<string, XmlRpcValue>>, builds: TaggedBuild[
   return out;
 }
 
-const lines = (l: string[]) => l.map((x) => `${x}\n`).join('');
+const lines = (l: string[]) => (l.length ? `${l.join('\n')}\n` : '');
 
 /** Koji's repo_init; returns [repo_id, event_id]. */
 export async function initRepo(ctx: CallContext, tagInfo: unknown, taskId: number | null, event: number | null, override: unknown): Promise<[number, number]> {
@@ -120,9 +120,11 @@ export async function initRepo(ctx: CallContext, tagInfo: unknown, taskId: numbe
     const dir = `${repoDir}/${arch}`;
     await fsp.mkdir(dir);
     await fsp.symlink(relative(dir, ctx.hub.kojiDir), `${dir}/toplink`);
-    await fsp.writeFile(`${dir}/pkglist`, lines(files.pkglist));
-    await fsp.writeFile(`${dir}/rpmlist.jsonl`, lines(files.rpmlist));
-    await fsp.writeFile(`${dir}/blocklist`, lines(blocked));
+    await Promise.all([
+      fsp.writeFile(`${dir}/pkglist`, lines(files.pkglist)),
+      fsp.writeFile(`${dir}/rpmlist.jsonl`, lines(files.rpmlist)),
+      fsp.writeFile(`${dir}/blocklist`, lines(blocked)),
+    ]);
   }
   if (opts.maven) throw new GenericError('maven repos are not supported by koji-ts yet');
   return [repoId, eventId];
