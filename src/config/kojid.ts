@@ -50,6 +50,7 @@ export const KOJID_OPTIONS = [
   opt('task_avail_delay', 'integer', 300, 'seconds (Koji < 1.35 scheduling; unused)'),
   // build roots and builds
   opt('mockdir', 'path', '/var/lib/mock', 'where mock keeps build roots (koji-ts: cached roots and clones under mockdir/koji-ts)'),
+  opt('mockpath', 'path', '/usr/bin/mock', 'the mock program (kojid reads options.mockpath with this default, though its config parser rejects the key)'),
   opt('mockuser', 'string', 'kojibuilder', 'user mock runs builds as'),
   opt('mockhost', 'string', 'koji-linux-gnu', 'host part of the build target triplet'),
   opt('chroot_tmpdir', 'path', '/chroot_tmpdir', 'temporary folder inside build roots'),
