@@ -210,6 +210,7 @@ describe.skipIf(SKIP_RPMBUILD_TESTS)('mock buildroot backend', () => {
     await root.remove();
   });
 
+  // the messages are completed by hub-root.ts as kojid words them ("error building package (arch noarch), …")
   it('fails as kojid does: missing BuildRequires named, a failed build pointing to its logs, a killed build', async () => {
     const s = { ...spec, buildrootId: 44, resultdir: join(dir, 'result-fail') };
     const root = await new MockBackend(options).create(s);
@@ -217,17 +218,17 @@ describe.skipIf(SKIP_RPMBUILD_TESTS)('mock buildroot backend', () => {
     writeFileSync(join(dir, 'missing'), '');
     await expect(root.installBuildRequires(srpm)).rejects.toMatchObject({
       faultCode: 1012,
-      message: `could not install the build requirements of ${srpm}: missing libfoo-devel; mock exited with status 30; see root.log for more information`,
+      message: 'BuildRequires not available: libfoo-devel; mock exited with status 30; see root.log for more information',
     });
     writeFileSync(join(dir, 'fail'), '');
-    await expect(root.rebuild(srpm)).rejects.toMatchObject({ faultCode: 1005, message: 'error building package (arch noarch), mock exited with status 1; see build.log or root.log for more information' });
+    await expect(root.rebuild(srpm)).rejects.toMatchObject({ faultCode: 1005, message: 'mock exited with status 1; see build.log or root.log for more information' });
     expect(readFileSync(join(s.resultdir, 'build.log'), 'utf8')).toContain('Bad exit status');
     writeFileSync(join(dir, 'hang'), '');
     const t0 = Date.now();
     const building = root.rebuild(srpm).catch((e: Error) => e);
     await new Promise((r) => setTimeout(r, 500));
     await root.kill();
-    expect((await building as Error).message).toBe('error building package (arch noarch), mock was killed by signal 15; see root.log for more information');
+    expect(((await building) as Error).message).toBe('mock was killed by signal 15; see root.log for more information');
     expect(Date.now() - t0).toBeLessThan(10_000);
     await root.remove();
   });
@@ -238,7 +239,7 @@ describe.skipIf(SKIP_RPMBUILD_TESTS)('mock buildroot backend', () => {
     const s: MockRootSpec = { ...spec, buildrootId: 45, resultdir: join(dir, 'result-broken') };
     await expect(new MockBackend({ ...options, mockpath: broken }).create(s)).rejects.toMatchObject({
       faultCode: 1012,
-      message: 'could not init mock buildroot, mock exited with status 5; see root.log for more information',
+      message: 'mock exited with status 5',
     });
     expect(readFileSync(join(dir, 'result-broken', 'mock_output.log'), 'utf8')).toBe('ERROR: Could not find required config file\n');
   });

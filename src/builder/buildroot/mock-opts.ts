@@ -90,10 +90,13 @@ export function kojidMockConfigOptions(o: MockKojidOptions, spec: MockRootSpec, 
   }
   if (has('mock.module_setup_commands')) opts.module_setup_commands = extra['mock.module_setup_commands'];
   if (has('mock.releasever')) opts.releasever = extra['mock.releasever'];
-  // the spec's macros are the tag's rpm.macro.* extras
-  opts.tag_macros = Object.fromEntries(Object.entries(spec.macros).map(([k, v]) => [`%${k}`, v]));
+  // the tag's rpm.macro.* extras as they are (the spec's macros, strings, when there are no extras)
+  opts.tag_macros = spec.extra ? {} : Object.fromEntries(Object.entries(spec.macros).map(([k, v]) => [`%${k}`, v]));
   opts.tag_envvars = {};
-  for (const [k, v] of Object.entries(extra)) if (k.startsWith('rpm.env.')) opts.tag_envvars[k.slice(8)] = v;
+  for (const [k, v] of Object.entries(extra)) {
+    if (k.startsWith('rpm.macro.')) opts.tag_macros[`%${k.slice(10)}`] = v;
+    else if (k.startsWith('rpm.env.')) opts.tag_envvars[k.slice(8)] = v;
+  }
   if (has('mock.use_bootstrap')) opts.use_bootstrap = truthy(extra['mock.use_bootstrap']);
   // a bootstrap image must be allowed in kojid.conf and asked for by the tag
   const image = extra['mock.bootstrap_image'];

@@ -118,7 +118,8 @@ class MockRoot implements Buildroot {
 
   async init(): Promise<void> {
     const failed = await this.mock(['--init']);
-    if (failed) throw new BuildrootError(`could not init mock buildroot, ${failed}`);
+    // the caller (hub-root.ts) says "could not init buildroot, …; see root.log …" as kojid does
+    if (failed) throw new BuildrootError(failed.replace(/; see .*$/, ''));
     // the kernel version, in mock_output.log
     await this.mock(['--chroot', 'uname -r']);
   }
@@ -133,8 +134,8 @@ class MockRoot implements Buildroot {
       const log = join(this.spec.resultdir, 'root.log');
       const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
       const missing = [...text.matchAll(/No matching package to install: '([^']+)'|No match for argument: (\S+)|nothing provides (\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
-      const what = missing.length ? `missing ${[...new Set(missing)].join(', ')}; ` : '';
-      throw new BuildrootError(`could not install the build requirements of ${srpmPath}: ${what}${failed}`);
+      const what = missing.length ? `BuildRequires not available: ${[...new Set(missing)].join(', ')}; ` : '';
+      throw new BuildrootError(`${what}${failed}`);
     }
     return this.installedRpms();
   }
@@ -142,7 +143,8 @@ class MockRoot implements Buildroot {
   async rebuild(srpmPath: string): Promise<{ srpm: string | null; rpms: string[] }> {
     const arch = this.spec.taskArch ?? this.spec.arch;
     const failed = await this.mock(['--no-clean', '--target', arch, '--rebuild', srpmPath]);
-    if (failed) throw new BuildError(`error building package (arch ${arch}), ${failed}`);
+    // the caller (hub-root.ts) puts kojid's "error building package (arch …), " before it
+    if (failed) throw new BuildError(failed);
     return this.results();
   }
 
