@@ -89,7 +89,7 @@ export const KOJID_OPTIONS = [
   opt('from_addr', 'string', 'Koji Build System <buildsys@example.com>', 'sender of mails'),
   // koji-ts
   opt('max_load_per_cpu', 'float', 4.0, 'koji-ts: not ready for tasks while the 1-minute load average exceeds this many per CPU (kojid: 4; 0 = no check)', z.number().min(0)),
-  opt('buildroot_backend', 'string', 'bwrap', 'koji-ts: how buildroots are made — bwrap (dnf + bubblewrap, src/builder/buildroot) or fault:create|install|rebuild|buildSRPM (fails there, for tests)', z.string().regex(/^(bwrap|mock|fault:(create|install|rebuild|buildSRPM))$/)),
+  opt('buildroot_backend', 'string', 'bwrap', 'koji-ts: how buildroots are made — bwrap (dnf + bubblewrap, src/builder/buildroot), mock (as kojid, for Fedora/EL builders: mockpath, /etc/mock/koji) or fault:create|install|rebuild|buildSRPM (fails there, for tests)', z.string().regex(/^(bwrap|mock|fault:(create|install|rebuild|buildSRPM))$/)),
   opt('spare_task_process', 'boolean', true, 'koji-ts: keep one task process started ahead while tasks come, so a task starts without waiting for Node.js to load (≈55 MB; stopped after 5 idle minutes)'),
 ] as const;
 

@@ -11,6 +11,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockBackend, type MockBackendOptions } from '../../src/builder/buildroot/mock.ts';
+import { buildrootBackend } from '../../src/builder/buildroot/backends.ts';
 import { kojidMockConfigOptions, mockCommand, type MockRootSpec } from '../../src/builder/buildroot/mock-opts.ts';
 import { genMockConfig } from '../../src/util/mock-config.ts';
 import { rpmInfo } from '../../src/rpm/index.ts';
@@ -269,5 +270,7 @@ describe.skipIf(SKIP_RPMBUILD_TESTS)('mock buildroot backend', () => {
     // kojid's own config folder is named to mock as koji/NAME
     expect(mockCommand('/usr/bin/mock', 'koji/el9-build-9-3', { 'mock.new_chroot': true }, ['--init'])).toEqual(['/usr/bin/mock', '-r', 'koji/el9-build-9-3', '--new-chroot', '--init']);
     expect(mockCommand('/usr/bin/mock', 'koji/x', {}, ['--init'])).toEqual(['/usr/bin/mock', '-r', 'koji/x', '--init']);
+    // kojid.conf buildroot_backend = mock
+    expect(buildrootBackend({ ...options, buildroot_backend: 'mock' }).name).toBe('mock');
   });
 });
