@@ -163,6 +163,23 @@ const REPOS: string[][] = [
   ['dist-repo', '--arch', 'ppc64le', '--arch', 'x86_64', '--with-src', '--non-latest', '--noinherit', '--zck', '--skip-stat', 'repo-child', 'abc'],
 ];
 
+/** mock-config (a tag with mock.* and rpm.macro.* extras, a target, options, the checks) and list-buildroot. */
+const BUILDROOTS: string[][] = [
+  ['add-tag', '--arches', 'x86_64 i686', 'mc-build'], ['add-tag', 'mc-dest'], ['add-target', 'mc', 'mc-build', 'mc-dest'],
+  ['edit-tag', '-x', 'rpm.macro.dist=.fc99', '-x', 'rpm.macro.with_tests=0', '-x', 'mock.package_manager=dnf5', '-x', 'mock.yum.module_hotfixes=1',
+    '-x', 'mock.yum.best=1', '-x', 'mock.use_bootstrap=True', '-x', 'mock.bootstrap_image=quay.io/fedora/fedora:40', '-x', 'mock.forcearch=True',
+    '-x', 'mock.releasever=40', '-x', 'mock.new_chroot=0', 'mc-build'],
+  // kojira makes repos for the new build tag as it sees fit, at moments that differ between the hubs: repo ids are left out (--latest)
+  ['regen-repo', '--make-task', 'mc-build'],
+  ['mock-config', '--tag', 'mc-build', '--arch', 'x86_64', '--latest'], ['mock-config', '--target', 'mc', '--arch', 'i686', '--latest', '--topdir', '/srv/koji'],
+  ['mock-config', '--tag', 'mc-build', '--arch', 'ppc64le', '--latest', '-n', 'myroot', '--yum-proxy', 'http://proxy:3128', '--distribution', 'X', '--mockdir', '/tmp/m'],
+  ['mock-config', '--target', 'mc', '-a', 'x86', '--latest', '--topurl', 'https://koji.example.com/kojifiles', 'byarg'],
+  ['mock-config'], ['mock-config', '-n', 'a', 'b'], ['mock-config', '--tag', 'nosuch', '--arch', 'x86_64'], ['mock-config', '--tag', 'mc-build'],
+  ['mock-config', '--target', 'nosuch', '-a', 'x86_64'], ['mock-config', '--buildroot', 'x'], ['mock-config', '--buildroot', '999'],
+  ['mock-config', '--task', '999'], ['mock-config', '--task', '1'], ['mock-config', '--help'],
+  ['list-buildroot'], ['list-buildroot', 'x'], ['list-buildroot', '999'], ['list-buildroot', '--built', '-v', '1'], ['list-buildroot', '--help'],
+];
+
 interface Hub { dir: string; proc: ReturnType<typeof spawn>; }
 
 async function startHub(port: number): Promise<Hub> {
@@ -249,8 +266,8 @@ async function main(): Promise<void> {
   let same = 0;
   let total = 0;
   const diffs: string[] = [];
-  const sequences: Record<string, Array<string[] | ((run: (a: string[]) => string) => string[][])>> = { foundation: SEQUENCE, bootstrap: bootstrapSequence(), tasks: TASKS_SEQUENCE, repos: REPOS };
-  const chosen = (process.env.COMPARE ?? 'foundation,bootstrap,tasks,repos').split(',');
+  const sequences: Record<string, Array<string[] | ((run: (a: string[]) => string) => string[][])>> = { foundation: SEQUENCE, bootstrap: bootstrapSequence(), tasks: TASKS_SEQUENCE, repos: REPOS, buildroots: BUILDROOTS };
+  const chosen = (process.env.COMPARE ?? 'foundation,bootstrap,tasks,repos,buildroots').split(',');
   // COMPARE_PORT: the first of the ports used (each run takes 40 from there), when another run holds 21443…
   let port = Number(process.env.COMPARE_PORT ?? 21443);
   for (const name of chosen) for (const profile of ['kojits', 'kojits-password']) {

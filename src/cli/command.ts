@@ -21,6 +21,8 @@ export interface OptionSpec {
   /** for bool options that set a value other than true (optparse store_const / store_false) */
   value?: unknown;
   hidden?: boolean;
+  /** only the short form exists (optparse's `-o FILE` without a long name); `name` is then the short letter */
+  shortOnly?: boolean;
 }
 
 export type Options = Record<string, unknown>;

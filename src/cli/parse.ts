@@ -101,7 +101,8 @@ export function formatHelp(usage: string, specs: OptionSpec[], description?: str
     const meta = o.metavar ?? optionKey(o).toUpperCase();
     const takes = !(o.type === 'bool' || o.type === 'count');
     const long = takes ? `--${o.name}=${meta}` : `--${o.name}`;
-    rows.push([o.short ? `-${o.short}${takes ? ` ${meta}` : ''}, ${long}` : long, o.help]);
+    const short = o.short ? `-${o.short}${takes ? ` ${meta}` : ''}` : '';
+    rows.push([o.shortOnly ? short : o.short ? `${short}, ${long}` : long, o.help]);
   }
   const indent = 2;
   const maxLen = Math.max(...rows.map(([names]) => names.length + indent));

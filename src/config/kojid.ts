@@ -50,6 +50,7 @@ export const KOJID_OPTIONS = [
   opt('task_avail_delay', 'integer', 300, 'seconds (Koji < 1.35 scheduling; unused)'),
   // build roots and builds
   opt('mockdir', 'path', '/var/lib/mock', 'where mock keeps build roots (koji-ts: cached roots and clones under mockdir/koji-ts)'),
+  opt('mockpath', 'path', '/usr/bin/mock', 'the mock program (kojid reads options.mockpath with this default, though its config parser rejects the key)'),
   opt('mockuser', 'string', 'kojibuilder', 'user mock runs builds as'),
   opt('mockhost', 'string', 'koji-linux-gnu', 'host part of the build target triplet'),
   opt('chroot_tmpdir', 'path', '/chroot_tmpdir', 'temporary folder inside build roots'),
@@ -89,7 +90,7 @@ export const KOJID_OPTIONS = [
   opt('from_addr', 'string', 'Koji Build System <buildsys@example.com>', 'sender of mails'),
   // koji-ts
   opt('max_load_per_cpu', 'float', 4.0, 'koji-ts: not ready for tasks while the 1-minute load average exceeds this many per CPU (kojid: 4; 0 = no check)', z.number().min(0)),
-  opt('buildroot_backend', 'string', 'bwrap', 'koji-ts: how buildroots are made — bwrap (dnf + bubblewrap, src/builder/buildroot) or fault:create|install|rebuild|buildSRPM (fails there, for tests)', z.string().regex(/^(bwrap|mock|fault:(create|install|rebuild|buildSRPM))$/)),
+  opt('buildroot_backend', 'string', 'bwrap', 'koji-ts: how buildroots are made — bwrap (dnf + bubblewrap, src/builder/buildroot), mock (as kojid, for Fedora/EL builders: mockpath, /etc/mock/koji) or fault:create|install|rebuild|buildSRPM (fails there, for tests)', z.string().regex(/^(bwrap|mock|fault:(create|install|rebuild|buildSRPM))$/)),
   opt('spare_task_process', 'boolean', true, 'koji-ts: keep one task process started ahead while tasks come, so a task starts without waiting for Node.js to load (≈55 MB; stopped after 5 idle minutes)'),
 ] as const;
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ParameterError } from '../protocol/faults.ts';
-import { Float, isStruct, type XmlRpcValue, type XmlRpcStruct } from '../protocol/values.ts';
+import { Float, isStruct, truthy, type XmlRpcValue, type XmlRpcStruct } from '../protocol/values.ts';
 import { parseSignature, type Signature, type BoundArgs } from '../protocol/signature.ts';
 import type { CallContext } from './types.ts';
 
@@ -184,14 +184,8 @@ export const t = {
   strList: z.array(z.string(), { message: 'expected a list of strings' }),
 };
 
-/** Python truthiness of a decoded XML-RPC value. */
-export function truthy(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
-  if (v instanceof Float) return v.value !== 0;
-  if (Array.isArray(v)) return v.length > 0;
-  if (isStruct(v)) return Object.keys(v).length > 0;
-  return true;
-}
+/** Python truthiness of a decoded XML-RPC value (shared with the builder and the CLI). */
+export { truthy };
 
 /** queryOpts: order, offset, limit, countOnly, asList, group. */
 export const queryOptsSchema = z

@@ -70,3 +70,12 @@ export function isStruct(v: unknown): v is XmlRpcStruct {
     !(v instanceof Date)
   );
 }
+
+/** Python truthiness of a decoded XML-RPC value. */
+export function truthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (v instanceof Float) return v.value !== 0;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isStruct(v)) return Object.keys(v).length > 0;
+  return true;
+}

@@ -5,6 +5,7 @@
  * back without their time, so tests compare "[ERROR] koji: …".
  */
 import { expect } from 'vitest';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,4 +59,21 @@ export function expectUsageError(r: { exitCode: number; error?: string; output: 
   expect(r.output).toBe('');
   expect(r.error).toMatch(new RegExp(`^usage: koji ${usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`, 'i'));
   expect(r.error).toContain(`error: ${message}\n`);
+}
+
+/**
+ * KOJI_SRC (an unpacked Koji source tree), when set: the stock CLI is run anonymously with the
+ * same arguments against the same hub, and `ours` must equal its stdout, stderr and exit code.
+ * Tests keep their literal expectations; this is an extra check on a machine with Koji's source.
+ */
+export async function expectSameAsStock(cli: CliRunner, args: string[], ours: CommandResult): Promise<void> {
+  const src = process.env.KOJI_SRC;
+  if (!src) return;
+  // asynchronous: the test hub runs in this process
+  const stock = await new Promise<CommandResult>((resolve) => {
+    execFile('/usr/bin/python3', [join(src, 'cli/koji'), '-c', cli.configFile, '-p', 'test', '--noauth', ...args], { env: { ...process.env, PYTHONPATH: `${src}:${src}/cli` } }, (e, stdout, stderr) =>
+      resolve({ output: stdout, error: stderr.replace(LOG_TIME, ''), exitCode: e ? Number(e.code) : 0 }),
+    );
+  });
+  expect({ ...ours, error: ours.error ?? '' }).toEqual(stock);
 }

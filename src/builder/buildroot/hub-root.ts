@@ -17,6 +17,7 @@ import { readRemoteFile, remoteUrl } from '../remote-file.ts';
 import type { TaskContext } from '../task.ts';
 import { LogUploader } from '../tasklog.ts';
 import type { Buildroot, BuildrootBackend, InstalledRpm } from './types.ts';
+import type { MockRootSpec } from './mock-opts.ts';
 
 const REPO_STATES = ['INIT', 'READY', 'EXPIRED', 'DELETED', 'PROBLEM'];
 
@@ -94,10 +95,12 @@ export class HubBuildroot {
   private async init(backend: BuildrootBackend, group: string): Promise<void> {
     const repoUrl = remoteUrl(this.task.options, this.repoRel(), await this.localRepo());
     try {
-      this.root = await this.watchLogs(() => backend.create({
+      // buildrootId and extra: what the mock backend needs for kojid's config (others ignore them)
+      const spec: MockRootSpec = {
         tag: String(this.config.name), repoId: this.repo.id as number, repoUrl, arch: this.brArch, group,
-        macros: this.macros(), workdir: this.task.workdir, resultdir: this.resultdir,
-      }));
+        macros: this.macros(), workdir: this.task.workdir, resultdir: this.resultdir, buildrootId: this.id, extra: (this.config.extra ?? {}) as Row,
+      };
+      this.root = await this.watchLogs(() => backend.create(spec));
     } catch (e) {
       await this.expire();
       throw new BuildrootError(`could not init buildroot, ${(e as Error).message}; see root.log for more information`);

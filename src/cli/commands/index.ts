@@ -23,6 +23,8 @@ import { signedCommands } from './signed.ts';
 import { distRepoCommands } from './distrepo.ts';
 import { buildSubmitCommands } from './build-submit.ts';
 import { tagBuildCommands } from './tag-build.ts';
+import { mockConfigCommands } from './mock-config.ts';
+import { buildrootCommands } from './buildroots.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -49,6 +51,8 @@ export const COMMANDS: Command[] = [
   ...downloadCommands,
   ...signedCommands,
   ...distRepoCommands,
+  ...mockConfigCommands,
+  ...buildrootCommands,
 ];
 
 const ALIASES: Record<string, string> = {
