@@ -24,12 +24,18 @@ export function shownPath(path: string, cwd = process.cwd()): string {
 
 export { checkoutBin };
 
-/** bin/koji of this checkout as a command: `bin/koji` from the checkout itself, else its absolute path. */
-export function kojiCommand(cwd = process.cwd()): string {
-  const bin = checkoutBin('koji');
-  if (!bin) return 'koji';
-  return relative(cwd, bin) === join('bin', 'koji') ? 'bin/koji' : shellQuote(bin);
+/** bin/NAME of this checkout as a command: `bin/NAME` from the checkout itself, else its absolute path. */
+function binCommand(name: string, cwd: string): string {
+  const bin = checkoutBin(name);
+  if (!bin) return name;
+  return relative(cwd, bin) === join('bin', name) ? `bin/${name}` : shellQuote(bin);
 }
+
+/** bin/koji of this checkout as a command. */
+export const kojiCommand = (cwd = process.cwd()): string => binCommand('koji', cwd);
+
+/** bin/kojits of this checkout as a command. */
+export const kojitsShown = (cwd = process.cwd()): string => binCommand('kojits', cwd);
 
 /** The two login commands for a data folder's client profiles. */
 export function loginCommands(L: DataLayout, cwd = process.cwd()): { cert: string; password: string } {

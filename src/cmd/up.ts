@@ -19,7 +19,7 @@ import type { InitResult } from '../setup/init.ts';
 import { childEnv, type FolderLock } from '../db/lock.ts';
 import { Supervisor, StartError } from '../service/supervisor.ts';
 import type { ServiceSpec, Stream } from '../service/process.ts';
-import { clientUrl, hubReadyLine, HUB_READY, loginCommands, parseHubReadyLine, profileMismatches, shownPath } from './banner.ts';
+import { clientUrl, hubReadyLine, HUB_READY, kojitsShown, loginCommands, parseHubReadyLine, profileMismatches, shellQuote, shownPath } from './banner.ts';
 import { kojitsCommand, runKojitsChild } from './child.ts';
 import { bootstrapSpec, initFrom, isBootstrapped, lockDataFolder, say, serverUrl, SETUP_OPTIONS, type SetupValues } from './datadir.ts';
 
@@ -139,5 +139,6 @@ export function readyBanner(r: Pick<InitResult, 'settings' | 'kojiConf' | 'layou
     `  logs:              ${services.map((s) => shownPath(join(r.layout.logDir, `${s.name}.log`))).join(', ')}`,
     `  certificate login: ${login.cert}`,
     `  password login:    ${login.password}`,
+    ...(ready.has('builder') ? [`  first build:       ${kojitsShown()} demo --data ${shellQuote(shownPath(r.layout.dataDir))}   # base repo, target dist-foo, example SRPMs; then the koji build it prints`] : []),
   ];
 }

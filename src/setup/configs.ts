@@ -4,6 +4,7 @@
  * the stock Python tools read them as they are. Only keys that matter are written.
  */
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { formatIni } from '../config/ini.ts';
 import type { DataLayout } from './layout.ts';
 import type { Subject } from './pki.ts';
@@ -115,8 +116,8 @@ export function renderKojidConf(c: ConfigContext): string {
         'local scratch space for tasks',
         ['workdir', L.builderWorkDir],
         '',
-        'mock',
-        ['mockdir', '/var/lib/mock'],
+        'buildroots (koji-ts keeps its cached roots and per-build clones under mockdir/koji-ts)',
+        ['mockdir', join(L.builderDir, 'mock')],
         ['mockuser', 'kojibuilder'],
         ['mockhost', 'koji-linux-gnu'],
         'seconds a build may take',
@@ -132,7 +133,7 @@ export function renderKojidConf(c: ConfigContext): string {
         ['createrepo_update', true],
         '',
         'space-separated host:repository[:use_common[:source_cmd]] entries builds may check out from',
-        'allowed_scms = git.example.org:/example/*:no',
+        `allowed_scms = git.example.org:/example/*:no :${join(L.dataDir, 'git')}/*:no:`,
         '',
         'mail notifications',
         'smtphost = smtp.example.com',

@@ -76,6 +76,7 @@ describe('kojits up', () => {
     expect(lines[0]).toBe('koji-ts hub ready: https://koji.example.test:8443/kojihub and http://koji.example.test:8080/kojihub (listening on 127.0.0.1); builder builder1 ready; kojira ready');
     expect(lines[1]).toBe(`  logs:              ${L.logDir}/hub.log, ${L.logDir}/builder.log, ${L.logDir}/kojira.log`);
     expect(lines[2]).toMatch(/^ {2}certificate login: .* -p kojits moshimoshi$/);
+    expect(lines[4]).toMatch(/^ {2}first build: +\S*kojits demo --data \S+ +# /);
     expect(lines.filter((l) => /\bready\b/.test(l))).toHaveLength(1);
   });
 });

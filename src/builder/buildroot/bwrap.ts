@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { dnfArgv, dnfEnv, installedRpms, missingFromOutput, srpmBuildRequires } from './dnf.ts';
 import { RootCache, type RootKey } from './root-cache.ts';
 import { RootLogs } from './run.ts';
-import { buildUser, sandboxArgv, type BuildUser } from './sandbox.ts';
+import { buildUser, sandboxArgv, unreachableFor, type BuildUser } from './sandbox.ts';
 import { BuildError, BuildrootError, MissingDependencies, type Buildroot, type BuildrootBackend, type InstalledRpm, type RootSpec } from './types.ts';
 
 const run = promisify(execFile);
@@ -35,6 +35,10 @@ export class BwrapBackend implements BuildrootBackend {
 
   async create(spec: RootSpec, signal?: AbortSignal): Promise<Buildroot> {
     if (signal?.aborted) throw new BuildrootError(`the buildroot for ${spec.tag} was cancelled before it was made`);
+    const blocked = unreachableFor(this.user, this.cache.dir);
+    if (blocked) {
+      throw new BuildrootError(`builds run as uid ${this.user.uid}, which cannot enter ${blocked.dir} (mode ${blocked.mode}) on the way to the buildroots in ${this.cache.dir}: make it searchable (chmod o+x ${blocked.dir}) or set kojid.conf mockdir to a folder that user can reach`);
+    }
     const logs = new RootLogs(spec.resultdir);
     const key: RootKey = { repoUrl: spec.repoUrl, repoId: spec.repoId, group: spec.group, arch: spec.arch, tag: spec.tag };
     return logs.phase('init', async () => {

@@ -149,17 +149,23 @@ export class HubBuildroot {
   async build(srpmPath: string, arch: string): Promise<{ srpm: string | null; rpms: string[] }> {
     await this.setState('BUILDING');
     const root = this.backendRoot;
+    let result: { srpm: string | null; rpms: string[] } | null = null;
+    let failure: unknown = null;
     try {
       await this.watchLogs(() => root.installBuildRequires(srpmPath));
-      return await this.watchLogs(() => root.rebuild(srpmPath));
+      result = await this.watchLogs(() => root.rebuild(srpmPath));
     } catch (e) {
-      await this.expire();
-      const err = e as Error & { faultCode?: number };
-      throw Object.assign(err, { message: `error building package (arch ${arch}), ${err.message}` });
-    } finally {
-      const list = await root.installedRpms().catch(() => null);
-      if (list) await this.task.session.call('host.updateBuildRootList', [this.id, await this.packageList(list)]);
+      failure = e;
     }
+    // kojid's order: the final package list while the root is still BUILDING, then EXPIRED on failure
+    const list = await root.installedRpms().catch(() => null);
+    if (list) await this.task.session.call('host.updateBuildRootList', [this.id, await this.packageList(list)]);
+    if (failure !== null || !result) {
+      await this.expire();
+      const err = failure as Error & { faultCode?: number };
+      throw Object.assign(err, { message: `error building package (arch ${arch}), ${err.message}` });
+    }
+    return result;
   }
 
   /** rpmbuild -bs in the root from a spec folder and its sources; the SRPM's path in resultdir. */

@@ -6,7 +6,8 @@
  * as an unprivileged host uid (kojid.conf's mockuser, or nobody when that user does not exist),
  * so the build holds no privilege even outside its user namespace.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export interface BuildUser {
   /** host uid and gid the sandbox runs as (null: as the builder itself, which is not root) */
@@ -54,4 +55,26 @@ export function sandboxArgv(p: SandboxPaths, user: BuildUser, cmd: string[]): st
     '--chdir', '/builddir',
     ...cmd,
   ];
+}
+
+/**
+ * The first folder on the way to `dir` (itself included) the build user cannot pass through
+ * (no x bit for it), with its mode; null when it can reach `dir`. bwrap, running as that user,
+ * must see the clone to bind it (mkdtemp folders and private data folders are 0700).
+ */
+export function unreachableFor(user: BuildUser, dir: string): { dir: string; mode: string } | null {
+  if (user.uid === null) return null;
+  const parts = resolve(dir).split('/').filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const d = '/' + parts.slice(0, i).join('/');
+    let st;
+    try {
+      st = statSync(d);
+    } catch {
+      return null; // made later, by the builder, with its own modes
+    }
+    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    if (!(st.mode & bit)) return { dir: d, mode: (st.mode & 0o7777).toString(8).padStart(4, '0') };
+  }
+  return null;
 }

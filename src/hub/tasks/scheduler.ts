@@ -218,6 +218,7 @@ async function checkActive(sql: Sql, hub: Hub, now: number, active: TaskRow[], h
   );
   const runTs = new Map(runs.map((r) => [r.task_id, num(r.ts)]));
   const free: number[] = [];
+  const silent = new Set<number>();
   const refuse: Array<[number, number]> = [];
   for (const t of active) {
     const h = hosts.get(t.host_id as number);
@@ -231,6 +232,9 @@ async function checkActive(sql: Sql, hub: Hub, now: number, active: TaskRow[], h
     } else if (t.state === TS.OPEN && now - (h.update_ts ?? assignedAt) > hub.options.HostTimeout) {
       log.add('Freeing task from unresponsive host', t.id, h.id);
       free.push(t.id);
+      // silent for HostTimeout: not ready either, even when ReadyTimeout is longer, so the
+      // freed task does not go straight back to it
+      if (h.ready) silent.add(h.id);
     }
   }
   for (const [task, host] of refuse) {
@@ -243,6 +247,10 @@ async function checkActive(sql: Sql, hub: Hub, now: number, active: TaskRow[], h
   if (free.length) {
     await sql.execute('UPDATE task SET state = $1, host_id = NULL WHERE id = ANY($2::int[]) AND state = ANY($3::int[])', [TS.FREE, free, [TS.ASSIGNED, TS.OPEN]]);
     result.freed = free;
+  }
+  if (silent.size) {
+    await sql.execute('UPDATE host SET ready = FALSE WHERE id = ANY($1::int[])', [[...silent]]);
+    for (const id of silent) log.add('Marking host not ready', null, id);
   }
   await sql.execute(
     `UPDATE scheduler_task_runs SET active = FALSE WHERE active AND task_id IN (SELECT id FROM task WHERE state <> ALL($1::int[]))`,
