@@ -30,8 +30,9 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const s2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-interface Up {
+export interface Up {
   url: string;
+  dataDir: string;
   dbUrl: string;
   kojiDir: string;
   adminPassword: string;
@@ -39,9 +40,9 @@ interface Up {
 }
 
 /** `kojits up` on a fresh data folder and database; resolved at its ready line. */
-async function startUp(pgUrl: string, port: number): Promise<Up> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kojits-bench-repos-'));
-  const dbName = `kojits_bench_repos_${process.pid}`;
+export async function startUp(pgUrl: string, port: number, name = 'repos'): Promise<Up> {
+  const dataDir = mkdtempSync(join(tmpdir(), `kojits-bench-${name}-`));
+  const dbName = `kojits_bench_${name}_${process.pid}`;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -64,6 +65,7 @@ async function startUp(pgUrl: string, port: number): Promise<Up> {
   const L = dataLayout(dataDir);
   return {
     url: `http://127.0.0.1:${port + 1}/kojihub`,
+    dataDir,
     dbUrl: u.href,
     kojiDir: L.kojiDir,
     adminPassword: readFileSync(L.adminPasswordFile, 'utf8').trim(),

@@ -3,8 +3,8 @@
  * server at 127.0.0.1:5432 answers) and PGlite. Prints requests/s, p50, p99 per call and the
  * hub's RSS before and after 100,000 requests. Not a test: figures go in README.
  *
- * Suites (BENCH_SUITES, default hub,content,scheduler,repos): see content.ts, scheduler.ts and
- * repos.ts.
+ * Suites (BENCH_SUITES, default hub,content,scheduler,repos,builds): see content.ts, scheduler.ts,
+ * repos.ts and builds.ts.
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (hub processes
  * on PostgreSQL, default 2), BENCH_ENGINES (pglite,postgres), KOJITS_TEST_PG.
@@ -15,6 +15,7 @@ import { pgAnswers, startHubProcess, type HubProcess } from './hub-process.ts';
 import { benchContent } from './content.ts';
 import { benchScheduler } from './scheduler.ts';
 import { benchRepos } from './repos.ts';
+import { benchBuilds } from './builds.ts';
 import { load as loadWith, type Scenario } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -78,7 +79,7 @@ async function benchEngine(engine: 'pglite' | 'postgres', port: number): Promise
 
 async function main(): Promise<void> {
   const wanted = (process.env.BENCH_ENGINES ?? 'postgres,pglite').split(',');
-  const suites = (process.env.BENCH_SUITES ?? 'hub,content,scheduler,repos').split(',');
+  const suites = (process.env.BENCH_SUITES ?? 'hub,content,scheduler,repos,builds').split(',');
   const out: string[] = [];
   let port = 19080;
   for (const engine of suites.includes('hub') ? (wanted as Array<'pglite' | 'postgres'>) : []) {
@@ -102,6 +103,11 @@ async function main(): Promise<void> {
   if (suites.includes('repos')) {
     if (await pgAvailable()) out.push(...(await benchRepos(PG_URL, port)));
     else out.push(`repos: skipped (no PostgreSQL server at ${PG_URL})`);
+    port += 10;
+  }
+  if (suites.includes('builds')) {
+    if (await pgAvailable()) out.push(...(await benchBuilds(PG_URL, port)));
+    else out.push(`builds: skipped (no PostgreSQL server at ${PG_URL})`);
   }
   process.stdout.write('\n' + out.join('\n') + '\n');
 }

@@ -4,7 +4,9 @@
  * the stock Python tools read them as they are. Only keys that matter are written.
  */
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { formatIni } from '../config/ini.ts';
 import type { DataLayout } from './layout.ts';
 import type { Subject } from './pki.ts';
@@ -117,7 +119,7 @@ export function renderKojidConf(c: ConfigContext): string {
         ['workdir', L.builderWorkDir],
         '',
         'buildroots (koji-ts keeps its cached roots and per-build clones under mockdir/koji-ts)',
-        ['mockdir', join(L.builderDir, 'mock')],
+        ['mockdir', builderMockdir(L)],
         ['mockuser', 'kojibuilder'],
         ['mockhost', 'koji-linux-gnu'],
         'seconds a build may take',
@@ -243,4 +245,22 @@ export function renderKojiConf(c: ConfigContext): string {
       ],
     },
   ]);
+}
+
+/**
+ * Where npm start's builder keeps buildroots: in the data folder when every folder above it lets
+ * others pass (builds run as an unprivileged user, which must reach the roots), else — a data
+ * folder under a private home such as /root — a folder of its own under /var/tmp.
+ */
+export function builderMockdir(L: Pick<DataLayout, 'builderDir' | 'dataDir'>): string {
+  for (let d = L.dataDir; ; d = dirname(d)) {
+    let mode = 0o755;
+    try {
+      mode = statSync(d).mode;
+    } catch {
+      // not made yet: made with the usual modes
+    }
+    if (!(mode & 0o001)) return `/var/tmp/koji-ts-mock-${createHash('sha256').update(L.dataDir).digest('hex').slice(0, 12)}`;
+    if (d === dirname(d)) return join(L.builderDir, 'mock');
+  }
 }
