@@ -40,6 +40,7 @@ import { TaskContext, type TaskManagerView } from './task.ts';
 import { TaskLog } from './tasklog.ts';
 import { TaskProcess } from './task-process.ts';
 import { Wakeup } from './wakeup.ts';
+import { pruneRoots } from './buildroot/backends.ts';
 
 const TS = TASK_STATES.byName;
 
@@ -48,6 +49,7 @@ const LINGER_S = 60;
 
 /** A spare task process is stopped after this long without a task. */
 const SPARE_IDLE_MS = 300_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** How long the hub is given to answer the calls of a stop. */
 const SHUTDOWN_CALLS_MS = 15_000;
@@ -185,12 +187,29 @@ export class TaskManager implements TaskManagerView {
         if (this.stopping) break;
         this.log.error((e as Error).stack ?? String(e));
       }
-      if (!taken) await this.idle();
+      if (!taken) {
+        this.pruneBuildroots();
+        await this.idle();
+      }
       this.trimSpare();
     }
     this.log.warn('Shutting down, please wait...');
     await this.shutdown();
     return { restart, code };
+  }
+
+  private lastPrune = 0;
+
+  /**
+   * Now and then (hourly, when idle, not while tasks run): drop cached buildroots whose repo is
+   * gone or that were not used for a week, and leftovers of crashed builds (bwrap backend).
+   */
+  private pruneBuildroots(): void {
+    if (this.running.size || Date.now() - this.lastPrune < PRUNE_EVERY_MS || this.options.buildroot_backend === 'mock') return;
+    this.lastPrune = Date.now();
+    void pruneRoots(this.options)
+      .then((removed) => removed.length && this.log.info(`removed ${removed.length} cached buildroot(s): ${removed.join(', ')}`))
+      .catch((e: Error) => this.log.warn(`pruning cached buildroots: ${e.message}`));
   }
 
   /** An idle builder does not keep a spare process (it is started again with the next task). */
