@@ -75,6 +75,9 @@ export async function startUp(pgUrl: string, port: number, name = 'repos'): Prom
         child.kill('SIGTERM');
       });
       if (!process.env.BENCH_KEEP_DB) {
+        // the builder's buildroots live outside a private (0700) data folder: see setup/configs.ts builderMockdir
+        const mockdir = /^mockdir = (.*)$/m.exec(readFileSync(L.kojidConf, 'utf8'))?.[1];
+        if (mockdir && !mockdir.startsWith(dataDir)) rmSync(mockdir, { recursive: true, force: true });
         rmSync(dataDir, { recursive: true, force: true });
         const c = new pg.Client({ connectionString: pgUrl });
         await c.connect();

@@ -21,7 +21,7 @@ export async function uploadWithProgress(ctx: CliContext, path: string, serverdi
       [last, lastDone] = [now, done];
       const fraction = total === 0 ? 0 : done / total;
       let speed = '- B/sec';
-      if (secs) speed = `${formatSize(done !== total ? piece / secs : total / totalSecs)}/sec`;
+      if (secs && piece) speed = `${formatSize(done !== total ? piece / secs : total / totalSecs)}/sec`;
       const pct = `${String(Math.trunc(fraction * 100)).padStart(2, '0')}%`;
       ctx.print(`[${'='.repeat(Math.trunc(fraction * 36)).padEnd(36)}] ${pct.padStart(4)} ${formatSecs(totalSecs).padStart(8)} ${formatSize(done).padStart(10)} ${speed.padStart(14)}\r`);
     },

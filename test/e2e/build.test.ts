@@ -89,7 +89,7 @@ describe.skipIf(SKIP_BUILDROOT_TESTS).each(engines())('builds end to end on %s',
     srpms = join(dir, 'srpms');
     mkdirSync(join(hub.kojiDir, 'repos'), { recursive: true });
     for (const name of ['bld1', 'bld2']) {
-      const h = await buildHost(admin, dir, hub.httpUrl as string, name, { capacity: 4, conf: `topdir = ${hub.kojiDir}\nallowed_scms = :${dir}/git/*:no:\n` });
+      const h = await buildHost(admin, dir, hub.httpUrl as string, name, { capacity: 4, conf: `topdir = ${hub.kojiDir}\nallowed_scms = :${dir}/git/*:no:\nrpmbuild_timeout = 15\n` });
       await admin.call('addHostToChannel', [name, 'createrepo'], { create: true });
       hosts.push(h);
       builders.set(h.id, await startBuilder(h));
@@ -225,6 +225,15 @@ describe.skipIf(SKIP_BUILDROOT_TESTS).each(engines())('builds end to end on %s',
     expect((await buildOf('sleeper-97-1'))?.state).toBe(BUILD.CANCELED);
     await until('the sleeping rpmbuild gone', async () => pgrep('sleep 97.25').length === 0, 20_000, 200);
   }, BUILD_MS * 2);
+
+  it('rpmbuild_timeout stops a build that runs too long: the build fails, naming the limit', async () => {
+    const id = await submit('build', 'dist-foo', sleeper(41));
+    await ended(id, [ST.FAILED], 90_000);
+    const arch = (await children(id)).find((c) => c.method === 'buildArch')!;
+    await expect(admin.call('getTaskResult', [arch.id])).rejects.toThrow('the build took longer than rpmbuild_timeout (15 s) and was stopped; see build.log');
+    expect((await buildOf('sleeper-41-1'))?.state).toBe(BUILD.FAILED);
+    expect(pgrep('sleep 41.25')).toEqual([]);
+  }, BUILD_MS);
 
   it('a builder killed with -9 mid-build: the other builder completes the build, nothing half-imported', async () => {
     const id = await submit('build', 'dist-foo', sleeper(8));

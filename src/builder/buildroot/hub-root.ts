@@ -153,7 +153,7 @@ export class HubBuildroot {
     let failure: unknown = null;
     try {
       await this.watchLogs(() => root.installBuildRequires(srpmPath));
-      result = await this.watchLogs(() => root.rebuild(srpmPath));
+      result = await this.watchLogs(() => this.withTimeout(() => root.rebuild(srpmPath)));
     } catch (e) {
       failure = e;
     }
@@ -166,6 +166,26 @@ export class HubBuildroot {
       throw Object.assign(err, { message: `error building package (arch ${arch}), ${err.message}` });
     }
     return result;
+  }
+
+  /** kojid.conf rpmbuild_timeout (mock's): the build's process tree is stopped after that many seconds. */
+  private async withTimeout<T>(fn: () => Promise<T>): Promise<T> {
+    const secs = this.task.options.rpmbuild_timeout;
+    let timedOut = false;
+    const timer = secs > 0 ? setTimeout(() => {
+      timedOut = true;
+      this.task.log.warn(`rpmbuild_timeout: stopping the build after ${secs} s`);
+      void this.root?.kill();
+    }, secs * 1000) : null;
+    timer?.unref();
+    try {
+      return await fn();
+    } catch (e) {
+      if (timedOut) throw new BuildError(`the build took longer than rpmbuild_timeout (${secs} s) and was stopped; see build.log`);
+      throw e;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   /** rpmbuild -bs in the root from a spec folder and its sources; the SRPM's path in resultdir. */
