@@ -25,7 +25,7 @@ const f2 = (s: number) => `${s.toFixed(2)} s`;
 /** "Finish: WHAT (N s)" lines of a state.log. */
 function phases(path: string): Record<string, number> {
   const out: Record<string, number> = {};
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
