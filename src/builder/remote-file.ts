@@ -7,10 +7,9 @@ import { dirname, join } from 'node:path';
 import type { KojidOptions } from '../config/kojid.ts';
 import { BuildError, GenericError } from '../protocol/faults.ts';
 
-/** The first of topurl's space-separated URLs, without a trailing slash (null when unset). */
+/** topurl (kojid.conf's first URL) without a trailing slash (null when unset). */
 export function firstTopurl(options: Pick<KojidOptions, 'topurl'>): string | null {
-  const url = (options.topurl ?? '').split(/\s+/).find(Boolean);
-  return url ? url.replace(/\/+$/, '') : null;
+  return options.topurl ? options.topurl.replace(/\/+$/, '') : null;
 }
 
 /** The URL (file:// for a local topdir, else under topurl) of `relpath` in the hub's tree. */

@@ -94,7 +94,7 @@ export async function runDemo(o: DemoOptions): Promise<{ srpms: string[]; buildC
 
   const out = join(L.dataDir, 'examples');
   mkdirSync(out, { recursive: true });
-  const examples = checkoutBin('kojits') ? join(kojits, '..', '..', 'examples') : 'examples';
+  const examples = join(kojits, '..', '..', 'examples');
   for (const name of EXAMPLES) {
     const dir = join(examples, name);
     await promisify(execFile)('rpmbuild', ['-bs', '--define', `_sourcedir ${dir}`, '--define', `_srcrpmdir ${out}`, '--define', 'dist %{nil}', join(dir, `${name}.spec`)]);

@@ -9,6 +9,7 @@
 import { gunzipSync } from 'node:zlib';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { REPO_STATES } from '../../protocol/enums.ts';
 import { BuildError, BuildrootError, GenericError } from '../../protocol/faults.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../../protocol/values.ts';
 import { canonArch } from '../../util/arch.ts';
@@ -19,7 +20,6 @@ import { LogUploader } from '../tasklog.ts';
 import type { Buildroot, BuildrootBackend, InstalledRpm } from './types.ts';
 import type { MockRootSpec } from './mock-opts.ts';
 
-const REPO_STATES = ['INIT', 'READY', 'EXPIRED', 'DELETED', 'PROBLEM'];
 
 export interface HubRootOptions {
   tag: string | number;
@@ -30,6 +30,9 @@ export interface HubRootOptions {
 }
 
 type Row = XmlRpcStruct;
+
+/** N-V-R.A of an RPM's fields, the key of pkgorigins and rpmlist.jsonl. */
+const nvraOf = (r: Row) => `${String(r.name)}-${String(r.version)}-${String(r.release)}.${String(r.arch)}`;
 
 export class HubBuildroot {
   /** file names of the logs uploaded for this root (kojid's broot.logs) */
@@ -56,7 +59,7 @@ export class HubBuildroot {
     const config = await s.call<Row | null>('getBuildConfig', [o.tag], { event: repo.create_event as number });
     if (!config) throw new BuildrootError(`Could not get config info for tag: ${String(o.tag)}`);
     if (config.id !== repo.tag_id) throw new BuildrootError(`tag/repo mismatch: ${String(config.name)} vs ${String(repo.tag_name)}`);
-    const state = REPO_STATES[repo.state as number] ?? String(repo.state);
+    const state = REPO_STATES.names[repo.state as number] ?? String(repo.state);
     if (state === 'EXPIRED') task.log.info(`Requested repo (${o.repoId}) is no longer current`);
     else if (state !== 'READY') throw new BuildrootError(`Requested repo (${o.repoId}) is ${state}`);
     const brArch = canonArch(o.arch);
@@ -217,9 +220,14 @@ export class HubBuildroot {
     return list;
   }
 
-  private async markExternal(list: Row[]): Promise<void> {
+  /** The repo's external repos by expanded URL and its pkgorigins (NVRA → origin URL); null without external repos. Read once per root. */
+  private originsOnce: Promise<{ byUrl: Map<string, Row>; origin: Map<string, string> } | null> | null = null;
+  /** The repo's rpmlist.jsonl by NVRA (null when the file is missing). Read once per root. */
+  private rpmlistOnce: Promise<Map<string, Row> | null> | null = null;
+
+  private async readOrigins(): Promise<{ byUrl: Map<string, Row>; origin: Map<string, string> } | null> {
     const erepos = await this.task.session.call<Row[]>('getExternalRepoList', [this.repo.tag_id as number], { event: this.repo.create_event as number });
-    if (!erepos.length) return;
+    if (!erepos.length) return null;
     const byUrl = new Map(erepos.map((e) => [String(e.url).replace(/\$arch/g, this.brArch), e]));
     const repomd = (await readRemoteFile(this.task.options, `${this.repoRel()}/repodata/repomd.xml`))?.toString('utf8') ?? '';
     const href = /<data type="origin">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
@@ -233,9 +241,17 @@ export class HubBuildroot {
       const n = parseNVRA(parts[0].replace(/^\d+:/, ''));
       origin.set(`${n.name}-${n.version}-${n.release}.${n.arch}`, parts[1]);
     }
+    return { byUrl, origin };
+  }
+
+  private async markExternal(list: Row[]): Promise<void> {
+    this.originsOnce ??= this.readOrigins();
+    const index = await this.originsOnce;
+    if (!index) return;
+    const { byUrl, origin } = index;
     const localtail = `/repo_${String(this.repo.id)}_premerge/`;
     for (const r of list) {
-      const key = `${String(r.name)}-${String(r.version)}-${String(r.release)}.${String(r.arch)}`;
+      const key = nvraOf(r);
       const url = origin.get(key);
       if (!url) throw new BuildError(`No origin for ${key}`);
       const erepo = byUrl.get(url);
@@ -248,21 +264,28 @@ export class HubBuildroot {
     }
   }
 
-  private async mapInternal(list: Row[]): Promise<void> {
+  private async readRpmlist(): Promise<Map<string, Row> | null> {
     const body = await readRemoteFile(this.task.options, `${this.repoRel()}/rpmlist.jsonl`);
     if (!body) {
       this.task.log.warn(`Missing repo content file: ${this.repoRel()}/rpmlist.jsonl`);
-      return;
+      return null;
     }
     const byNvra = new Map<string, Row>();
     for (const line of body.toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       const r = JSON.parse(line) as Row;
-      byNvra.set(`${String(r.name)}-${String(r.version)}-${String(r.release)}.${String(r.arch)}`, r);
+      byNvra.set(nvraOf(r), r);
     }
+    return byNvra;
+  }
+
+  private async mapInternal(list: Row[]): Promise<void> {
+    this.rpmlistOnce ??= this.readRpmlist();
+    const byNvra = await this.rpmlistOnce;
+    if (!byNvra) return;
     for (const r of list) {
       if ('external_repo' in r) continue;
-      const nvra = `${String(r.name)}-${String(r.version)}-${String(r.release)}.${String(r.arch)}`;
+      const nvra = nvraOf(r);
       const data = byNvra.get(nvra);
       if (!data) {
         this.task.log.warn(`${nvra} not found in rpmlist.jsonl`);

@@ -6,6 +6,7 @@
  * (host.completeBuild, or host.moveBuildToScratch for scratch builds), then tags the build with a
  * tagBuild child; any failure after initBuild marks the build failed (host.failBuild).
  */
+import { REPO_STATES } from '../../protocol/enums.ts';
 import { BuildError, GenericError, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { LEVELS, RepoWatcher } from '../../protocol/repo-watcher.ts';
@@ -16,7 +17,6 @@ import type { TaskContext } from '../task.ts';
 import type { TaskHandler } from './registry.ts';
 
 type Row = XmlRpcStruct;
-const REPO_STATES = ['INIT', 'READY', 'EXPIRED', 'DELETED', 'PROBLEM'];
 
 /** A RepoWatcher logging into the task's log. */
 function watcher(task: TaskContext, tag: string | number, o: { nvrs?: string[]; minEvent?: number | 'last' | null; pause?: number; timeout?: number }): Promise<RepoWatcher> {
@@ -77,7 +77,7 @@ class BuildRun {
     if (opts.repo_id !== null && opts.repo_id !== undefined) {
       repo = await s.call<Row | null>('repoInfo', [opts.repo_id]);
       if (!repo) throw new BuildError(`No such repo: ${String(opts.repo_id)}`);
-      const state = REPO_STATES[repo.state as number];
+      const state = REPO_STATES.names[repo.state as number];
       if (state !== 'READY' && state !== 'EXPIRED') throw new BuildError(`Bad repo: ${String(repo.id)} (${state})`);
       this.eventId = repo.create_event as number;
     }
