@@ -54,9 +54,9 @@ export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'ko
   if (o.has('builder')) {
     services.push({
       name: 'builder',
-      ...kojitsCommand(['builder', '-c', r.kojidConf]),
-      // a builder that ended without logging out (killed) still holds its exclusive session
-      restartArgs: ['--force-lock'],
+      // --force-lock as Koji's kojid.service: a builder of this data folder that ended without
+      // logging out (killed, or its supervisor was) still holds the host's exclusive session
+      ...kojitsCommand(['builder', '-c', r.kojidConf, '--force-lock']),
       // the all-in-one builder shares its machine with the hub and the database: kojid's check
       // of the load average (not ready above 4 per CPU) would keep it idle on any busy machine
       env: { KOJITS_KOJID_MAX_LOAD_PER_CPU: process.env.KOJITS_KOJID_MAX_LOAD_PER_CPU ?? '0' },
@@ -67,9 +67,8 @@ export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'ko
   if (o.has('kojira')) {
     services.push({
       name: 'kojira',
-      ...kojitsCommand(['kojira', '-c', r.kojiraConf]),
-      // a kojira that ended without logging out (killed) still holds its exclusive session
-      restartArgs: ['--force-lock'],
+      // --force-lock as Koji's kojira.service, for the same reason
+      ...kojitsCommand(['kojira', '-c', r.kojiraConf, '--force-lock']),
       ready: /\bready\b/,
       readyTimeoutMs: 120_000,
     });

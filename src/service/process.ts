@@ -12,11 +12,6 @@ export interface ServiceSpec {
   name: string;
   command: string;
   args: string[];
-  /**
-   * added to `args` when the service is started again after it ended: e.g. `--force-lock` for a
-   * daemon whose exclusive hub session outlived it (the supervisor saw the old process end)
-   */
-  restartArgs?: string[];
   /** added to the supervisor's environment */
   env?: Record<string, string>;
   cwd?: string;

@@ -147,15 +147,14 @@ export class Supervisor {
   private spawn(slot: Slot): ServiceRun {
     const { spec } = slot;
     slot.state = 'starting';
-    const args = slot.restarts && spec.restartArgs ? [...spec.args, ...spec.restartArgs] : spec.args;
-    const run = new ServiceRun({ ...spec, args }, {
+    const run = new ServiceRun(spec, {
       line: (stream, line, ready) => {
         this.file(spec.name, line);
         this.o.output?.(spec.name, stream, line, ready);
       },
     });
     slot.run = run;
-    this.file(spec.name, `--- ${new Date().toISOString()} kojits up: started ${spec.name} (pid ${run.pid}): ${[spec.command, ...args].join(' ')}`);
+    this.file(spec.name, `--- ${new Date().toISOString()} kojits up: started ${spec.name} (pid ${run.pid}): ${[spec.command, ...spec.args].join(' ')}`);
     run.ready.then(
       (line) => {
         slot.state = 'ready';

@@ -73,52 +73,64 @@ export async function hubSite(engine: Engine, conf = ''): Promise<HubSite> {
   const procs = new Set<HubProc>();
   const clients: ClientSession[] = [];
   let n = 0;
+  async function startOnce(env: Record<string, string>): Promise<HubProc> {
+    const port = await freePort();
+    const confFile = join(dir, `hub-${++n}.conf`);
+    writeFileSync(confFile, `[hub]\nKojiDir = ${kojiDir}\nListenAddress = 127.0.0.1\nHTTPPort = ${port}\nHTTPSPort = 0\nLogLevel = ERROR\n${conf}\n`);
+    const args = ['hub', '--config', confFile, ...(dbUrl ? ['--db', dbUrl] : ['--pglite', pgliteDir as string])];
+    const child = spawn(process.execPath, [join(ROOT, 'bin/kojits'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    const exited = new Promise<number | string>((r) => child.once('exit', (code, sig) => r(code ?? sig ?? -1)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`hub did not start within 30 s: ${out}`)), 30_000);
+      child.stdout?.on('data', () => {
+        const m = /ready: .*?(http:\/\/\S+\/kojihub)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1].replace('localhost', '127.0.0.1'));
+        }
+      });
+      void exited.then((c) => {
+        clearTimeout(timer);
+        reject(new Error(`hub exited (${c}) before it was ready: ${out}`));
+      });
+    });
+    const proc: HubProc = {
+      url,
+      pid: child.pid as number,
+      child,
+      output: () => out,
+      exited,
+      async stop(signal = 'SIGTERM') {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const r = await exited;
+        clearTimeout(timer);
+        procs.delete(proc);
+        return r;
+      },
+    };
+    procs.add(proc);
+    return proc;
+  }
+
   const site: HubSite = {
     engine,
     kojiDir,
     dbUrl,
     pgliteDir,
     async start(env = {}) {
-      const port = await freePort();
-      const confFile = join(dir, `hub-${++n}.conf`);
-      writeFileSync(confFile, `[hub]\nKojiDir = ${kojiDir}\nListenAddress = 127.0.0.1\nHTTPPort = ${port}\nHTTPSPort = 0\nLogLevel = ERROR\n${conf}\n`);
-      const args = ['hub', '--config', confFile, ...(dbUrl ? ['--db', dbUrl] : ['--pglite', pgliteDir as string])];
-      const child = spawn(process.execPath, [join(ROOT, 'bin/kojits'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout?.on('data', (d) => (out += d));
-      child.stderr?.on('data', (d) => (out += d));
-      const exited = new Promise<number | string>((r) => child.once('exit', (code, sig) => r(code ?? sig ?? -1)));
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`hub did not start within 30 s: ${out}`)), 30_000);
-        child.stdout?.on('data', () => {
-          const m = /ready: .*?(http:\/\/\S+\/kojihub)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1].replace('localhost', '127.0.0.1'));
-          }
-        });
-        void exited.then((c) => {
-          clearTimeout(timer);
-          reject(new Error(`hub exited (${c}) before it was ready: ${out}`));
-        });
-      });
-      const proc: HubProc = {
-        url,
-        pid: child.pid as number,
-        child,
-        output: () => out,
-        exited,
-        async stop(signal = 'SIGTERM') {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          const r = await exited;
-          clearTimeout(timer);
-          procs.delete(proc);
-          return r;
-        },
-      };
-      procs.add(proc);
-      return proc;
+      // a port free a moment ago may be taken by another test file's process before the hub
+      // listens on it: try again with another
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startOnce(env);
+        } catch (e) {
+          if (attempt >= 3 || !/EADDRINUSE/.test(String(e))) throw e;
+        }
+      }
     },
     async admin(hub) {
       const c = new ClientSession(hub.url, { maxRetries: 0 });

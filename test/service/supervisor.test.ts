@@ -47,7 +47,7 @@ if (!env.NEVER_READY) setTimeout(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
-function setup(specs: Array<{ name: string; env?: Record<string, string>; stopTimeoutMs?: number; readyTimeoutMs?: number; restartArgs?: string[] }>, o: Partial<SupervisorOptions> = {}) {
+function setup(specs: Array<{ name: string; env?: Record<string, string>; stopTimeoutMs?: number; readyTimeoutMs?: number}>, o: Partial<SupervisorOptions> = {}) {
   const sub = join(dir, `run${++n}`);
   const events = join(sub, 'events');
   const lines: string[] = [];
@@ -56,7 +56,6 @@ function setup(specs: Array<{ name: string; env?: Record<string, string>; stopTi
     name: s.name,
     command: process.execPath,
     args: [PROG, s.name, events],
-    restartArgs: s.restartArgs,
     env: s.env,
     ready: new RegExp(`^${s.name} is ready$`),
     stopTimeoutMs: s.stopTimeoutMs ?? 5000,
@@ -120,14 +119,6 @@ describe('Supervisor', () => {
     expect(sup.status()[0].lastExit).toEqual({ code: 7, signal: null });
     await sup.stop();
     expect(ev()).toEqual(['flaky start', 'flaky start', 'flaky start', 'flaky stop']);
-  });
-
-  it('adds restartArgs when it starts a service again, not at its first start', async () => {
-    const { sup, ev } = setup([{ name: 'locked', env: { CRASHES: '1' }, restartArgs: ['--force-lock'] }], { backoff: { initialMs: 100, maxMs: 100, resetAfterMs: 60_000 } });
-    await sup.start();
-    expect(await until(() => sup.status()[0].restarts === 1 && sup.status()[0].state === 'ready', 15_000)).toBe(true);
-    await sup.stop();
-    expect(ev()).toEqual(['locked start', 'locked start --force-lock', 'locked stop']);
   });
 
   it('kills a service that ignores SIGTERM after its grace period, with what it started', async () => {
