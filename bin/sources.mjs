@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'src');
 const RUN = join(ROOT, 'dist', 'run');
 // files the sources read next to themselves: src/db/migrate.ts reads ./migrations/
-const ASSETS = [['db/migrations', 'migrations']];
+const ASSETS = [['db/migrations', 'migrations'], ['web/templates', 'templates'], ['web/static', 'static']];
 // bump when the build options below change
 const FORMAT = 2;
 // compiled entries of other fingerprints are removed after this long (processes started from

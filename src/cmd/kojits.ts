@@ -8,6 +8,7 @@
  *   migrate apply database migrations to a PostgreSQL server
  *   builder the build daemon from a kojid.conf (src/cmd/builder.ts)
  *   kojira  the repo daemon from a kojira.conf (src/cmd/kojira.ts)
+ *   web     the web interface from a web.conf (src/cmd/web.ts)
  *   base-repo  a repo of RPMs converted from this machine's Debian packages, for buildroots (src/cmd/base-repo.ts)
  *   demo    a ready-to-build target on the running hub: base repo, tags, groups, first repo (src/setup/demo.ts)
  * and, for `up` only, `_createdb` (makes and bootstraps a data folder's database, in a child process);
@@ -27,6 +28,7 @@ commands:
   migrate --db URL
   builder -c kojid.conf [--force-lock]
   kojira  -c kojira.conf [--force-lock]
+  web     -c web.conf
   base-repo DIR [--cache-dir DIR] [--jobs N]
   demo    [--data DIR] [--tag NAME] [--base-repo DIR]
 `;
@@ -47,6 +49,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   _createdb: async () => (await import('./commands.ts')).cmdCreateDb,
   builder: async () => (await import('./builder.ts')).main,
   kojira: async () => (await import('./kojira.ts')).main,
+  web: async () => (await import('./web.ts')).main,
   'base-repo': async () => (await import('./base-repo.ts')).cmdBaseRepo,
   demo: async () => (await import('./demo.ts')).main,
   _task: async () => (await import('../builder/task-main.ts')).main,

@@ -2,9 +2,10 @@
  * Builds end to end, as real processes on loopback: a hub, kojira and two builders (bwrap+dnf
  * buildroots from the base repo of `kojits base-repo`), driven with our CLI. A noarch package
  * and a C library + a program that build-requires it (a chain build, the program resolving the
- * library from the regenerated repo), a git build, a scratch build, a failing spec, a build
- * cancelled mid-way (its process tree stops) and a builder killed with -9 mid-build (the other
- * builder completes it; nothing is left half-imported).
+ * library from the regenerated repo), a git build, a scratch build, a failing spec, a file that
+ * is not an SRPM and an upload cut short, a build cancelled mid-way (its process tree stops)
+ * and a builder killed with -9 mid-build (the other builder completes it; nothing is left
+ * half-imported).
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -203,6 +204,31 @@ describe.skipIf(SKIP_BUILDROOT_TESTS).each(engines())('builds end to end on %s',
     expect(log).toContain('koji-ts test: this build fails on purpose');
     await expect(admin.call('getTaskResult', [arch.id])).rejects.toThrow(/error building package \(arch noarch\), .*see build\.log/);
   }, BUILD_MS * 2);
+
+  it('bad input: a file that is not an SRPM and an SRPM whose upload was cut short fail cleanly; the whole SRPM then builds', async () => {
+    const bogus = join(dir, 'bogus-1.0-1.src.rpm');
+    writeFileSync(bogus, 'this is not an RPM\n'.repeat(200));
+    const id = await submit('build', 'dist-foo', bogus);
+    await ended(id, [ST.FAILED]);
+    const srpmTask = (await children(id)).find((c) => c.method === 'rebuildSRPM')!;
+    await expect(admin.call('getTaskResult', [srpmTask.id])).rejects.toThrow(/bogus-1\.0-1\.src\.rpm/);
+    expect(await admin.call<Row[]>('listBuilds', [], { taskID: id })).toEqual([]);
+    // a client that died half-way through its upload, and a build submitted for what arrived
+    const spec = join(dir, 'hello.spec');
+    writeFileSync(spec, readFileSync(join(EXAMPLES, 'hello/hello.spec'), 'utf8').replace(/^Release:.*$/m, 'Release:        3%{?dist}'));
+    const whole = srpm(spec, join(EXAMPLES, 'hello'), srpms);
+    const bytes = readFileSync(whole);
+    await admin.rawUpload(bytes.subarray(0, bytes.length >> 1), 0, 'cli-build/cut-short', 'hello-1.0-3.src.rpm');
+    const cut = await admin.call<number>('build', ['cli-build/cut-short/hello-1.0-3.src.rpm', 'dist-foo', {}]);
+    await ended(cut, [ST.FAILED]);
+    const cutSrpm = (await children(cut)).find((c) => c.method === 'rebuildSRPM')!;
+    await expect(admin.call('getTaskResult', [cutSrpm.id])).rejects.toThrow(/hello-1\.0-3\.src\.rpm/);
+    expect(await buildOf('hello-1.0-3')).toBeNull();
+    // nothing was lost or left half-done: the whole SRPM builds
+    const ok = await submit('build', 'dist-foo', whole);
+    await ended(ok, [ST.CLOSED]);
+    expect((await buildOf('hello-1.0-3'))?.state).toBe(BUILD.COMPLETE);
+  }, BUILD_MS * 3);
 
   /** A sleeper SRPM that sleeps `secs` in %build. */
   const sleeper = (secs: number) => {

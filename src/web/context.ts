@@ -1,0 +1,125 @@
+/**
+ * What a page handler gets (the request's parameters, the hub as the visitor sees it, the
+ * configuration) and what it returns (a template and its data, or a redirect).
+ */
+import type { ClientSession } from '../protocol/client.ts';
+import type { HubMethod } from '../protocol/api.ts';
+import type { XmlRpcStruct, XmlRpcValue } from '../protocol/values.ts';
+import type { WebOptions } from '../config/web.ts';
+import { PAGE_SIZE, type Params } from './params.ts';
+
+export type Row = XmlRpcStruct;
+
+export interface PageView {
+  template: string;
+  title: string;
+  /** which tab of the header is highlighted */
+  pageID?: string;
+  data: Record<string, unknown>;
+  status?: number;
+}
+export type PageResult = PageView | { redirect: string };
+export type PageHandler = (ctx: PageContext) => Promise<PageResult>;
+
+export interface Pager {
+  rows: Row[];
+  total: number;
+  start: number;
+  /** the last row's number (1-based) */
+  end: number;
+  size: number;
+  order: string;
+  /** page links: number (1-based), the offset, whether it is this page */
+  pages: Array<{ n: number; start: number; current: boolean }>;
+  /** the parameter names used for this list (kojiweb prefixes them when a page has two lists) */
+  startParam: string;
+  orderParam: string;
+}
+
+export class PageContext {
+  constructor(
+    readonly params: Params,
+    readonly hub: ClientSession,
+    readonly opts: WebOptions,
+    /** the page name, e.g. "taskinfo" */
+    readonly page: string,
+  ) {}
+
+  call<T = XmlRpcValue>(method: HubMethod, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
+    return this.hub.call(method, args, kwargs) as Promise<T>;
+  }
+
+  /** This page's URL with some parameters changed (null removes one). */
+  link(changes: Record<string, string | number | null>): string {
+    const q = new URLSearchParams(this.params.search);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) q.delete(k);
+      else q.set(k, String(v));
+    }
+    const s = q.toString();
+    return s ? `${this.page}?${s}` : this.page;
+  }
+
+  /**
+   * kojiweb's paginateMethod: one page of a listing the hub sorts and cuts (queryOpts order,
+   * offset, limit) and its total (countOnly), in one multicall.
+   */
+  async paginate(method: HubMethod, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, o: { orders: readonly string[]; dflt: string; prefix?: string }): Promise<Pager> {
+    const startParam = o.prefix ? `${o.prefix}Start` : 'start';
+    const orderParam = o.prefix ? `${o.prefix}Order` : 'order';
+    const start = this.params.start(startParam);
+    const order = this.params.order(orderParam, o.orders, o.dflt);
+    const [count, page] = await this.hub.multiCall(
+      [
+        { method, args, kwargs: { ...kwargs, queryOpts: { countOnly: true } } },
+        { method, args, kwargs: { ...kwargs, queryOpts: { order, offset: start, limit: PAGE_SIZE } } },
+      ],
+      { strict: true },
+    );
+    const total = Number((count as [XmlRpcValue])[0]);
+    const rows = (page as [XmlRpcValue])[0] as Row[];
+    return pager(rows, total, start, order, startParam, orderParam);
+  }
+
+  /**
+   * kojiweb's paginateResults, for calls without queryOpts (listTagged, …): the hub sorts and
+   * cuts the result with countAndFilterResults.
+   */
+  async paginateResults(method: HubMethod, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, o: { orders: readonly string[]; dflt: string; prefix?: string }): Promise<Pager> {
+    const startParam = o.prefix ? `${o.prefix}Start` : 'start';
+    const orderParam = o.prefix ? `${o.prefix}Order` : 'order';
+    const start = this.params.start(startParam);
+    const order = this.params.order(orderParam, o.orders, o.dflt);
+    const [total, rows] = await this.call<[number, Row[]]>('countAndFilterResults', [method, ...args], { ...kwargs, filterOpts: { order, offset: start, limit: PAGE_SIZE } });
+    return pager(rows, total, start, order, startParam, orderParam);
+  }
+
+  /** The same for a list already in memory (kojiweb's paginateList). */
+  paginateList(all: Row[], o: { orders: readonly string[]; dflt: string; prefix?: string }): Pager {
+    const startParam = o.prefix ? `${o.prefix}Start` : 'start';
+    const orderParam = o.prefix ? `${o.prefix}Order` : 'order';
+    const start = this.params.start(startParam);
+    const order = this.params.order(orderParam, o.orders, o.dflt);
+    const key = order.replace(/^-/, '');
+    const dir = order.startsWith('-') ? -1 : 1;
+    const sorted = [...all].sort((a, b) => {
+      const x = a[key] as never;
+      const y = b[key] as never;
+      // None sorts last, as kojiweb's noneGreatest
+      if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
+      if (y === null || y === undefined) return -1;
+      return (x < y ? -1 : x > y ? 1 : 0) * dir;
+    });
+    return pager(sorted.slice(start, start + PAGE_SIZE), all.length, start, order, startParam, orderParam);
+  }
+}
+
+function pager(rows: Row[], total: number, start: number, order: string, startParam: string, orderParam: string): Pager {
+  const count = Math.ceil(total / PAGE_SIZE);
+  const current = Math.floor(start / PAGE_SIZE);
+  // at most 11 page links around the current one, plus the first and the last
+  const shown = new Set<number>([0, count - 1]);
+  for (let i = Math.max(0, current - 5); i <= Math.min(count - 1, current + 5); i++) shown.add(i);
+  const pages = [...shown].filter((i) => i >= 0).sort((a, b) => a - b).map((i) => ({ n: i + 1, start: i * PAGE_SIZE, current: i === current }));
+  return { rows, total, start, end: Math.min(start + PAGE_SIZE, total), size: PAGE_SIZE, order, pages, startParam, orderParam };
+}

@@ -1,0 +1,71 @@
+/**
+ * The web as a server: the WebApp on a Unix socket the hub forwards /koji to (ListenSocket; the
+ * socket's folder is private to the user running both) and/or a TCP port of its own (HTTPPort).
+ * It reaches the hub only through the protocol client, as kojiweb does.
+ */
+import http from 'node:http';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { WebOptions } from '../config/web.ts';
+import { ClientSession } from '../protocol/client.ts';
+import { WebApp } from './app.ts';
+
+export interface WebServer {
+  /** where it listens, for the ready line */
+  where: string[];
+  close(): Promise<void>;
+}
+
+export function hubClient(o: WebOptions): ClientSession {
+  // pages fail fast with a 502 when the hub does not answer instead of retrying for minutes
+  return new ClientSession(o.KojiHubURL, { serverca: existsSync(o.KojiHubCA) ? o.KojiHubCA : undefined, maxRetries: 1, retryInterval: 0.5, timeout: 120, anonRetry: true });
+}
+
+export async function startWeb(o: WebOptions, log: Logger): Promise<WebServer> {
+  const app = new WebApp({ opts: o, hub: hubClient(o), log });
+  const servers: http.Server[] = [];
+  const where: string[] = [];
+  const listen = (server: http.Server, target: string | { port: number; host: string }) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (typeof target === 'string') server.listen(target, resolve);
+      else server.listen(target.port, target.host, resolve);
+    });
+  try {
+    if (o.ListenSocket) {
+      mkdirSync(dirname(o.ListenSocket), { recursive: true, mode: 0o700 });
+      // a socket left by a web that was killed
+      rmSync(o.ListenSocket, { force: true });
+      const s = http.createServer({ keepAliveTimeout: 30_000 }, app.listener());
+      await listen(s, o.ListenSocket);
+      chmodSync(o.ListenSocket, 0o600);
+      servers.push(s);
+      where.push(`unix:${o.ListenSocket}`);
+    }
+    if (o.HTTPPort) {
+      const s = http.createServer({ keepAliveTimeout: 30_000 }, app.listener());
+      await listen(s, { port: o.HTTPPort, host: o.ListenAddress });
+      servers.push(s);
+      where.push(`http://${o.ListenAddress.includes(':') ? `[${o.ListenAddress}]` : o.ListenAddress}:${o.HTTPPort}/koji/`);
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
+    throw e;
+  }
+  return {
+    where,
+    async close() {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+      if (o.ListenSocket) rmSync(o.ListenSocket, { force: true });
+    },
+  };
+}
