@@ -6,6 +6,7 @@ import type { ClientSession } from '../protocol/client.ts';
 import type { HubMethod } from '../protocol/api.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../protocol/values.ts';
 import type { WebOptions } from '../config/web.ts';
+import { notFound } from './errors.ts';
 import { PAGE_SIZE, type Params } from './params.ts';
 
 export type Row = XmlRpcStruct;
@@ -47,6 +48,13 @@ export class PageContext {
 
   call<T = XmlRpcValue>(method: HubMethod, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
     return this.hub.call(method, args, kwargs) as Promise<T>;
+  }
+
+  /** `method(args)` when it names an object, else a 404 "No such <what>: <id>". */
+  async need(method: HubMethod, args: XmlRpcValue[], what: string, kwargs?: Record<string, XmlRpcValue>): Promise<Row> {
+    const row = await this.call<Row | null>(method, args, kwargs);
+    if (!row) throw notFound(`No such ${what}: ${String(args[0])}`);
+    return row;
   }
 
   /** This page's URL with some parameters changed (null removes one). */

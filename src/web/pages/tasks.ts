@@ -2,7 +2,7 @@
 import { TASK_STATES } from '../../protocol/enums.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import type { PageContext, PageResult, Row } from '../context.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 
 /** kojiweb's method menu (its _TASKS), plus web.conf Tasks */
 export const TASK_METHODS = ['build', 'buildSRPMFromSCM', 'rebuildSRPM', 'buildArch', 'chainbuild', 'newRepo', 'createrepo', 'distRepo', 'createdistrepo', 'tagBuild', 'tagNotification', 'buildNotification', 'waitrepo', 'dependantTask', 'runroot', 'shutdown', 'restart', 'restartVerify', 'restartHosts'];
@@ -24,22 +24,19 @@ export async function tasks(ctx: PageContext): Promise<PageResult> {
   let owner: Row | null = null;
   const ownerParam = p.str('owner');
   if (ownerParam) {
-    owner = await ctx.call<Row | null>('getUser', [/^\d+$/.test(ownerParam) ? Number(ownerParam) : ownerParam]);
-    if (!owner) throw notFound(`No such user: ${ownerParam}`);
+    owner = await ctx.need('getUser', [/^\d+$/.test(ownerParam) ? Number(ownerParam) : ownerParam], 'user');
     opts.owner = owner.id as number;
   }
   let host: Row | null = null;
   const hostID = p.int('hostID');
   if (hostID !== null) {
-    host = await ctx.call<Row | null>('getHost', [hostID]);
-    if (!host) throw notFound(`No such host: ${hostID}`);
+    host = await ctx.need('getHost', [hostID], 'host');
     opts.host_id = hostID;
   }
   let channel: Row | null = null;
   const channelID = p.int('channelID');
   if (channelID !== null) {
-    channel = await ctx.call<Row | null>('getChannel', [channelID]);
-    if (!channel) throw notFound(`No such channel: ${channelID}`);
+    channel = await ctx.need('getChannel', [channelID], 'channel');
     opts.channel_id = channelID;
   }
   const page = await ctx.paginate('listTasks', [], { opts }, { orders: ORDERS, dflt: '-id' });
@@ -48,8 +45,7 @@ export async function tasks(ctx: PageContext): Promise<PageResult> {
 
 export async function taskinfo(ctx: PageContext): Promise<PageResult> {
   const id = ctx.params.id('taskID');
-  const task = await ctx.call<Row | null>('getTaskInfo', [id], { request: true });
-  if (!task) throw notFound(`No such task: ${id}`);
+  const task = await ctx.need('getTaskInfo', [id], 'task', { request: true });
   const [parent, children, output, buildroots, builds, result] = await Promise.all([
     task.parent ? ctx.call<Row | null>('getTaskInfo', [task.parent as number]) : null,
     ctx.call<Row[]>('getTaskChildren', [id]),
