@@ -1,6 +1,10 @@
 /** Every page by its kojiweb name (`/koji/<name>`). */
 import type { PageHandler } from '../context.ts';
+import { BUILD_PAGES } from './builds.ts';
+import { PEOPLE_PAGES } from './people.ts';
+import { SEARCH_PAGES } from './search.ts';
 import { index } from './summary.ts';
+import { TAG_PAGES } from './tags.ts';
 import { getfile, taskinfo, tasks } from './tasks.ts';
 
 export const PAGES: Record<string, PageHandler> = {
@@ -8,4 +12,8 @@ export const PAGES: Record<string, PageHandler> = {
   tasks,
   taskinfo,
   getfile,
+  ...BUILD_PAGES,
+  ...TAG_PAGES,
+  ...PEOPLE_PAGES,
+  ...SEARCH_PAGES,
 };

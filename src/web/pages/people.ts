@@ -1,0 +1,4 @@
+/** Users, hosts and channels. */
+import type { PageHandler } from '../context.ts';
+
+export const PEOPLE_PAGES: Record<string, PageHandler> = {};
