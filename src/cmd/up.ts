@@ -7,6 +7,7 @@
  *   hub      kojits hub --config DIR/etc/hub.conf (--pglite DIR/db, under up's lock | --db URL)
  *   builder  kojits builder -c DIR/etc/kojid.conf (once the hub is ready; when this kojits has it)
  *   kojira   kojits kojira -c DIR/etc/kojira.conf (keeps the build tags' repos current)
+ *   web      kojits web -c DIR/etc/web.conf (kojiweb; the hub forwards /koji to its socket)
  *
  * and prints one ready line when all are ready. Their output goes to the console prefixed with
  * `[name]` and to DIR/log/<name>.log; one that ends is started again (see service/supervisor.ts);
@@ -40,13 +41,16 @@ export async function cmdUp(argv: string[], o: UpOptions): Promise<number> {
 }
 
 /** The programs `up` runs for a data folder, in start order. */
-export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'kojidConf' | 'kojiraConf'>, db: string | undefined, lock: FolderLock, o: UpOptions): ServiceSpec[] {
+export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'kojidConf' | 'kojiraConf' | 'webConf'> & { webSocket: string }, db: string | undefined, lock: FolderLock, o: UpOptions): ServiceSpec[] {
+  // the hub forwards /koji to the web's socket; given to both (data folders made before the web
+  // existed have no WebSocket / ListenSocket keys)
+  const web = o.has('web');
   const services: ServiceSpec[] = [
     {
       name: 'hub',
       ...kojitsCommand(['hub', '--config', r.hubConf, ...(db ? ['--db', db] : ['--pglite', r.dbDir])]),
       // the hub uses the PGlite folder under up's lock
-      env: childEnv(lock),
+      env: { ...childEnv(lock), ...(web ? { KOJITS_HUB_WEBSOCKET: r.webSocket } : {}) },
       ready: HUB_READY,
       readyTimeoutMs: 180_000,
     },
@@ -73,6 +77,15 @@ export function dataFolderServices(r: Pick<InitResult, 'hubConf' | 'dbDir' | 'ko
       readyTimeoutMs: 120_000,
     });
   }
+  if (web) {
+    services.push({
+      name: 'web',
+      ...kojitsCommand(['web', '-c', r.webConf]),
+      env: { KOJITS_WEB_LISTENSOCKET: r.webSocket },
+      ready: /^koji-ts web ready: /,
+      readyTimeoutMs: 60_000,
+    });
+  }
   return services;
 }
 
@@ -87,7 +100,7 @@ async function upLocked(values: SetupValues, lock: FolderLock, o: UpOptions): Pr
     // whose memory goes with it
     await runKojitsChild(['_createdb', '--data', r.dataDir, ...(values.db ? ['--db', values.db] : [])], childEnv(lock));
   }
-  const services = dataFolderServices(r, values.db, lock, o);
+  const services = dataFolderServices({ ...r, webSocket: r.layout.webSocket }, values.db, lock, o);
   const sup = new Supervisor({ services, logDir: r.layout.logDir, output: echo, note: (l) => say(`kojits up: ${l}`) });
   let signalled: () => void = () => undefined;
   const signal = new Promise<void>((res) => (signalled = res));
@@ -135,6 +148,7 @@ export function readyBanner(r: Pick<InitResult, 'settings' | 'kojiConf' | 'layou
   return [
     ...profileMismatches(r.kojiConf, urls).map((w) => `warning: ${w}`),
     `${hubReadyLine(urls, hub.listenAddress)}${builder}`,
+    ...(ready.has('web') ? [`  web:               ${urls.https ? urls.https.replace(/\/kojihub$/, '/koji/') : (urls.http as string).replace(/\/kojihub$/, '/koji/')}`] : []),
     `  logs:              ${services.map((s) => shownPath(join(r.layout.logDir, `${s.name}.log`))).join(', ')}`,
     `  certificate login: ${login.cert}`,
     `  password login:    ${login.password}`,

@@ -98,6 +98,7 @@ export const HUB_OPTIONS = [
   opt('HubWorkers', 'integer', 1, 'hub processes (PostgreSQL server only; PGlite allows one)', z.number().int().min(1).max(64)),
   opt('ReplyCacheSize', 'integer', 268435456, 'bytes of large listing replies kept on local disk for reuse (0 = off); see src/hub/reply-cache.ts'),
   opt('ServeKojiFiles', 'boolean', true, 'koji-ts: serve KojiFilesDir read-only at /kojifiles/ (clients\' topurl) on the HTTP and HTTPS ports, as Apache does for Koji; turn off when another web server serves the file tree'),
+  opt('WebSocket', 'path', null as string | null, 'koji-ts: forward /koji and /koji-static to the web interface listening on this Unix socket (web.conf ListenSocket), as Apache forwards to kojiweb'),
   opt('KojiFilesDir', 'path', null as string | null, 'koji-ts: the folder served at /kojifiles/ (default: KojiDir)'),
   opt('SessionUpdateInterval', 'integer', 60, 'seconds: a session\'s update_time is written at most this often (Koji writes it on every call)'),
 ] as const;

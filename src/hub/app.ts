@@ -15,6 +15,7 @@ import { heard } from './cache-scopes.ts';
 import { createServers, type FrontOptions } from './http.ts';
 import { hubPolicies } from './policy/hub.ts';
 import { handleUpload } from './uploads.ts';
+import { webProxyRoute } from './web-proxy.ts';
 import { kojiFilesRoute } from './files/route.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { Memo } from './memo.ts';
@@ -78,12 +79,18 @@ export async function startHub(hub: Hub, o: { host?: string; httpPort?: number |
   const httpsPort = o.httpsPort === undefined ? opts.HTTPSPort : o.httpsPort;
   const httpPort = o.httpPort === undefined ? opts.HTTPPort : o.httpPort;
   const tls = httpsPort !== null && opts.SSLCertificateFile ? { cert: opts.SSLCertificateFile, key: opts.SSLCertificateKeyFile, ca: opts.SSLCACertificateFile } : null;
-  const files = opts.ServeKojiFiles ? kojiFilesRoute(opts.KojiFilesDir ?? hub.kojiDir) : null;
-  const fallback = o.front?.fallback;
+  const routes = [
+    opts.ServeKojiFiles ? kojiFilesRoute(opts.KojiFilesDir ?? hub.kojiDir) : null,
+    opts.WebSocket ? webProxyRoute(opts.WebSocket) : null,
+    o.front?.fallback ?? null,
+  ].filter((r) => r !== null);
   const servers = createServers(hub, tls, {
     upload: handleUpload,
     ...o.front,
-    fallback: files ? async (req, res, url) => (await files(req, res, url)) || (fallback ? fallback(req, res, url) : false) : fallback,
+    fallback: async (req, res, url) => {
+      for (const route of routes) if (await route(req, res, url)) return true;
+      return false;
+    },
   });
   // other hub processes announce session/user changes; drop what we cached
   const unlisten = await hub.db.listen(CACHE_CHANNEL, (what) => heard(hub, what));

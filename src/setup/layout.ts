@@ -2,6 +2,8 @@
  * The layout of a koji-ts data folder (what `kojits init` creates): one place that names every
  * path, so the set-up, the hub, the CLI and the tests agree on where things live.
  */
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export interface DataLayout {
@@ -37,6 +39,8 @@ export interface DataLayout {
   kojidConf: string;
   kojiraConf: string;
   webConf: string;
+  /** the web's Unix socket (hub.conf WebSocket, web.conf ListenSocket), in a private folder */
+  webSocket: string;
   /** options `kojits init` used, reused by later runs */
   optionsFile: string;
 }
@@ -79,6 +83,7 @@ export function dataLayout(dataDir: string): DataLayout {
     kojidConf: join(etc, 'kojid.conf'),
     kojiraConf: join(etc, 'kojira.conf'),
     webConf: join(etc, 'web.conf'),
+    webSocket: webSocketPath(d),
     optionsFile: join(etc, 'kojits.json'),
   };
 }
@@ -86,4 +91,14 @@ export function dataLayout(dataDir: string): DataLayout {
 /** Certificate file for a user or build host issued by `issueCertificate`. */
 export function issuedCertPath(dataDir: string, name: string): string {
   return join(resolve(dataDir), 'pki', `${name}.pem`);
+}
+
+/**
+ * DIR/run/web.sock; a Unix socket path has at most 107 bytes, so a deep data folder gets a
+ * private folder under the temporary directory instead, named after the data folder.
+ */
+function webSocketPath(d: string): string {
+  const p = join(d, 'run', 'web.sock');
+  if (Buffer.byteLength(p) <= 100) return p;
+  return join(tmpdir(), `kojits-${createHash('sha256').update(d).digest('hex').slice(0, 12)}`, 'web.sock');
 }

@@ -21,7 +21,7 @@ afterAll(() => {
   lock.release();
   rmSync(dir, { recursive: true, force: true });
 });
-const r = { hubConf: L.hubConf, dbDir: L.dbDir, kojidConf: L.kojidConf, kojiraConf: L.kojiraConf };
+const r = { hubConf: L.hubConf, dbDir: L.dbDir, kojidConf: L.kojidConf, kojiraConf: L.kojiraConf, webConf: L.webConf, webSocket: L.webSocket };
 
 describe('kojits up', () => {
   it('runs the hub on the PGlite folder under its lock, then the builder from kojid.conf', () => {
@@ -43,10 +43,19 @@ describe('kojits up', () => {
 
   it('runs kojira from kojira.conf after the builder', () => {
     const services = dataFolderServices(r, undefined, lock, { has: () => true });
-    expect(services.map((s) => s.name)).toEqual(['hub', 'builder', 'kojira']);
+    expect(services.map((s) => s.name)).toEqual(['hub', 'builder', 'kojira', 'web']);
     const kojira = services[2];
     expect(kojira.args.slice(-5)).toEqual([join(ROOT, 'bin', 'kojits'), 'kojira', '-c', L.kojiraConf, '--force-lock']);
     expect(kojira.ready.test('kojira ready: logged in (certificate x) to https://h/kojihub')).toBe(true);
+  });
+
+  it('runs the web from web.conf on the socket the hub forwards /koji to', () => {
+    const services = dataFolderServices(r, undefined, lock, { has: () => true });
+    const web = services[3];
+    expect(web.args.slice(-4)).toEqual([join(ROOT, 'bin', 'kojits'), 'web', '-c', L.webConf]);
+    expect(web.env).toEqual({ KOJITS_WEB_LISTENSOCKET: L.webSocket });
+    expect(services[0].env).toMatchObject({ KOJITS_HUB_WEBSOCKET: L.webSocket });
+    expect(web.ready.test('koji-ts web ready: unix:/d/run/web.sock (hub https://h/kojihub)')).toBe(true);
   });
 
   it('runs the hub on the PostgreSQL server given, and no builder while kojits has none', () => {
@@ -69,13 +78,15 @@ describe('kojits up', () => {
       ['hub', hubReadyLine({ https: 'https://127.0.0.1:8443/kojihub', http: 'http://127.0.0.1:8080/kojihub' }, '127.0.0.1')],
       ['builder', 'localhost ready'],
       ['kojira', 'kojira ready'],
+      ['web', 'koji-ts web ready: unix:/x/web.sock'],
     ]);
     const settings = { host: 'koji.example.test', builderName: 'builder1' } as SetupSettings;
     const lines = readyBanner({ settings, kojiConf: L.kojiConf, layout: L }, ready, services);
     expect(lines[0]).toBe('koji-ts hub ready: https://koji.example.test:8443/kojihub and http://koji.example.test:8080/kojihub (listening on 127.0.0.1); builder builder1 ready; kojira ready');
-    expect(lines[1]).toBe(`  logs:              ${L.logDir}/hub.log, ${L.logDir}/builder.log, ${L.logDir}/kojira.log`);
-    expect(lines[2]).toMatch(/^ {2}certificate login: .* -p kojits moshimoshi$/);
-    expect(lines[4]).toMatch(/^ {2}first build: +\S*kojits demo --data \S+ +# /);
+    expect(lines[1]).toBe('  web:               https://koji.example.test:8443/koji/');
+    expect(lines[2]).toBe(`  logs:              ${L.logDir}/hub.log, ${L.logDir}/builder.log, ${L.logDir}/kojira.log, ${L.logDir}/web.log`);
+    expect(lines[3]).toMatch(/^ {2}certificate login: .* -p kojits moshimoshi$/);
+    expect(lines[5]).toMatch(/^ {2}first build: +\S*kojits demo --data \S+ +# /);
     expect(lines.filter((l) => /\bready\b/.test(l))).toHaveLength(1);
   });
 });
