@@ -29,6 +29,7 @@ export function webProxyRoute(socketPath: string): RouteHandler {
       const peer = peerIdentity(socket);
       headers['x-kojits-client-verify'] = peer.verify;
       if (peer.dn) headers['x-kojits-client-dn'] = encodeURIComponent(peer.dn);
+      if (peer.components.CN) headers['x-kojits-client-cn'] = encodeURIComponent(peer.components.CN);
     }
     return new Promise<boolean>((resolve) => {
       const up = http.request({ socketPath, path: req.url, method: req.method, headers }, (r) => {

@@ -6,7 +6,8 @@ import type { ClientSession } from '../protocol/client.ts';
 import type { HubMethod } from '../protocol/api.ts';
 import type { XmlRpcStruct, XmlRpcValue } from '../protocol/values.ts';
 import type { WebOptions } from '../config/web.ts';
-import { notFound } from './errors.ts';
+import { HttpError, notFound } from './errors.ts';
+import type { Logins, WebLogin } from './logins.ts';
 import { PAGE_SIZE, type Params } from './params.ts';
 
 export type Row = XmlRpcStruct;
@@ -19,7 +20,7 @@ export interface PageView {
   data: Record<string, unknown>;
   status?: number;
 }
-export type PageResult = PageView | { redirect: string };
+export type PageResult = PageView | { redirect: string; cookie?: string };
 export type PageHandler = (ctx: PageContext) => Promise<PageResult>;
 
 export interface Pager {
@@ -37,14 +38,46 @@ export interface Pager {
   orderParam: string;
 }
 
+/** What a request brings besides its query: the form of a POST, the login, the browser's certificate. */
+export interface RequestFacts {
+  method: string;
+  /** the fields of a POSTed form */
+  form: URLSearchParams | null;
+  login: WebLogin | null;
+  /** the CN of a client certificate the hub's TLS layer verified (only through the hub's proxy) */
+  clientCN: string | null;
+  /** whether the browser talks HTTPS (cookies get Secure) */
+  secure: boolean;
+  logins: Logins;
+}
+
 export class PageContext {
+  /** the hub as this visitor: their login's session, or anonymous */
+  readonly hub: ClientSession;
+
   constructor(
     readonly params: Params,
-    readonly hub: ClientSession,
+    anonymous: ClientSession,
     readonly opts: WebOptions,
     /** the page name, e.g. "taskinfo" */
     readonly page: string,
-  ) {}
+    readonly req: RequestFacts,
+  ) {
+    this.hub = req.login?.hub ?? anonymous;
+  }
+
+  get login(): WebLogin | null {
+    return this.req.login;
+  }
+
+  /** An action: a POST from a logged-in user carrying this login's CSRF token; the form. */
+  action(): { login: WebLogin; form: URLSearchParams } {
+    if (this.req.method !== 'POST' || !this.req.form) throw new HttpError(405, `${this.page} changes something: send it as a POST form from the page that offers it`);
+    const login = this.req.login;
+    if (!login) throw new HttpError(401, 'Log in first: this action needs a login');
+    this.req.logins.checkCsrf(login, this.req.form.get('csrf_token'));
+    return { login, form: this.req.form };
+  }
 
   call<T = XmlRpcValue>(method: HubMethod, args: XmlRpcValue[] = [], kwargs?: Record<string, XmlRpcValue>): Promise<T> {
     return this.hub.call(method, args, kwargs) as Promise<T>;

@@ -37,7 +37,7 @@ export async function startWeb(o: WebOptions, log: Logger): Promise<WebServer> {
       mkdirSync(dirname(o.ListenSocket), { recursive: true, mode: 0o700 });
       // a socket left by a web that was killed
       rmSync(o.ListenSocket, { force: true });
-      const s = http.createServer({ keepAliveTimeout: 30_000 }, app.listener());
+      const s = http.createServer({ keepAliveTimeout: 30_000 }, app.listener(true));
       await listen(s, o.ListenSocket);
       chmodSync(o.ListenSocket, 0o600);
       servers.push(s);
@@ -56,6 +56,7 @@ export async function startWeb(o: WebOptions, log: Logger): Promise<WebServer> {
   return {
     where,
     async close() {
+      await app.logins.closeAll();
       await Promise.all(
         servers.map(
           (s) =>

@@ -1,5 +1,7 @@
 /** Every page by its kojiweb name (`/koji/<name>`). */
 import type { PageHandler } from '../context.ts';
+import { cancelbuild, canceltask, disablehost, enablehost, hostedit, resubmittask, taskpriority } from './actions.ts';
+import { login, logout } from './auth.ts';
 import { BUILD_PAGES } from './builds.ts';
 import { PEOPLE_PAGES } from './people.ts';
 import { SEARCH_PAGES } from './search.ts';
@@ -12,6 +14,15 @@ export const PAGES: Record<string, PageHandler> = {
   tasks,
   taskinfo,
   getfile,
+  login,
+  logout,
+  canceltask,
+  resubmittask,
+  taskpriority,
+  cancelbuild,
+  hostedit,
+  enablehost,
+  disablehost,
   ...BUILD_PAGES,
   ...TAG_PAGES,
   ...PEOPLE_PAGES,
