@@ -111,6 +111,7 @@ export class WebApp {
       login,
       clientCN: header('x-kojits-client-verify') === 'SUCCESS' && header('x-kojits-client-cn') ? decodeURIComponent(header('x-kojits-client-cn') as string) : null,
       secure: proxied ? header('x-forwarded-proto') === 'https' : false,
+      headers: req.headers,
       logins: this.logins,
     };
     let view: PageView;
@@ -120,6 +121,12 @@ export class WebApp {
       const r = await handler(ctx);
       if ('redirect' in r) {
         res.writeHead(302, { Location: r.redirect, ...(r.cookie ? { 'Set-Cookie': r.cookie } : {}) }).end();
+        return;
+      }
+      if ('stream' in r) {
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        await r.stream(res, gone.signal);
         return;
       }
       view = r;

@@ -20,7 +20,11 @@ export interface PageView {
   data: Record<string, unknown>;
   status?: number;
 }
-export type PageResult = PageView | { redirect: string; cookie?: string };
+/** A response the handler writes itself (server-sent events); `signal` aborts when the browser goes. */
+export interface PageStream {
+  stream(res: import('node:http').ServerResponse, signal: AbortSignal): Promise<void>;
+}
+export type PageResult = PageView | PageStream | { redirect: string; cookie?: string };
 export type PageHandler = (ctx: PageContext) => Promise<PageResult>;
 
 export interface Pager {
@@ -48,6 +52,8 @@ export interface RequestFacts {
   clientCN: string | null;
   /** whether the browser talks HTTPS (cookies get Secure) */
   secure: boolean;
+  /** request headers (lower-case names) */
+  headers: Record<string, string | string[] | undefined>;
   logins: Logins;
 }
 

@@ -2,6 +2,7 @@
 import type { PageHandler } from '../context.ts';
 import { cancelbuild, canceltask, disablehost, enablehost, hostedit, resubmittask, taskpriority } from './actions.ts';
 import { login, logout } from './auth.ts';
+import { logstream, watchlogs } from './logs.ts';
 import { BUILD_PAGES } from './builds.ts';
 import { PEOPLE_PAGES } from './people.ts';
 import { SEARCH_PAGES } from './search.ts';
@@ -14,6 +15,8 @@ export const PAGES: Record<string, PageHandler> = {
   tasks,
   taskinfo,
   getfile,
+  watchlogs,
+  logstream,
   login,
   logout,
   canceltask,
