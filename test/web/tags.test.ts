@@ -221,6 +221,11 @@ describe.each(engines())('web tag pages on %s', (engine) => {
     const js = await web.page(`/koji/externalrepoinfo?extrepoID=${jsExtId}`);
     expect(js.html).toContain('<th scope="row">URL</th><td>javascript:alert(1)/</td>');
     expect(js.html).not.toContain('href="javascript:');
+    // quotes and markup in a URL stay inside the attribute, escaped
+    const q = (await admin.call<XmlRpcStruct>('createExternalRepo', ['wt-quote', `http://example.com/"onmouseover="x"/${HOSTILE}/`])).id as number;
+    const quoted = await web.page(`/koji/externalrepoinfo?extrepoID=${q}`);
+    expect(quoted.html).toContain(`<a href="http://example.com/&quot;onmouseover=&quot;x&quot;/${ESCAPED}/">`);
+    expect(quoted.html).not.toContain('<script>');
   });
 
   it('shows a repo: tag, task, state, event, its URL under the files, its buildroots; a dist repo under repos-dist', async () => {

@@ -53,7 +53,8 @@ export function inheritanceTree(rows: Row[], idKey: 'parent_id' | 'tag_id', all:
     maxDepth = Math.max(maxDepth, depth);
     while (stack.length >= depth) stack.pop();
     if (!all && depth > TRUNC_DEPTH) {
-      stack[stack.length - 1].hidden++;
+      const top = stack.at(-1);
+      if (top) top.hidden++;
       continue;
     }
     const node: TreeNode = { id: row[idKey] as number, name: String(row.name), link: row, children: [], hidden: 0 };
