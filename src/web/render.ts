@@ -6,12 +6,15 @@
 import nunjucks from 'nunjucks';
 import { fileURLToPath } from 'node:url';
 import { BR_STATES, BUILD_STATES, REPO_STATES, TASK_STATES, USER_STATUS, USERTYPES } from '../protocol/enums.ts';
+import { Float } from '../protocol/values.ts';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('./templates', import.meta.url));
 
 /** "2026-12-03 14:56:28" (UTC, as the hub's *_time strings), from a time string or a ts number. */
 export function formatTime(v: unknown): string {
   if (v === null || v === undefined || v === '') return '';
+  // the client gives <double> values (the hub's *_ts) as Float
+  if (v instanceof Float) v = v.value;
   const d = typeof v === 'number' ? new Date(v * 1000) : new Date(String(v).replace(' ', 'T').replace(/(\.\d+)?$/, '') + (/[Z+]/.test(String(v).slice(10)) ? '' : 'Z'));
   if (Number.isNaN(d.getTime())) return String(v);
   return d.toISOString().slice(0, 19).replace('T', ' ');
