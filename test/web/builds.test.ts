@@ -356,6 +356,15 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('web build pages on %s', (e
     expect((await web.page(`/koji/rpmlist?buildrootID=${br}&type=bogus`)).status).toBe(400);
     expect((await web.page(`/koji/rpmlist?buildrootID=${br}`)).status).toBe(400);
     expect((await web.page(`/koji/rpmlist?buildrootID=${br}&type=built&order=is_update`)).status).toBe(400);
+    // an image's rpms (an archive with none)
+    const image = await web.page(`/koji/rpmlist?imageID=${archive}&type=image`);
+    expect([image.status, image.html]).toEqual([200, expect.stringContaining(`RPMs in image <a href="archiveinfo?archiveID=${archive}">x${EVIL_NAME_ESC}.jar</a>`)]);
+    expect(image.html).toContain('No rpms');
+    await expectErrors(web, [
+      ['/koji/rpmlist?imageID=999999&type=image', 404, 'No such image: 999999'],
+      [`/koji/rpmlist?imageID=${archive}&type=built`, 400, 'type must be one of image'],
+      ['/koji/rpmlist?type=built', 400, 'buildrootID or imageID is required'],
+    ]);
     const roots = await web.page(`/koji/buildroots?repoID=${repoId}`);
     expect(roots.status).toBe(200);
     expect(roots.html).toContain(`Buildroots of repo ${repoId} (web-f40)`);
