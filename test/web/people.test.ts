@@ -190,6 +190,36 @@ describe.each(engines())('web user and host pages on %s', (engine) => {
     expect((await web.page('/koji/hosts?state=all')).html).not.toContain('<script>');
   });
 
+  it('offers admins (not visitors or plain users) the host controls, which work', async () => {
+    const lw = await startTestWeb(hub.httpUrl as string, 'Secret = people-test-secret-0123456789');
+    try {
+      const logIn = async (user: string, password: string) => {
+        const r = await fetch(`${lw.url}/koji/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ user, password }) });
+        expect(r.status).toBe(302);
+        return (r.headers.get('set-cookie') ?? '').split(';')[0];
+      };
+      const get = async (path: string, cookie: string) => (await fetch(`${lw.url}${path}`, { headers: { cookie }, redirect: 'manual' })).text();
+      expect((await lw.page(`/koji/hostinfo?hostID=${b2Id}`)).html).not.toContain('Edit host');
+      expect(await get(`/koji/hostinfo?hostID=${b2Id}`, await logIn('alice', 'alice-pass-1'))).toContain('Edit host');
+      await admin.call('kojits.setPassword', ['bob', 'bob-pass-1']);
+      const bobPage = await get(`/koji/hostinfo?hostID=${b2Id}`, await logIn('bob', 'bob-pass-1'));
+      expect(bobPage).not.toContain('Edit host');
+      expect(bobPage).not.toContain('action="enablehost"');
+      const adminCookie = await logIn('kojiadmin', 'admin-secret-1');
+      const page = await get(`/koji/hostinfo?hostID=${b2Id}`, adminCookie);
+      expect(page).toContain(`<a href="hostedit?hostID=${b2Id}">Edit host</a>`);
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(page)?.[1] ?? '';
+      expect(page).toContain('<form class="actions" method="post" action="enablehost">');
+      const r = await fetch(`${lw.url}/koji/enablehost`, { method: 'POST', redirect: 'manual', headers: { cookie: adminCookie }, body: new URLSearchParams({ csrf_token: csrf, hostID: String(b2Id) }) });
+      expect([r.status, r.headers.get('location')]).toEqual([302, `/koji/hostinfo?hostID=${b2Id}`]);
+      expect((await admin.call<{ enabled: boolean }>('getHost', [b2Id])).enabled).toBe(true);
+      expect(await get(`/koji/hostinfo?hostID=${b2Id}`, adminCookie)).toContain('action="disablehost"');
+    } finally {
+      await admin.call('disableHost', ['web-b2']);
+      await lw.close();
+    }
+  });
+
   it('shows a channel: escaped description and comment, its hosts with load, active tasks', async () => {
     for (const ref of [String(chanId), 'web-chan']) {
       const r = await web.page(`/koji/channelinfo?channelID=${ref}`);

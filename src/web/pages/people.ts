@@ -104,7 +104,9 @@ async function hostinfo(ctx: PageContext): Promise<PageResult> {
     host = await ctx.need('getHost', [ctx.params.idOrName('hostID')], 'host');
   }
   const id = host.id as number;
-  const [channels, lastUpdate, tasks, [buildroots, brTotal]] = await Promise.all([
+  const [perms, channels, lastUpdate, tasks, [buildroots, brTotal]] = await Promise.all([
+    // the visitor's own permissions: admins and host managers get the edit and enable/disable controls
+    ctx.login ? ctx.call<string[]>('getUserPerms') : Promise.resolve([] as string[]),
     ctx.call<Row[]>('listChannels', [], { hostID: id }),
     ctx.call<XmlRpcValue>('getLastHostUpdate', [id], { ts: true }).then((v) => (v == null ? null : Number(v))),
     ctx.paginate('listTasks', [], { opts: { host_id: id, state: [T.OPEN] } }, { orders: ['id', 'method', 'create_time', 'start_time', 'state'], dflt: '-id', prefix: 'task' }),
@@ -118,7 +120,7 @@ async function hostinfo(ctx: PageContext): Promise<PageResult> {
     template: 'hostinfo.njk',
     title: `${String(host.name)} | Host Info`,
     pageID: 'hosts',
-    data: { host, channels, lastUpdate, tasks, buildroots, brTotal, arches: String(host.arches ?? '').split(/\s+/).filter(Boolean) },
+    data: { host, channels, lastUpdate, tasks, buildroots, brTotal, canEdit: perms.includes('admin') || perms.includes('host'), arches: String(host.arches ?? '').split(/\s+/).filter(Boolean) },
   };
 }
 
