@@ -65,6 +65,7 @@ export function makeRenderer(dir = TEMPLATE_DIR): nunjucks.Environment {
   env.addFilter('brState', enumFilter(BR_STATES));
   env.addFilter('userStatus', enumFilter(USER_STATUS));
   env.addFilter('userType', enumFilter(USERTYPES));
+  env.addFilter('ucfirst', (v: unknown) => String(v).charAt(0).toUpperCase() + String(v).slice(1));
   env.addFilter('json', (v: unknown) => JSON.stringify(v, null, 2));
   env.addGlobal('url', pageUrl);
   return env;

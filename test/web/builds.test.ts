@@ -349,17 +349,17 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('web build pages on %s', (e
     const comp = await web.page(`/koji/rpmlist?buildrootID=${br}&type=component`);
     expect(comp.status).toBe(200);
     expect(comp.html).toContain('Component RPMs of buildroot');
-    expect(comp.html).toContain('Rpms 1 through 1 of 1');
+    expect(comp.html).toContain('RPMs 1 through 1 of 1');
     expect(comp.html).toContain(`<a href="rpminfo?rpmID=${helloNoarch}">hello-2:1.2-3.noarch</a></td><td>noarch</td><td>internal</td><td>no</td>`);
     const built = await web.page(`/koji/rpmlist?buildrootID=${br}&type=built`);
-    expect(built.html).toContain('No rpms');
+    expect(built.html).toContain('No RPMs');
     expect((await web.page(`/koji/rpmlist?buildrootID=${br}&type=bogus`)).status).toBe(400);
     expect((await web.page(`/koji/rpmlist?buildrootID=${br}`)).status).toBe(400);
     expect((await web.page(`/koji/rpmlist?buildrootID=${br}&type=built&order=is_update`)).status).toBe(400);
     // an image's rpms (an archive with none)
     const image = await web.page(`/koji/rpmlist?imageID=${archive}&type=image`);
     expect([image.status, image.html]).toEqual([200, expect.stringContaining(`RPMs in image <a href="archiveinfo?archiveID=${archive}">x${EVIL_NAME_ESC}.jar</a>`)]);
-    expect(image.html).toContain('No rpms');
+    expect(image.html).toContain('No RPMs');
     await expectErrors(web, [
       ['/koji/rpmlist?imageID=999999&type=image', 404, 'No such image: 999999'],
       [`/koji/rpmlist?imageID=${archive}&type=built`, 400, 'type must be one of image'],
