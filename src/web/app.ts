@@ -35,6 +35,7 @@ const TABS = [
   ['buildtargets', 'buildtargets', 'Build Targets'],
   ['users', 'users', 'Users'],
   ['hosts', 'hosts', 'Hosts'],
+  ['reports', 'reports', 'Reports'],
   ['search', 'search', 'Search'],
 ] as const;
 

@@ -61,13 +61,16 @@ export async function taskinfo(ctx: PageContext): Promise<PageResult> {
     .map(([name, st]) => ({ name, size: st.st_size }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const open = task.state === TASK_STATES.byName.OPEN || task.state === TASK_STATES.byName.FREE || task.state === TASK_STATES.byName.ASSIGNED;
-  const host = task.host_id ? await ctx.call<Row | null>('getHost', [task.host_id as number]) : null;
-  const owner = await ctx.call<Row | null>('getUser', [task.owner as number]);
+  const [host, owner, channel] = await Promise.all([
+    task.host_id ? ctx.call<Row | null>('getHost', [task.host_id as number]) : null,
+    ctx.call<Row | null>('getUser', [task.owner as number]),
+    ctx.call<Row | null>('getChannel', [task.channel_id as number]),
+  ]);
   return {
     template: 'taskinfo.njk',
     title: `${String(task.method)} task ${id}`,
     pageID: 'tasks',
-    data: { task, parent, children, files, buildroots, builds, result, open, host, owner, request: JSON.stringify(task.request, null, 1), resultText: result.ok ? JSON.stringify((result as { value: unknown }).value, null, 1) : null, taskDir: taskDir(id) },
+    data: { task, parent, children, files, buildroots, builds, result, open, host, owner, channel, request: JSON.stringify(task.request, null, 1), resultText: result.ok ? JSON.stringify((result as { value: unknown }).value, null, 1) : null, taskDir: taskDir(id) },
   };
 }
 
