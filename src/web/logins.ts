@@ -27,7 +27,11 @@ export interface WebLogin {
 export class Logins {
   private readonly logins = new Map<string, WebLogin>();
 
-  constructor(private readonly o: WebOptions) {}
+  constructor(
+    private readonly o: WebOptions,
+    /** the clock (tests move it past LoginTimeout) */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get enabled(): boolean {
     return !this.o.LoginDisabled && this.o.Secret !== null;
@@ -51,7 +55,7 @@ export class Logins {
     if (!sid || !sig || !same(sig, this.mac(`sid:${sid}`))) return null;
     const l = this.logins.get(sid);
     if (!l) return null;
-    if (l.expires < Date.now()) {
+    if (l.expires < this.now()) {
       this.drop(l);
       return null;
     }
@@ -91,7 +95,7 @@ export class Logins {
     if (!me) throw new HttpError(502, 'The hub gave the web a session without a user');
     const user = me.name;
     const sid = randomBytes(18).toString('base64url');
-    const l: WebLogin = { sid, user, via, hub, expires: Date.now() + this.o.LoginTimeout * 3600_000, csrf: '' };
+    const l: WebLogin = { sid, user, via, hub, expires: this.now() + this.o.LoginTimeout * 3600_000, csrf: '' };
     l.csrf = this.mac(`csrf:${sid}`);
     this.logins.set(sid, l);
     return l;
@@ -114,7 +118,7 @@ export class Logins {
 
   /** Forget expired logins. */
   private sweep(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const l of this.logins.values()) if (l.expires < now) this.drop(l);
   }
 

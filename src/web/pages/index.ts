@@ -2,6 +2,7 @@
 import type { PageHandler } from '../context.ts';
 import { cancelbuild, canceltask, disablehost, enablehost, hostedit, resubmittask, taskpriority } from './actions.ts';
 import { login, logout } from './auth.ts';
+import { history } from './history.ts';
 import { logstream, watchlogs } from './logs.ts';
 import { BUILD_PAGES } from './builds.ts';
 import { PEOPLE_PAGES } from './people.ts';
@@ -15,6 +16,7 @@ export const PAGES: Record<string, PageHandler> = {
   tasks,
   taskinfo,
   getfile,
+  history,
   watchlogs,
   logstream,
   login,
