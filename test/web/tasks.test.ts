@@ -57,8 +57,13 @@ describe.each(engines())('web task pages on %s', (engine) => {
     const asc = ids((await web.page('/koji/tasks?state=all&view=flat&order=id')).html);
     expect(asc).toEqual([...asc].sort((a, b) => a - b));
     // by method and top level only
-    const builds = await web.page('/koji/tasks?state=all&method=build');
+    const builds = await web.page('/koji/tasks?state=all&method=build&view=toplevel');
     expect(ids(builds.html)).toEqual([parent]);
+    // the tree view: the top-level task, then its subtask indented under it
+    const tree = await web.page('/koji/tasks?state=all&method=build');
+    expect(ids(tree.html)).toEqual([parent, child]);
+    expect(tree.html).toContain(`<td class="depth-1"><span aria-hidden="true">└ </span><a href="taskinfo?taskID=${child}">buildArch</a> (noarch)</td><td>noarch</td><td><a href="userinfo?userID=1">kojiadmin</a></td>`);
+    expect(tree.html).toContain('Tasks 1 through 1 of 1');
   });
 
   it('shows a task: its request, its subtasks and that it has not finished', async () => {

@@ -40,7 +40,22 @@ export async function tasks(ctx: PageContext): Promise<PageResult> {
     opts.channel_id = channelID;
   }
   const page = await ctx.paginate('listTasks', [], { opts }, { orders: ORDERS, dflt: '-id' });
-  return { template: 'tasks.njk', title: 'Tasks', pageID: 'tasks', data: { page, state, view, method, methods, states: STATES, owner, host, channel } };
+  // the tree view: each top-level task of the page followed by its descendents, indented
+  let rows: Array<{ task: Row; depth: number }> = page.rows.map((task) => ({ task, depth: 0 }));
+  if (view === 'tree' && page.rows.length) {
+    const trees = await ctx.hub.multiCall(page.rows.map((t) => ({ method: 'getTaskDescendents', args: [t.id as number] })), { strict: true });
+    rows = [];
+    page.rows.forEach((task, i) => {
+      const map = (trees[i] as [Record<string, Row[]>])[0];
+      const walk = (t: Row, depth: number) => {
+        // descendents come without the owner's name: a subtask has its parent's owner
+        rows.push({ task: { owner_name: task.owner_name, ...t }, depth });
+        for (const c of map[String(t.id)] ?? []) walk(c, depth + 1);
+      };
+      walk(task, 0);
+    });
+  }
+  return { template: 'tasks.njk', title: 'Tasks', pageID: 'tasks', data: { page, rows, state, view, method, methods, states: STATES, owner, host, channel } };
 }
 
 export async function taskinfo(ctx: PageContext): Promise<PageResult> {
