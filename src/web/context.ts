@@ -141,6 +141,11 @@ export class PageContext {
     return pager(rows, total, start, order, startParam, orderParam);
   }
 
+  /** A Pager for rows a handler fetched itself (`start`/`order` parameters). */
+  pageOf(rows: Row[], total: number, start: number, order: string): Pager {
+    return pager(rows, total, start, order, 'start', 'order');
+  }
+
   /** The same for a list already in memory (kojiweb's paginateList). */
   paginateList(all: Row[], o: { orders: readonly string[]; dflt: string; prefix?: string }): Pager {
     const startParam = o.prefix ? `${o.prefix}Start` : 'start';

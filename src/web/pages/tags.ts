@@ -6,6 +6,7 @@
 import type { HubMethod } from '../../protocol/api.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import type { PageContext, PageHandler, PageResult, Row } from '../context.ts';
+import { reporequests } from './repo-requests.ts';
 import { buildtargetinfo, buildtargets, externalrepoinfo, repoinfo } from './tag-repos.ts';
 
 /** Calls in one multicall; their values in order (the first fault is thrown). */
@@ -118,4 +119,4 @@ export async function taginfo(ctx: PageContext): Promise<PageResult> {
   };
 }
 
-export const TAG_PAGES: Record<string, PageHandler> = { tags, taginfo, buildtargets, buildtargetinfo, externalrepoinfo, repoinfo };
+export const TAG_PAGES: Record<string, PageHandler> = { tags, taginfo, buildtargets, buildtargetinfo, externalrepoinfo, repoinfo, reporequests };

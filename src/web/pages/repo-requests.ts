@@ -1,0 +1,28 @@
+/** Koji 1.35's repo requests (repo.queryQueue): who asked for a repo of which tag, and what came of it. */
+import type { XmlRpcValue } from '../../protocol/values.ts';
+import type { PageContext, PageResult, Row } from '../context.ts';
+import { PAGE_SIZE } from '../params.ts';
+
+const ORDERS = ['id', 'tag_name', 'priority', 'create_time', 'update_time', 'owner_name', 'tries'] as const;
+
+export async function reporequests(ctx: PageContext): Promise<PageResult> {
+  const active = ctx.params.choice('active', ['1', '0', 'all'] as const, '1');
+  const clauses: XmlRpcValue[] = [];
+  if (active !== 'all') clauses.push(['active', '=', active === '1']);
+  let tag: Row | null = null;
+  if (ctx.params.str('tagID') !== null) {
+    tag = await ctx.need('getTag', [ctx.params.idOrName('tagID')], 'tag');
+    clauses.push(['tag_id', '=', tag.id as number]);
+  }
+  const start = ctx.params.start();
+  const order = ctx.params.order('order', ORDERS, '-id');
+  const [count, rows] = await ctx.hub.multiCall(
+    [
+      { method: 'repo.queryQueue', args: [clauses, null, { countOnly: true }] },
+      { method: 'repo.queryQueue', args: [clauses, null, { order, offset: start, limit: PAGE_SIZE }] },
+    ],
+    { strict: true },
+  );
+  const page = ctx.pageOf((rows as [Row[]])[0], Number((count as [number])[0]), start, order);
+  return { template: 'reporequests.njk', title: 'Repo requests', data: { page, active, tag } };
+}
