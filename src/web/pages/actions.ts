@@ -6,9 +6,9 @@
 import type { PageContext, PageResult, Row } from '../context.ts';
 import { badRequest } from '../errors.ts';
 
-const formId = (form: URLSearchParams, name: string) => {
+export const formId = (form: URLSearchParams, name: string) => {
   const v = form.get(name) ?? '';
-  if (!/^\d{1,10}$/.test(v)) throw badRequest(`${name} must be a whole number, got ${JSON.stringify(v.slice(0, 40))}`);
+  if (!/^\d{1,10}$/.test(v) || Number(v) > 2 ** 31 - 1) throw badRequest(`${name} must be a whole number, got ${JSON.stringify(v.slice(0, 40))}`);
   return Number(v);
 };
 

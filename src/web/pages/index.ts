@@ -1,5 +1,6 @@
 /** Every page by its kojiweb name (`/koji/<name>`). */
 import type { PageHandler } from '../context.ts';
+import { channeledit, notificationblockcreate, notificationblockdelete, notificationcreate, notificationdelete, notificationedit, tagpackageadd, tagpackageblock, tagpackageremove, tagpackageunblock } from './admin.ts';
 import { cancelbuild, canceltask, disablehost, enablehost, hostedit, resubmittask, taskpriority } from './actions.ts';
 import { login, logout } from './auth.ts';
 import { history } from './history.ts';
@@ -28,6 +29,16 @@ export const PAGES: Record<string, PageHandler> = {
   hostedit,
   enablehost,
   disablehost,
+  tagpackageadd,
+  tagpackageblock,
+  tagpackageunblock,
+  tagpackageremove,
+  channeledit,
+  notificationcreate,
+  notificationedit,
+  notificationdelete,
+  notificationblockcreate,
+  notificationblockdelete,
   ...BUILD_PAGES,
   ...TAG_PAGES,
   ...PEOPLE_PAGES,

@@ -3,6 +3,7 @@ import { TASK_STATES } from '../../protocol/enums.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import type { PageContext, PageHandler, PageResult, Row } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
+import { userNotifications } from './admin.ts';
 
 /** kojiweb's letter index for name prefixes */
 export const PREFIX_CHARS = [...'0123456789abcdefghijklmnopqrstuvwxyz'];
@@ -42,18 +43,21 @@ async function userinfo(ctx: PageContext): Promise<PageResult> {
   const userID = ctx.params.idOrName('userID');
   const user = await ctx.need('getUser', [userID], 'user', { groups: true });
   const id = user.id as number;
-  const [perms, builds, tasks, packages, hosts] = await Promise.all([
+  const own = ctx.login?.user === user.name;
+  const [perms, builds, tasks, packages, hosts, notifications] = await Promise.all([
     ctx.call<string[]>('getUserPerms', [id]),
     ctx.paginate('listBuilds', [], { userID: id }, { orders: ['build_id', 'nvr', 'completion_time', 'state'], dflt: '-completion_time', prefix: 'build' }),
     ctx.paginate('listTasks', [], { opts: { owner: id, parent: null } }, { orders: ['id', 'method', 'create_time', 'completion_time', 'state'], dflt: '-id', prefix: 'task' }),
     ctx.paginate('listPackages', [], { userID: id, with_dups: true }, { orders: ['package_name', 'tag_name', 'blocked'], dflt: 'package_name', prefix: 'package' }),
     ctx.call<Row[]>('listHosts', [], { userID: id, queryOpts: { limit: 1 } }),
+    // the logged-in user's own page lists their build notifications
+    own ? userNotifications(ctx, id) : null,
   ]);
   return {
     template: 'userinfo.njk',
     title: `${String(user.name)} | User Info`,
     pageID: 'users',
-    data: { user, perms: [...perms].sort(), builds, tasks, packages, host: hosts[0] ?? null },
+    data: { user, perms: [...perms].sort(), builds, tasks, packages, host: hosts[0] ?? null, notifications },
   };
 }
 
