@@ -69,6 +69,19 @@ describe.each(engines())('web history on %s', (engine) => {
     expect(html).toContain('<td>tag_config</td>');
   });
 
+  it('lists repo requests, active or done, with links from taginfo', async () => {
+    const req = await admin.call<{ request: { id: number } }>('repo.request', ['hist-tag']);
+    const info = await web.page(`/koji/taginfo?tagID=${tagId}`);
+    expect(info.html).toContain(`<a href="history?tagID=${tagId}">History</a> · <a href="reporequests?tagID=${tagId}&amp;active=all">Repo requests</a>`);
+    const active = await web.page(`/koji/reporequests?tagID=${tagId}`);
+    expect(active.status).toBe(200);
+    expect(active.html).toContain(`<tr><td>${req.request.id}</td><td><a href="taginfo?tagID=${tagId}">hist-tag</a></td>`);
+    expect(active.html).toContain('Requests 1 through 1 of 1');
+    expect((await web.page(`/koji/reporequests?tagID=${tagId}&active=0`)).html).toContain('No requests');
+    expect((await web.page('/koji/reporequests?tagID=no-such-tag')).status).toBe(404);
+    expect((await web.page('/koji/reporequests?active=maybe')).status).toBe(400);
+  });
+
   it('refuses unknown objects and bad parameters', async () => {
     expect((await web.page('/koji/history?tagID=no-such-tag')).status).toBe(404);
     expect((await web.page('/koji/history')).status).toBe(400);

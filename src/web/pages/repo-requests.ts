@@ -4,6 +4,7 @@ import type { PageContext, PageResult, Row } from '../context.ts';
 import { PAGE_SIZE } from '../params.ts';
 
 const ORDERS = ['id', 'tag_name', 'priority', 'create_time', 'update_time', 'owner_name', 'tries'] as const;
+const FIELDS = ['id', 'tag_id', 'tag_name', 'at_event', 'min_event', 'priority', 'owner', 'owner_name', 'create_time', 'task_id', 'task_state', 'repo_id', 'tries', 'active'];
 
 export async function reporequests(ctx: PageContext): Promise<PageResult> {
   const active = ctx.params.choice('active', ['1', '0', 'all'] as const, '1');
@@ -19,7 +20,7 @@ export async function reporequests(ctx: PageContext): Promise<PageResult> {
   const [count, rows] = await ctx.hub.multiCall(
     [
       { method: 'repo.queryQueue', args: [clauses, null, { countOnly: true }] },
-      { method: 'repo.queryQueue', args: [clauses, null, { order, offset: start, limit: PAGE_SIZE }] },
+      { method: 'repo.queryQueue', args: [clauses, FIELDS, { order, offset: start, limit: PAGE_SIZE }] },
     ],
     { strict: true },
   );
