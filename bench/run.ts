@@ -3,8 +3,8 @@
  * server at 127.0.0.1:5432 answers) and PGlite. Prints requests/s, p50, p99 per call and the
  * hub's RSS before and after 100,000 requests. Not a test: figures go in README.
  *
- * Suites (BENCH_SUITES, default hub,content,scheduler,repos,builds): see content.ts, scheduler.ts,
- * repos.ts and builds.ts.
+ * Suites (BENCH_SUITES, default hub,content,scheduler,repos,builds; also web): see content.ts,
+ * scheduler.ts, repos.ts, builds.ts and web.ts.
  *
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_WORKERS (hub processes
  * on PostgreSQL, default 2), BENCH_ENGINES (pglite,postgres), KOJITS_TEST_PG.
@@ -16,6 +16,7 @@ import { benchContent } from './content.ts';
 import { benchScheduler } from './scheduler.ts';
 import { benchRepos } from './repos.ts';
 import { benchBuilds } from './builds.ts';
+import { benchWeb } from './web.ts';
 import { load as loadWith, type Scenario } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -108,6 +109,11 @@ async function main(): Promise<void> {
   if (suites.includes('builds')) {
     if (await pgAvailable()) out.push(...(await benchBuilds(PG_URL, port)));
     else out.push(`builds: skipped (no PostgreSQL server at ${PG_URL})`);
+    port += 10;
+  }
+  if (suites.includes('web')) {
+    if (await pgAvailable()) out.push(...(await benchWeb(PG_URL, port)));
+    else out.push(`web: skipped (no PostgreSQL server at ${PG_URL})`);
   }
   process.stdout.write('\n' + out.join('\n') + '\n');
 }

@@ -12,7 +12,7 @@ import { isStruct, type XmlRpcValue } from '../protocol/values.ts';
 import { Sql, type RawQueryable } from '../db/types.ts';
 import type { Session } from './auth/session.ts';
 import { announce, invalidate, scopesOf, signalChanges, writtenTable, type Scope } from './cache-scopes.ts';
-import { checkArgTypes, type RegisteredMethod } from './registry.ts';
+import { checkArgTypes, type RegisteredMethod, type ResultFilter } from './registry.ts';
 import { bindArgs } from '../protocol/signature.ts';
 import { databaseFault } from './db-errors.ts';
 import { scrubPaths } from './fault-text.ts';
@@ -138,6 +138,19 @@ export async function prepareCall(state: CallState, m: RegisteredMethod, params:
 
 export async function invoke(state: CallState, m: RegisteredMethod, params: XmlRpcValue[], hooks: Hooks, prepared?: { value: unknown }): Promise<XmlRpcValue> {
   if (m.prepare && !prepared) throw new GenericError(`${m.name} cannot be called inside a multicall; call it on its own`);
+  const { bound, ctx } = await admit(state, m, params, hooks, prepared);
+  return await m.handler(ctx, bound);
+}
+
+/** A read-only method's `paged` answer (see MethodDef.paged), or null when it has none for this filter. */
+export async function invokePaged(state: CallState, m: RegisteredMethod, params: XmlRpcValue[], f: ResultFilter | null): Promise<{ total: number; rows: XmlRpcValue[] } | null> {
+  if (!m.paged || m.prepare || m.writes) return null;
+  const { bound, ctx } = await admit(state, m, params, new Hooks(), undefined);
+  return m.paged(ctx, bound, f);
+}
+
+/** Bind a call's arguments and check who may make it. */
+async function admit(state: CallState, m: RegisteredMethod, params: XmlRpcValue[], hooks: Hooks, prepared: { value: unknown } | undefined) {
   const bound = bind(m, params);
   const ctx = callContext(state, m, hooks, prepared?.value);
   const req = m.requires;
@@ -154,7 +167,7 @@ export async function invoke(state: CallState, m: RegisteredMethod, params: XmlR
     for (const p of req.anyPerm) if (await state.session.hasPerm(p)) ok = true;
     if (!ok) await state.session.assertPerm(req.anyPerm[0]);
   }
-  return await m.handler(ctx, bound);
+  return { bound, ctx };
 }
 
 function callContext(state: CallState, m: RegisteredMethod, hooks: Hooks, prepared: unknown): CallContext {

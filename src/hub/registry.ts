@@ -35,6 +35,20 @@ export interface MethodDef<A = BoundArgs> {
    */
   prepare?(ctx: CallContext, a: A): Promise<unknown>;
   handler(ctx: CallContext, a: A): Promise<XmlRpcValue> | XmlRpcValue;
+  /**
+   * count / filterResults / countAndFilterResults of this method without building its whole
+   * result: the length of the list the handler would return and, with a filter, the sorted and
+   * cut rows; null when it cannot do that filter (the wrappers then sort the handler's list).
+   */
+  paged?(ctx: CallContext, a: A, f: ResultFilter | null): Promise<{ total: number; rows: XmlRpcValue[] } | null>;
+}
+
+/** countAndFilterResults' filterOpts: sort key ('-' descending), None greatest, offset, limit. */
+export interface ResultFilter {
+  order: string | null;
+  noneGreatest: boolean;
+  offset: number | null;
+  limit: number | null;
 }
 
 export interface RegisteredMethod extends MethodDef {
@@ -45,10 +59,11 @@ export interface RegisteredMethod extends MethodDef {
 
 /** Define a method with typed arguments inferred from its `args` schemas. */
 export function method<S extends z.ZodRawShape>(
-  def: Omit<MethodDef, 'args' | 'handler' | 'prepare'> & {
+  def: Omit<MethodDef, 'args' | 'handler' | 'prepare' | 'paged'> & {
     args?: S;
     prepare?(ctx: CallContext, a: z.infer<z.ZodObject<S>> & BoundArgs): Promise<unknown>;
     handler(ctx: CallContext, a: z.infer<z.ZodObject<S>> & BoundArgs): Promise<XmlRpcValue> | XmlRpcValue;
+    paged?(ctx: CallContext, a: z.infer<z.ZodObject<S>> & BoundArgs, f: ResultFilter | null): Promise<{ total: number; rows: XmlRpcValue[] } | null>;
   },
 ): MethodDef {
   return def as unknown as MethodDef;

@@ -5,17 +5,38 @@
  */
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
-import { Hooks, invoke, TrackedSql, type CallState } from '../call.ts';
-import { method, type MethodDef } from '../registry.ts';
+import { Hooks, invoke, invokePaged, TrackedSql, type CallState } from '../call.ts';
+import { method, type MethodDef, type ResultFilter } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 
-async function callInner(ctx: CallContext, name: unknown, args: XmlRpcValue[], kw: Record<string, XmlRpcValue>): Promise<XmlRpcValue> {
+function inner(ctx: CallContext, name: unknown, args: XmlRpcValue[], kw: Record<string, XmlRpcValue>) {
   const m = typeof name === 'string' ? ctx.hub.registry.get(name) : undefined;
   if (!m) throw new GenericError(`method ${String(name)} doesn't exist`);
   if (m.writes) throw new ParameterError(`${m.name} changes data: count and filterResults take read-only methods`);
   const state: CallState = { hub: ctx.hub, request: ctx.request, session: ctx.session, sql: ctx.sql as TrackedSql };
   const params = Object.keys(kw).length ? [...args, { ...kw, __starstar: true }] : args;
+  return { m, state, params };
+}
+
+async function callInner(ctx: CallContext, name: unknown, args: XmlRpcValue[], kw: Record<string, XmlRpcValue>): Promise<XmlRpcValue> {
+  const { m, state, params } = inner(ctx, name, args, kw);
   return invoke(state, m, params, new Hooks());
+}
+
+/** The method's own count and page (MethodDef.paged) when it has one for this filter, else null. */
+async function pagedInner(ctx: CallContext, name: unknown, args: XmlRpcValue[], kw: Record<string, XmlRpcValue>, f: ResultFilter | null) {
+  const { m, state, params } = inner(ctx, name, args, kw);
+  return invokePaged(state, m, params, f);
+}
+
+/** filterOpts as a ResultFilter, or null when the generic sort must handle it (odd types). */
+function resultFilter(fo: Record<string, XmlRpcValue>): ResultFilter | null {
+  const num = (v: XmlRpcValue | undefined) => (v === undefined || v === null ? null : typeof v === 'number' ? v : undefined);
+  const offset = num(fo.offset);
+  const limit = num(fo.limit);
+  if (offset === undefined || limit === undefined) return null;
+  if (fo.order !== undefined && fo.order !== null && typeof fo.order !== 'string') return null;
+  return { order: fo.order || null, noneGreatest: fo.noneGreatest === undefined ? true : Boolean(fo.noneGreatest), offset, limit };
 }
 
 function compare(a: XmlRpcValue, b: XmlRpcValue, noneGreatest: boolean): number {
@@ -32,6 +53,9 @@ async function countAndFilter(ctx: CallContext, name: unknown, args: XmlRpcValue
   const fo = isStruct(filterOpts) ? filterOpts : {};
   let results: XmlRpcValue;
   try {
+    const f = resultFilter(fo);
+    const page = f ? await pagedInner(ctx, name, args, rest, f) : null;
+    if (page) return [page.total, page.rows];
     results = await callInner(ctx, name, args, rest);
   } catch (e) {
     throw new GenericError(`method ${String(name)} raised an exception (${(e as Error).message})`);
@@ -56,6 +80,8 @@ export const metaMethods: MethodDef[] = [
     sig: '(methodName, *args, **kw)',
     doc: 'Call a read-only method and count its result: 0 for None, the length of a list or struct, else 1.',
     async handler(ctx, a) {
+      const page = await pagedInner(ctx, a.methodName, a.args as XmlRpcValue[], a.kw as Record<string, XmlRpcValue>, null);
+      if (page) return page.total;
       const r = await callInner(ctx, a.methodName, a.args as XmlRpcValue[], a.kw as Record<string, XmlRpcValue>);
       if (r === null || r === undefined) return 0;
       if (Array.isArray(r)) return r.length;

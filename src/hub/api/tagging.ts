@@ -9,7 +9,7 @@ import { assertTagAccess, getTag, tagId, type TagInfo } from '../content/tag.ts'
 import { getBuild, type BuildInfo } from '../content/build.ts';
 import { packageEntry } from '../content/pkglist.ts';
 import { pkglistAdd } from './packages.ts';
-import { readTaggedBuilds, readTaggedRPMS } from '../content/tagged.ts';
+import { canPageTagged, pageTaggedBuilds, readTaggedBuilds, readTaggedRPMS, type TaggedQuery } from '../content/tagged.ts';
 import { assertPolicy } from '../policy/hub.ts';
 import { tagChangeEvent, tagChangedSinceEvent } from '../content/changes.ts';
 
@@ -68,6 +68,11 @@ function latestArg(v: unknown): boolean | number {
   if (typeof n !== 'number') return Boolean(n);
   if (n === 0 || Number.isNaN(n) || n === Infinity) return 0;
   return n < 0 ? -1 : Math.ceil(n);
+}
+
+/** listTagged's selection from its arguments. */
+function taggedQuery(tagId: number, a: { event: number | null; inherit: boolean; latest?: unknown; package: string | null; owner: string | null; type: string | null; extra: boolean; draft?: unknown }): TaggedQuery {
+  return { tagId, event: a.event, inherit: a.inherit, latest: latestArg(a.latest), package: a.package, owner: a.owner, type: a.type, extra: a.extra, draft: a.draft as boolean | null };
 }
 
 export const taggingMethods: MethodDef[] = [
@@ -131,12 +136,19 @@ export const taggingMethods: MethodDef[] = [
     async handler(ctx, a) {
       const tag = await getTag(ctx, a.tag, { strict: a.strict, event: a.event });
       if (!tag) return [];
-      let rows = await readTaggedBuilds(ctx.sql, { tagId: tag.id, event: a.event, inherit: a.inherit, latest: latestArg(a.latest), package: a.package, owner: a.owner, type: a.type, extra: a.extra, draft: a.draft as boolean | null });
+      let rows = await readTaggedBuilds(ctx.sql, taggedQuery(tag.id, a));
       if (a.prefix) {
         const p = a.prefix.toLowerCase();
         rows = rows.filter((r) => String(r.package_name).toLowerCase().startsWith(p));
       }
       return rows;
+    },
+    // a tag's builds page (count, one sorted page) without the whole list; with a prefix the handler's list is filtered
+    async paged(ctx, a, f) {
+      if (a.prefix || !canPageTagged(f)) return null;
+      const tag = await getTag(ctx, a.tag, { strict: a.strict, event: a.event });
+      if (!tag) return { total: 0, rows: [] };
+      return pageTaggedBuilds(ctx.sql, taggedQuery(tag.id, a), f);
     },
   }),
   method({

@@ -12,6 +12,7 @@ import { lookupName } from '../lookup.ts';
 import { readFullInheritance } from './inheritance.ts';
 import { eventCond } from './tag.ts';
 import { fixExtra } from './build.ts';
+import type { ResultFilter } from '../registry.ts';
 
 export interface TaggedQuery {
   tagId: number;
@@ -27,6 +28,9 @@ export interface TaggedQuery {
 }
 
 export type TaggedBuild = Record<string, XmlRpcValue> & { build_id: number; tag_id: number; package_id: number };
+
+/** the order of readTaggedBuilds' rows: along the walk, newest tagging first */
+const TAGGED_ORDER = 'pick.ord, pick.create_event DESC, pick.build_id DESC';
 
 const TAGGED_COLUMNS = `t.id AS tag_id, t.name AS tag_name, b.id, b.id AS build_id, b.version, b.release, b.epoch,
   b.state, b.completion_time, b.promotion_time, b.start_time, b.task_id, b.draft,
@@ -46,7 +50,8 @@ export function draftClause(draft: boolean | null | undefined, table: string): s
   return draft ? `${table}.draft IS TRUE` : `${table}.draft IS NOT TRUE`;
 }
 
-export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<TaggedBuild[]> {
+/** The statement of readTaggedBuilds in parts: the CTEs up to `pick` (the chosen listings), the joins to the full rows. */
+async function taggedParts(sql: Sql, q: TaggedQuery): Promise<{ ctes: string; cols: string; from: string; params: unknown[] }> {
   const latest = typeof q.latest === 'number' ? q.latest : q.latest ? 1 : 0;
   const { pkgWalk } = await tagWalk(sql, q.tagId, q.event);
   // tags whose listings count: the tag, plus its ancestors when inheriting (first position wins)
@@ -90,7 +95,6 @@ export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<Tagged
     }
   }
   if (q.extra) cols += ', b.extra';
-  const order = 'pick.ord, pick.create_event DESC, pick.build_id DESC';
   let pickSql: string;
   if (latest === 0) pickSql = 'SELECT * FROM tagged';
   else if (latest === 1) pickSql = 'SELECT DISTINCT ON (pkg_id) * FROM tagged ORDER BY pkg_id, ord, create_event DESC, build_id DESC';
@@ -98,7 +102,7 @@ export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<Tagged
     params.push(latest);
     pickSql = `SELECT * FROM (SELECT tagged.*, row_number() OVER (PARTITION BY pkg_id ORDER BY ord, create_event DESC, build_id DESC) AS n FROM tagged) AS ranked WHERE n <= $${params.length}`;
   }
-  const text = `
+  const ctes = `
     WITH pw AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, tag_id int, filters text[])),
          tw AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS y(ord int, tag_id int)),
          pk AS (
@@ -114,8 +118,8 @@ export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<Tagged
              JOIN pk ON pk.package_id = b.pkg_id AND NOT pk.blocked
              ${narrowJoins.join(' ')}
             WHERE ${where.join(' AND ')}),
-         pick AS (${pickSql})
-    SELECT ${cols}
+         pick AS (${pickSql})`;
+  const from = `
       FROM pick
       JOIN tag_listing tl ON tl.build_id = pick.build_id AND tl.tag_id = pick.tag_id AND tl.create_event = pick.create_event
       JOIN build b ON b.id = pick.build_id
@@ -125,11 +129,72 @@ export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<Tagged
       JOIN volume v ON v.id = b.volume_id
       JOIN users u ON u.id = b.owner
       LEFT JOIN users pr ON pr.id = b.promoter
-      ${joins.join('\n      ')}
-     ORDER BY ${order}`;
-  const rows = await sql.query<TaggedBuild>(text, params);
+      ${joins.join('\n      ')}`;
+  return { ctes, cols, from, params };
+}
+
+export async function readTaggedBuilds(sql: Sql, q: TaggedQuery): Promise<TaggedBuild[]> {
+  const { ctes, cols, from, params } = await taggedParts(sql, q);
+  const rows = await sql.query<TaggedBuild>(`${ctes} SELECT ${cols} ${from} ORDER BY ${TAGGED_ORDER}`, params);
   if (q.extra) for (const r of rows) fixExtra(r as { extra?: unknown });
   return rows;
+}
+
+/** Keys of a tagged-build row the database can sort by as the wrappers sort the list: text by code point, times by their text. */
+const TEXT_KEYS = new Set(['tag_name', 'version', 'release', 'owner_name', 'promoter_name', 'volume_name', 'package_name', 'name', 'nvr']);
+const TIME_KEYS = new Set(['completion_time', 'promotion_time', 'start_time', 'creation_time']);
+const PLAIN_KEYS = new Set(['tag_id', 'id', 'build_id', 'epoch', 'state', 'task_id', 'draft', 'owner_id', 'promoter_id', 'creation_event_id', 'volume_id', 'package_id', 'create_event']);
+
+/** Whether pageTaggedBuilds can do this filter (else the caller sorts the whole list). */
+export function canPageTagged(f: ResultFilter | null): boolean {
+  if (!f) return true;
+  const key = f.order?.replace(/^-/, '') ?? null;
+  const whole = (n: number | null) => n === null || (Number.isInteger(n) && n >= 0);
+  return (key === null || TEXT_KEYS.has(key) || TIME_KEYS.has(key) || PLAIN_KEYS.has(key)) && whole(f.offset) && whole(f.limit);
+}
+
+/**
+ * count / countAndFilterResults of listTagged without reading the whole list: the number of
+ * rows readTaggedBuilds would return and (with a filter) the rows of the sorted, cut list, by
+ * the database. The same answer as sorting readTaggedBuilds' rows (test/hub/tagged-page.test.ts);
+ * kept in the memo until content changes.
+ */
+export async function pageTaggedBuilds(sql: Sql, q: TaggedQuery, f: ResultFilter | null): Promise<{ total: number; rows: TaggedBuild[] }> {
+  if (!canPageTagged(f)) throw new GenericError(`cannot page tagged builds by ${String(f?.order)}`);
+  const memoKey = `taggedPage:${JSON.stringify([q, f])}`;
+  const hit = sql.memo?.get<{ total: number; rows: TaggedBuild[] }>(memoKey);
+  if (hit) return { total: hit.total, rows: hit.rows.map((r) => ({ ...r })) };
+  const ticket = sql.memo?.ticket() ?? 0;
+  const { ctes, cols, from, params } = await taggedParts(sql, q);
+  const count = async () => Number(await sql.value(`${ctes} SELECT count(*) FROM pick`, params));
+  let out: { total: number; rows: TaggedBuild[] };
+  if (!f) out = { total: await count(), rows: [] };
+  else {
+    const desc = f.order?.startsWith('-') ?? false;
+    const key = f.order?.replace(/^-/, '') || null;
+    const expr = key === null ? null : TIME_KEYS.has(key) ? `"${key}"::text COLLATE "C"` : TEXT_KEYS.has(key) ? `"${key}" COLLATE "C"` : `"${key}"`;
+    // None greatest: last going up, first going down (as the wrappers' sort)
+    const nulls = f.noneGreatest === desc ? 'NULLS FIRST' : 'NULLS LAST';
+    const sortBy = expr ? `${expr} ${desc ? 'DESC' : 'ASC'} ${nulls}, ` : '';
+    const p = [...params];
+    let cut = '';
+    if (f.offset !== null) cut += ` OFFSET ${Number(f.offset)}`;
+    if (f.limit !== null) cut += ` LIMIT ${Number(f.limit)}`;
+    const rows = await sql.query<TaggedBuild & { __total: number; __ord: number }>(
+      `${ctes}, sel AS (SELECT ${cols}, pick.ord AS __ord ${from})
+       SELECT *, count(*) OVER () AS __total FROM sel ORDER BY ${sortBy}__ord, create_event DESC, build_id DESC${cut}`,
+      p,
+    );
+    const total = rows.length ? Number(rows[0].__total) : await count();
+    for (const r of rows) {
+      delete (r as Partial<typeof r>).__total;
+      delete (r as Partial<typeof r>).__ord;
+      if (q.extra) fixExtra(r as { extra?: unknown });
+    }
+    out = { total, rows };
+  }
+  sql.memo?.put(ticket, memoKey, { total: out.total, rows: out.rows.map((r) => ({ ...r })) });
+  return out;
 }
 
 export interface TaggedRpmQuery extends TaggedQuery {
