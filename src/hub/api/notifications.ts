@@ -1,6 +1,8 @@
 /**
  * Build notifications and notification blocks (Koji's createNotification … getBuildNotificationBlock).
- * A user manages their own; an admin anyone's. The faults and their order follow Koji's hub.
+ * A user manages their own; an admin anyone's. The faults and their order follow Koji's hub, but
+ * for one: the changing calls declare a login requirement (as every writing method here does), so
+ * an anonymous caller gets the hub's usual ActionNotAllowed, not Koji's GenericError 'Not logged-in'.
  */
 import { GenericError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
@@ -26,10 +28,9 @@ interface Me {
   name: string;
 }
 
+/** The caller (the methods that use it require a login). */
 function loggedInUser(ctx: CallContext): Me {
-  const s = ctx.session;
-  if (!s.loggedIn || s.userId === null) throw new GenericError('Not logged-in');
-  return { id: s.userId, name: s.userName ?? '' };
+  return { id: ctx.session.userId as number, name: ctx.session.userName ?? '' };
 }
 
 async function mayManage(ctx: CallContext, me: Me, ownerId: number): Promise<boolean> {
@@ -53,10 +54,10 @@ async function notificationOwner(ctx: CallContext, userInfo: unknown, what: stri
   return user;
 }
 
-/** Delete a notification or block: it must exist (checked first, as Koji does), and be the caller's unless admin. */
+/** Delete a notification or block: it must exist, and be the caller's unless admin. */
 async function removeOwn(ctx: CallContext, kind: NotificationKind, id: number, what: string): Promise<void> {
-  const row = await getNotification(ctx.sql, kind, id, true);
   const me = loggedInUser(ctx);
+  const row = await getNotification(ctx.sql, kind, id, true);
   if (!(await mayManage(ctx, me, row!.user_id))) throw new GenericError(`user ${me.id} cannot delete ${what} for user ${row!.user_id}`);
   await deleteNotification(ctx.sql, kind, id);
 }
@@ -94,6 +95,7 @@ export const notificationMethods: MethodDef[] = [
   noneMethod({
     name: 'createNotification',
     sig: '(user_id, package_id, tag_id, success_only)',
+    requires: 'login',
     doc: 'Mail the user about builds of a package (None: any) into a tag (None: any), optionally only successful ones. Only for oneself unless admin.',
     async run(ctx, a) {
       const user = await notificationOwner(ctx, a.user_id, 'notifications');
@@ -106,6 +108,7 @@ export const notificationMethods: MethodDef[] = [
   noneMethod({
     name: 'updateNotification',
     sig: '(id, package_id, tag_id, success_only)',
+    requires: 'login',
     doc: "Change a notification's package, tag and success_only. Only the owner or an admin.",
     args: { id: t.int },
     async run(ctx, a) {
@@ -120,6 +123,7 @@ export const notificationMethods: MethodDef[] = [
   noneMethod({
     name: 'deleteNotification',
     sig: '(id)',
+    requires: 'login',
     doc: 'Delete a notification. Only the owner or an admin.',
     args: { id: t.int },
     run: (ctx, a) => removeOwn(ctx, 'notification', a.id, 'notifications'),
@@ -127,6 +131,7 @@ export const notificationMethods: MethodDef[] = [
   noneMethod({
     name: 'createNotificationBlock',
     sig: '(user_id, package_id=None, tag_id=None)',
+    requires: 'login',
     doc: 'Stop mail to the user about builds of a package (None: any) into a tag (None: any). Only for oneself unless admin.',
     async run(ctx, a) {
       const user = await notificationOwner(ctx, a.user_id, 'notification blocks');
@@ -138,6 +143,7 @@ export const notificationMethods: MethodDef[] = [
   noneMethod({
     name: 'deleteNotificationBlock',
     sig: '(id)',
+    requires: 'login',
     doc: 'Delete a notification block. Only the owner or an admin.',
     args: { id: t.int },
     run: (ctx, a) => removeOwn(ctx, 'block', a.id, 'notification blocks'),
