@@ -2,8 +2,9 @@
  * The web's owner and admin actions against a real hub (both engines), with real password
  * logins through the web's login page (an admin and a user without permissions): a tag's package
  * list (add with owner, block, unblock, remove; seen by `koji list-pkgs`), editing, disabling and
- * enabling a channel (a host manager only the latter), cancelling a BUILDING build from buildinfo, and the notification pages
- * (which say so while the hub has no notification calls). Non-admins get 403 for admin-only
+ * enabling a channel (a host manager only the latter), cancelling a BUILDING build from buildinfo, and build
+ * notifications and notification blocks (created, edited and deleted through the pages, checked
+ * with getBuildNotifications / getBuildNotificationBlocks). Non-admins get 403 for admin-only
  * actions, missing or wrong CSRF tokens are refused, hostile text is escaped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,28 +249,98 @@ describe.each(engines())('web owner and admin actions on %s', (engine) => {
     expect((await get(`/koji/buildinfo?buildID=${buildId}`, adminCookie)).html).not.toContain('Cancel build');
   });
 
-  it('offers notifications on the user\'s own page only, and says so while the hub has no notification calls', async () => {
+  it('creates, edits and deletes a notification from the user\'s own page; the hub keeps them', async () => {
     const me = (await admin.call<XmlRpcStruct>('getUser', [ADMIN])).id as number;
     const aliceId = (await admin.call<XmlRpcStruct>('getUser', ['alice'])).id as number;
+    const pkgId = (await admin.call<XmlRpcStruct>('getPackage', ['oldpkg'])).id as number;
+    const notifs = () => admin.call<XmlRpcStruct[]>('getBuildNotifications', [ADMIN]);
+    const back = `/koji/userinfo?userID=${me}#notifications`;
     const own = await get(`/koji/userinfo?userID=${me}`, adminCookie);
     expect(own.html).toContain('<h2 id="notifications">Your notifications</h2>');
-    expect(own.html).toContain('This hub does not keep build notifications.');
+    expect(own.html).toContain('<p class="muted">No notifications</p>');
+    expect(own.html).not.toContain('This hub does not keep build notifications.');
     expect((await get(`/koji/userinfo?userID=${aliceId}`, adminCookie)).html).not.toContain('id="notifications"');
     expect((await get(`/koji/userinfo?userID=${me}`)).html).not.toContain('id="notifications"');
-    // the form itself needs no hub call
     const form = await get('/koji/notificationcreate', adminCookie);
     expect(form.status).toBe(200);
     expect(form.html).toContain('<label for="package">Package (name, or all)</label>');
     expect((await get('/koji/notificationcreate')).location).toBe('/koji/login?page=notificationcreate');
-    // saving: the web names the call the hub lacks
+
     const made = await post('/koji/notificationcreate', adminCookie, { package: 'oldpkg', tag: 'web-base', success_only: 'yes', add: 'Add' });
-    expect([made.status, made.html]).toEqual([501, expect.stringContaining('does not offer createNotification')]);
-    const cancel = await post('/koji/notificationcreate', adminCookie, { cancel: 'Cancel' });
-    expect([cancel.status, cancel.location]).toEqual([302, `/koji/userinfo?userID=${me}#notifications`]);
-    const edit = await get('/koji/notificationedit?notificationID=1', adminCookie);
-    expect([edit.status, edit.html]).toEqual([501, expect.stringContaining('does not offer getBuildNotification')]);
-    // still checked before the hub is asked
+    expect([made.status, made.location]).toEqual([302, back]);
+    const [n] = await notifs();
+    expect(n).toEqual({ id: expect.any(Number), user_id: me, package_id: pkgId, tag_id: tagId, success_only: true, email: expect.stringMatching(new RegExp(`^${ADMIN}@`)) });
+    const listed = (await get(`/koji/userinfo?userID=${me}`, adminCookie)).html;
+    expect(listed).toContain(`<td><a href="packageinfo?packageID=${pkgId}">oldpkg</a></td><td><a href="taginfo?tagID=${tagId}">web-base</a></td><td>success only</td>`);
+    expect(listed).toContain(`href="notificationedit?notificationID=${n.id}"`);
+    // the same again: the hub's reason, as a 400
+    const dup = await post('/koji/notificationcreate', adminCookie, { package: String(pkgId), tag: 'web-base', success_only: 'yes', add: 'Add' });
+    expect([dup.status, dup.html]).toEqual([400, expect.stringContaining('The hub refused: notification already exists')]);
+    const cancel = await post('/koji/notificationcreate', adminCookie, { cancel: 'Cancel', package: 'oldpkg' });
+    expect([cancel.status, cancel.location]).toEqual([302, back]);
+    expect(await notifs()).toEqual([n]);
+
+    const edit = await get(`/koji/notificationedit?notificationID=${n.id}`, adminCookie);
+    expect(edit.status).toBe(200);
+    expect(edit.html).toContain('<input id="package" name="package" value="oldpkg" required>');
+    expect(edit.html).toContain('<input id="tag" name="tag" value="web-base" required>');
+    expect(edit.html).toContain('name="success_only" value="yes" checked>');
+    // alice may read it but not change it
+    const foreign = await post('/koji/notificationedit', aliceCookie, { notificationID: String(n.id), package: 'all', tag: 'all', save: 'Save' });
+    expect([foreign.status, foreign.html]).toEqual([400, expect.stringContaining(`The hub refused: user ${aliceId} cannot update notifications for user ${me}`)]);
+    const saved = await post('/koji/notificationedit', adminCookie, { notificationID: String(n.id), package: 'all', tag: 'web-child', save: 'Save' });
+    expect([saved.status, saved.location]).toEqual([302, back]);
+    expect(await notifs()).toEqual([{ ...n, package_id: null, tag_id: childId, success_only: false }]);
+    expect((await get(`/koji/userinfo?userID=${me}`, adminCookie)).html).toContain(`<td>all</td><td><a href="taginfo?tagID=${childId}">web-child</a></td><td>all</td>`);
+
+    const notAllowed = await post('/koji/notificationdelete', aliceCookie, { notificationID: String(n.id) });
+    expect([notAllowed.status, notAllowed.html]).toEqual([400, expect.stringContaining(`The hub refused: user ${aliceId} cannot delete notifications for user ${me}`)]);
+    const gone = await post('/koji/notificationdelete', adminCookie, { notificationID: String(n.id) });
+    expect([gone.status, gone.location]).toEqual([302, back]);
+    expect(await notifs()).toEqual([]);
+    expect((await post('/koji/notificationdelete', adminCookie, { notificationID: String(n.id) })).status).toBe(404);
+    expect((await get(`/koji/notificationedit?notificationID=${n.id}`, adminCookie)).status).toBe(404);
+    // checked before the hub is asked; hostile names come back escaped
     expect((await post('/koji/notificationdelete', adminCookie, { notificationID: 'x' })).status).toBe(400);
     expect((await post('/koji/notificationcreate', adminCookie, { package: 'no-such-pkg', tag: 'all', add: 'Add' })).status).toBe(404);
+    const hostile = await post('/koji/notificationcreate', adminCookie, { package: HOSTILE, tag: 'all', add: 'Add' });
+    expect(hostile.status).toBe(404);
+    expect(hostile.html).toContain(ESCAPED);
+    expect(hostile.html).not.toContain(HOSTILE);
+    expect(await notifs()).toEqual([]);
+  });
+
+  it('blocks notifications and lifts the block from the user\'s own page', async () => {
+    const me = (await admin.call<XmlRpcStruct>('getUser', [ADMIN])).id as number;
+    const aliceId = (await admin.call<XmlRpcStruct>('getUser', ['alice'])).id as number;
+    const blocks = () => admin.call<XmlRpcStruct[]>('getBuildNotificationBlocks', [ADMIN]);
+    const back = `/koji/userinfo?userID=${me}#notifications`;
+    expect((await get(`/koji/userinfo?userID=${me}`, adminCookie)).html).toContain('<p class="muted">No blocks</p>');
+    const made = await post('/koji/notificationblockcreate', adminCookie, { package: 'all', tag: 'web-base' });
+    expect([made.status, made.location]).toEqual([302, back]);
+    const [b] = await blocks();
+    expect(b).toEqual({ id: expect.any(Number), user_id: me, package_id: null, tag_id: tagId });
+    const page = (await get(`/koji/userinfo?userID=${me}`, adminCookie)).html;
+    expect(page).toContain(`<td>all</td><td><a href="taginfo?tagID=${tagId}">web-base</a></td>`);
+    expect(page).toContain(`<input type="hidden" name="blockID" value="${b.id}"><button aria-label="Lift block ${b.id}">Lift</button>`);
+    const dup = await post('/koji/notificationblockcreate', adminCookie, { package: 'all', tag: String(tagId) });
+    expect([dup.status, dup.html]).toEqual([400, expect.stringContaining('The hub refused: notification already exists')]);
+    expect((await post('/koji/notificationblockcreate', adminCookie, { package: 'all', tag: 'no-such-tag' })).status).toBe(404);
+    // a block of alice's own does not touch the admin's
+    expect((await post('/koji/notificationblockcreate', aliceCookie, { package: 'oldpkg', tag: 'all' })).status).toBe(302);
+    const [aliceBlock] = await admin.call<XmlRpcStruct[]>('getBuildNotificationBlocks', ['alice']);
+    expect(aliceBlock).toMatchObject({ user_id: aliceId, tag_id: null });
+    expect(await blocks()).toEqual([b]);
+
+    const notAllowed = await post('/koji/notificationblockdelete', aliceCookie, { blockID: String(b.id) });
+    expect([notAllowed.status, notAllowed.html]).toEqual([400, expect.stringContaining(`The hub refused: user ${aliceId} cannot delete notification blocks for user ${me}`)]);
+    const lifted = await post('/koji/notificationblockdelete', adminCookie, { blockID: String(b.id) });
+    expect([lifted.status, lifted.location]).toEqual([302, back]);
+    expect(await blocks()).toEqual([]);
+    const again = await post('/koji/notificationblockdelete', adminCookie, { blockID: String(b.id) });
+    expect([again.status, again.html]).toEqual([404, expect.stringContaining(`No such notification block: ${b.id}`)]);
+    // an admin may lift another user's block
+    expect((await post('/koji/notificationblockdelete', adminCookie, { blockID: String(aliceBlock.id) })).status).toBe(302);
+    expect(await admin.call('getBuildNotificationBlocks', ['alice'])).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ import { buildSubmitCommands } from './build-submit.ts';
 import { tagBuildCommands } from './tag-build.ts';
 import { mockConfigCommands } from './mock-config.ts';
 import { buildrootCommands } from './buildroots.ts';
+import { notificationCommands } from './notifications.ts';
 import { STOCK_COMMANDS } from '../stock-commands.ts';
 
 export const COMMANDS: Command[] = [
@@ -53,6 +54,7 @@ export const COMMANDS: Command[] = [
   ...distRepoCommands,
   ...mockConfigCommands,
   ...buildrootCommands,
+  ...notificationCommands,
 ];
 
 const ALIASES: Record<string, string> = {

@@ -37,6 +37,7 @@ import { taskOutputMethods } from './task-output.ts';
 import { metaMethods } from './meta.ts';
 import { buildTaskMethods } from './build-tasks.ts';
 import { hostBuildMethods } from './host-builds.ts';
+import { notificationMethods } from './notifications.ts';
 
 export const IMPLEMENTED: MethodDef[] = [
   ...introspectionMethods,
@@ -70,6 +71,7 @@ export const IMPLEMENTED: MethodDef[] = [
   ...metaMethods,
   ...buildTaskMethods,
   ...hostBuildMethods,
+  ...notificationMethods,
 ];
 
 export function notImplemented(name: string, sig: string): MethodDef {

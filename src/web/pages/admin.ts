@@ -216,7 +216,9 @@ export async function notificationblockcreate(ctx: PageContext): Promise<PageRes
 
 export async function notificationblockdelete(ctx: PageContext): Promise<PageResult> {
   const { login, form } = ctx.action();
-  await change(ctx, 'deleteNotificationBlock', [formId(form, 'blockID')]);
+  const id = formId(form, 'blockID');
+  if (!(await change<Row | null>(ctx, 'getBuildNotificationBlock', [id]))) throw new HttpError(404, `No such notification block: ${id}`);
+  await change(ctx, 'deleteNotificationBlock', [id]);
   return backToUser(ctx, login.user);
 }
 
