@@ -9,7 +9,7 @@
  * page spends waiting for the hub (the union of its calls' spans, as pages make calls in
  * parallel) and how many requests and calls it makes.
  *
- * Environment: BENCH_WORKERS (hub processes, default 2), BENCH_WEB_REQUESTS (default 40),
+ * Environment: BENCH_WORKERS (hub processes, default 2), BENCH_WEB_REQUESTS (default 20),
  * BENCH_WEB_PAGES (comma-separated labels or page names, to time only some),
  * BENCH_WEB_KEEP_DB=1 (the database kojits_web_bench_kept is kept at the end and reused without
  * seeding when it exists: for repeated runs while working on the pages).
@@ -31,7 +31,7 @@ import { describeContent, seedContent, type Described } from './content-seed.ts'
 import { startHubProcess, type HubProcess } from './hub-process.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const REQUESTS = Number(process.env.BENCH_WEB_REQUESTS ?? 40);
+const REQUESTS = Number(process.env.BENCH_WEB_REQUESTS ?? 20);
 const KEEP_DB = 'kojits_web_bench_kept';
 const HOST = 'bench-web-host.example.com';
 const USERS = 200;

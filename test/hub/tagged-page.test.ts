@@ -11,6 +11,7 @@ import type { XmlRpcStruct, XmlRpcValue } from '../../src/protocol/values.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { addBuild } from '../helpers/content.ts';
+import { compareValue } from '../helpers/sort.ts';
 
 type Row = XmlRpcStruct;
 
@@ -22,19 +23,7 @@ function reference(rows: Row[], f: { order?: string; noneGreatest?: boolean; off
     const key = desc ? f.order.slice(1) : f.order;
     const noneGreatest = f.noneGreatest ?? true;
     // Python's sort key (v is None, v) (or plain v) with reverse: ties keep the list's order
-    const cmpVal = (a: XmlRpcValue, b: XmlRpcValue) => {
-      const an = a === null || a === undefined;
-      const bn = b === null || b === undefined;
-      if (an || bn) return an && bn ? 0 : an === noneGreatest ? 1 : -1;
-      if (typeof a === 'string' && typeof b === 'string') {
-        // code point order
-        const x = [...a].map((c) => c.codePointAt(0) as number);
-        const y = [...b].map((c) => c.codePointAt(0) as number);
-        for (let k = 0; k < Math.min(x.length, y.length); k++) if (x[k] !== y[k]) return x[k] - y[k];
-        return x.length - y.length;
-      }
-      return Number(a) - Number(b);
-    };
+    const cmpVal = (a: XmlRpcValue, b: XmlRpcValue) => compareValue(a, b, noneGreatest);
     out = [...out].sort((p, q) => (desc ? -1 : 1) * cmpVal(p.r[key], q.r[key]) || p.i - q.i);
   }
   let rowsOut = out.map((o) => o.r);

@@ -4,11 +4,11 @@ import type { XmlRpcValue } from '../../protocol/values.ts';
 import { parseArches } from '../../util/arch.ts';
 import { checkString, lookupName } from '../lookup.ts';
 import { applyQueryOpts, Select, type QueryOpts } from '../query.ts';
-import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
+import { method, queryOptsSchema, t, truthy, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { getTag, tagId, type TagInfo } from '../content/tag.ts';
-import { packageEntry, readPackageList } from '../content/pkglist.ts';
+import { packageEntry, pagePackageList, readPackageList, type PkgListPage, type PkgListQuery } from '../content/pkglist.ts';
 import { assertPolicy } from '../policy/hub.ts';
 import { getUser } from './users.ts';
 import { verifyDirName } from '../names.ts';
@@ -97,7 +97,7 @@ async function listPackages(ctx: CallContext, a: Record<string, unknown> & { que
   const tid = a.tagID == null ? null : await tagId(ctx.sql, a.tagID, true);
   const uid = a.userID == null ? null : (await getUser(ctx, a.userID, { strict: true }))!.id;
   const pid = a.pkgID == null ? null : (await lookupName(ctx.sql, 'package', a.pkgID, { strict: true }))!.id;
-  let rows = await readPackageList(ctx.sql, {
+  const q: PkgListQuery = {
     tagId: tid,
     userId: uid,
     pkg: pid,
@@ -106,12 +106,26 @@ async function listPackages(ctx: CallContext, a: Record<string, unknown> & { que
     event: (a.event as number | null) ?? null,
     withOwners: a.with_owners !== false,
     withBlocked: a.with_blocked !== false,
-  });
-  if (typeof a.prefix === 'string' && a.prefix) {
-    const p = a.prefix.toLowerCase();
+  };
+  const prefix = typeof a.prefix === 'string' && a.prefix ? a.prefix : null;
+  const page = pageOf(a.queryOpts, prefix);
+  if (page) return (await pagePackageList(ctx.sql, q, page)) as XmlRpcValue;
+  let rows = await readPackageList(ctx.sql, q);
+  if (prefix) {
+    const p = prefix.toLowerCase();
     rows = rows.filter((r) => r.package_name.toLowerCase().startsWith(p));
   }
   return applyQueryOpts(rows, a.queryOpts) as XmlRpcValue;
+}
+
+/** queryOpts the database can answer for a package list (a count or a sorted page), else null: the whole list is sorted here. */
+function pageOf(o: QueryOpts | null, prefix: string | null): PkgListPage | null {
+  if (!o || truthy(o.asList)) return null;
+  const countOnly = truthy(o.countOnly);
+  if (!countOnly && !o.order && !o.offset && !o.limit) return null;
+  const whole = (n: unknown) => n === null || n === undefined || (Number.isInteger(n) && (n as number) >= 0);
+  if (!whole(o.offset) || !whole(o.limit) || (prefix !== null && !/^[\x00-\x7f]*$/.test(prefix))) return null;
+  return { order: o.order || null, offset: Number(o.offset ?? 0), limit: Number(o.limit ?? 0), countOnly, prefix };
 }
 
 async function listPackagesSimple(ctx: CallContext, prefix: unknown, queryOpts: QueryOpts | null) {

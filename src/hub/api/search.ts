@@ -36,6 +36,33 @@ const NVR = "package.name || '-' || build.version || '-' || build.release";
 const NVRA = "rpminfo.name || '-' || rpminfo.version || '-' || rpminfo.release || '.' || rpminfo.arch || '.rpm'";
 const WIN_PATH = "win_archives.relpath || '/' || archiveinfo.filename";
 
+/** The literal start of a LIKE pattern (up to its first wildcard), unescaped. */
+function likeLiteralStart(like: string): string {
+  let out = '';
+  for (let i = 0; i < like.length; i++) {
+    const c = like[i];
+    if (c === '%' || c === '_') break;
+    if (c === '\\' && i + 1 < like.length) out += like[++i];
+    else out += c;
+  }
+  return out;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\_%]/g, '\\$&');
+
+/**
+ * A condition on package.name implied by "N-V-R starts with `start`" (case-insensitive, as
+ * ILIKE): the name starts with it, or the name is the part of it before one of its dashes. It
+ * selects the few packages a pattern can match, so the builds come by their package index
+ * instead of a scan of every build; null when it would not narrow anything.
+ */
+function nvrPackageCond(q: Select, start: string): string | null {
+  if (!start) return null;
+  const alts = [`package.name ILIKE ${q.p(escapeLike(start) + '%')}`];
+  for (let i = start.indexOf('-'); i > 0; i = start.indexOf('-', i + 1)) alts.push(`package.name ILIKE ${q.p(escapeLike(start.slice(0, i)))}`);
+  return alts.join(' OR ');
+}
+
 async function search(ctx: CallContext, terms: XmlRpcValue, type: XmlRpcValue, matchType: XmlRpcValue, queryOpts: QueryOpts | null): Promise<XmlRpcValue> {
   if (!truthy(terms)) throw new GenericError('empty search terms');
   if (typeof terms !== 'string') throw new ParameterError(`Invalid type for search terms: ${pyRepr(terms)} (expected a string)`);
@@ -47,8 +74,14 @@ async function search(ctx: CallContext, terms: XmlRpcValue, type: XmlRpcValue, m
   const p = q.p(matchType === 'glob' ? globToLike(terms) : terms);
   switch (type) {
     case 'build':
+    {
       q.join('package ON build.pkg_id = package.id').columns(['build.id', 'id'], [NVR, 'name']).where(`${NVR} ${oper} ${p}`);
+      // implied by the match: narrows the packages first (a glob by its literal start, an exact name whole)
+      const start = matchType === 'glob' ? likeLiteralStart(globToLike(terms)) : matchType === 'regexp' ? '' : terms;
+      const cond = nvrPackageCond(q, start);
+      if (cond) q.where(cond);
       break;
+    }
     case 'rpm':
       q.columns(['rpminfo.id', 'id'], [NVRA, 'name']).where(`${NVRA} ${oper} ${p}`);
       break;
