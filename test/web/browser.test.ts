@@ -39,10 +39,24 @@ describe.skipIf(SKIP)('the web in Chromium', () => {
     return r.output;
   };
   const shot = async (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  /** the page's h1, and no error page */
+  /**
+   * The page's h1, and no error page; on the way, what a keyboard or screen-reader user needs:
+   * exactly one h1, and every visible form control with an accessible name.
+   */
   const heading = async (page: Page) => {
     const h1 = (await page.locator('h1').first().textContent())?.trim() ?? '';
     expect(h1, `${page.url()}: ${h1}`).not.toMatch(/^Error \d+/);
+    expect(await page.locator('h1').count(), page.url()).toBe(1);
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+        .filter((el) => {
+          const e = el as HTMLInputElement;
+          const byFor = e.id && document.querySelector(`label[for="${e.id}"]`);
+          return !(e.getAttribute('aria-label') || byFor || e.closest('label') || (e.tagName === 'BUTTON' && e.textContent?.trim()) || ((e.type === 'submit' || e.type === 'button') && e.value));
+        })
+        .map((e) => e.outerHTML.slice(0, 120)),
+    );
+    expect(unnamed, `${page.url()}: form controls without a label`).toEqual([]);
     return h1;
   };
 
