@@ -183,7 +183,7 @@ function webConf(hubUrl: string, port: number): string {
 /** A WebApp in this process, on a loopback port, whose hub client is timed. */
 async function startTimedWeb(hubUrl: string): Promise<{ url: string; hub: TimedSession; stop(): Promise<void> }> {
   const opts = parseWebConfig(webConf(hubUrl, 1), 'bench-web.conf');
-  // as the web's own client (src/web/server.ts hubClient), without a CA
+  // as the web's own client (src/web/logins.ts hubClient), without a CA
   const hub = new TimedSession(hubUrl, { maxRetries: 1, retryInterval: 0.5, timeout: 120, anonRetry: true });
   const app = new WebApp({ opts, hub, log: pino({ level: 'silent' }) });
   const server = http.createServer(app.listener());

@@ -57,6 +57,21 @@ export interface RequestFacts {
   logins: Logins;
 }
 
+/** One call of a multicall. */
+export interface HubCall {
+  method: HubMethod;
+  args?: XmlRpcValue[];
+  kwargs?: Record<string, XmlRpcValue>;
+}
+
+/** A list's offset and sort order, and the parameter names they came from. */
+export interface ListParams {
+  start: number;
+  order: string;
+  startParam: string;
+  orderParam: string;
+}
+
 export class PageContext {
   /** the hub as this visitor: their login's session, or anonymous */
   readonly hub: ClientSession;
@@ -107,25 +122,31 @@ export class PageContext {
     return s ? `${this.page}?${s}` : this.page;
   }
 
+  /** Several hub calls in one multicall; each call's value in order (the first fault is thrown). */
+  async multi<V = XmlRpcValue>(calls: HubCall[]): Promise<V[]> {
+    if (!calls.length) return [];
+    const res = await this.hub.multiCall(calls, { strict: true });
+    return res.map((r) => (r as [XmlRpcValue])[0] as V);
+  }
+
+  /** A list's `start` and `order` parameters (`<prefix>Start`/`<prefix>Order` when a page has several lists). */
+  listParams(o: { orders: readonly string[]; dflt: string; prefix?: string }): ListParams {
+    const startParam = o.prefix ? `${o.prefix}Start` : 'start';
+    const orderParam = o.prefix ? `${o.prefix}Order` : 'order';
+    return { start: this.params.start(startParam), order: this.params.order(orderParam, o.orders, o.dflt), startParam, orderParam };
+  }
+
   /**
    * kojiweb's paginateMethod: one page of a listing the hub sorts and cuts (queryOpts order,
    * offset, limit) and its total (countOnly), in one multicall.
    */
   async paginate(method: HubMethod, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, o: { orders: readonly string[]; dflt: string; prefix?: string }): Promise<Pager> {
-    const startParam = o.prefix ? `${o.prefix}Start` : 'start';
-    const orderParam = o.prefix ? `${o.prefix}Order` : 'order';
-    const start = this.params.start(startParam);
-    const order = this.params.order(orderParam, o.orders, o.dflt);
-    const [count, page] = await this.hub.multiCall(
-      [
-        { method, args, kwargs: { ...kwargs, queryOpts: { countOnly: true } } },
-        { method, args, kwargs: { ...kwargs, queryOpts: { order, offset: start, limit: PAGE_SIZE } } },
-      ],
-      { strict: true },
-    );
-    const total = Number((count as [XmlRpcValue])[0]);
-    const rows = (page as [XmlRpcValue])[0] as Row[];
-    return pager(rows, total, start, order, startParam, orderParam);
+    const l = this.listParams(o);
+    const [total, rows] = await this.multi([
+      { method, args, kwargs: { ...kwargs, queryOpts: { countOnly: true } } },
+      { method, args, kwargs: { ...kwargs, queryOpts: { order: l.order, offset: l.start, limit: PAGE_SIZE } } },
+    ]);
+    return pager(rows as Row[], Number(total), l);
   }
 
   /**
@@ -133,27 +154,21 @@ export class PageContext {
    * cuts the result with countAndFilterResults.
    */
   async paginateResults(method: HubMethod, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, o: { orders: readonly string[]; dflt: string; prefix?: string }): Promise<Pager> {
-    const startParam = o.prefix ? `${o.prefix}Start` : 'start';
-    const orderParam = o.prefix ? `${o.prefix}Order` : 'order';
-    const start = this.params.start(startParam);
-    const order = this.params.order(orderParam, o.orders, o.dflt);
-    const [total, rows] = await this.call<[number, Row[]]>('countAndFilterResults', [method, ...args], { ...kwargs, filterOpts: { order, offset: start, limit: PAGE_SIZE } });
-    return pager(rows, total, start, order, startParam, orderParam);
+    const l = this.listParams(o);
+    const [total, rows] = await this.call<[number, Row[]]>('countAndFilterResults', [method, ...args], { ...kwargs, filterOpts: { order: l.order, offset: l.start, limit: PAGE_SIZE } });
+    return pager(rows, total, l);
   }
 
-  /** A Pager for rows a handler fetched itself (`start`/`order` parameters). */
-  pageOf(rows: Row[], total: number, start: number, order: string): Pager {
-    return pager(rows, total, start, order, 'start', 'order');
+  /** A Pager for rows a handler fetched itself with `l` (from listParams). */
+  pageOf(rows: Row[], total: number, l: ListParams): Pager {
+    return pager(rows, total, l);
   }
 
   /** The same for a list already in memory (kojiweb's paginateList). */
   paginateList(all: Row[], o: { orders: readonly string[]; dflt: string; prefix?: string }): Pager {
-    const startParam = o.prefix ? `${o.prefix}Start` : 'start';
-    const orderParam = o.prefix ? `${o.prefix}Order` : 'order';
-    const start = this.params.start(startParam);
-    const order = this.params.order(orderParam, o.orders, o.dflt);
-    const key = order.replace(/^-/, '');
-    const dir = order.startsWith('-') ? -1 : 1;
+    const l = this.listParams(o);
+    const key = l.order.replace(/^-/, '');
+    const dir = l.order.startsWith('-') ? -1 : 1;
     const sorted = [...all].sort((a, b) => {
       const x = a[key] as never;
       const y = b[key] as never;
@@ -162,11 +177,11 @@ export class PageContext {
       if (y === null || y === undefined) return -1;
       return (x < y ? -1 : x > y ? 1 : 0) * dir;
     });
-    return pager(sorted.slice(start, start + PAGE_SIZE), all.length, start, order, startParam, orderParam);
+    return pager(sorted.slice(l.start, l.start + PAGE_SIZE), all.length, l);
   }
 }
 
-function pager(rows: Row[], total: number, start: number, order: string, startParam: string, orderParam: string): Pager {
+function pager(rows: Row[], total: number, { start, order, startParam, orderParam }: ListParams): Pager {
   const count = Math.ceil(total / PAGE_SIZE);
   const current = Math.floor(start / PAGE_SIZE);
   // at most 11 page links around the current one, plus the first and the last

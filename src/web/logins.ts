@@ -14,6 +14,12 @@ import { HttpError } from './errors.ts';
 
 export const COOKIE = 'koji_session';
 
+/** A client of the hub as web.conf says (KojiHubURL, KojiHubCA), with `cert` for logins through it. */
+export function hubClient(o: WebOptions, cert?: string): ClientSession {
+  // pages fail fast with a 502 when the hub does not answer instead of retrying for minutes
+  return new ClientSession(o.KojiHubURL, { cert, serverca: existsSync(o.KojiHubCA) ? o.KojiHubCA : undefined, maxRetries: 1, retryInterval: 0.5, timeout: 120, anonRetry: true });
+}
+
 export interface WebLogin {
   sid: string;
   user: string;
@@ -62,11 +68,6 @@ export class Logins {
     return l;
   }
 
-  private hubFor(cert: boolean): ClientSession {
-    const o = this.o;
-    return new ClientSession(o.KojiHubURL, { cert: cert ? (o.WebCert ?? undefined) : undefined, serverca: existsSync(o.KojiHubCA) ? o.KojiHubCA : undefined, maxRetries: 1, retryInterval: 0.5, timeout: 120 });
-  }
-
   private need(): void {
     if (this.o.LoginDisabled) throw new HttpError(403, 'Logins are disabled on this web (web.conf LoginDisabled)');
     if (this.o.Secret === null) throw new HttpError(503, 'Logins need web.conf Secret (a long random value that signs the login cookies); ask the admin to set it');
@@ -76,14 +77,14 @@ export class Logins {
   async certificate(user: string): Promise<WebLogin> {
     this.need();
     if (!this.o.WebCert) throw new HttpError(503, 'Certificate logins need web.conf WebCert (the web\'s certificate, listed in hub.conf ProxyDNs)');
-    const hub = this.hubFor(true);
+    const hub = hubClient(this.o, this.o.WebCert);
     await hub.sslLogin(user);
     return this.add('certificate', hub);
   }
 
   async password(user: string, password: string): Promise<WebLogin> {
     this.need();
-    const hub = this.hubFor(false);
+    const hub = hubClient(this.o);
     await hub.login(user, password);
     return this.add('password', hub);
   }

@@ -4,22 +4,17 @@
  * It reaches the hub only through the protocol client, as kojiweb does.
  */
 import http from 'node:http';
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { WebOptions } from '../config/web.ts';
-import { ClientSession } from '../protocol/client.ts';
 import { WebApp } from './app.ts';
+import { hubClient } from './logins.ts';
 
 export interface WebServer {
   /** where it listens, for the ready line */
   where: string[];
   close(): Promise<void>;
-}
-
-export function hubClient(o: WebOptions): ClientSession {
-  // pages fail fast with a 502 when the hub does not answer instead of retrying for minutes
-  return new ClientSession(o.KojiHubURL, { serverca: existsSync(o.KojiHubCA) ? o.KojiHubCA : undefined, maxRetries: 1, retryInterval: 0.5, timeout: 120, anonRetry: true });
 }
 
 export async function startWeb(o: WebOptions, log: Logger): Promise<WebServer> {

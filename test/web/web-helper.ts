@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { parseWebConfig, type WebOptions } from '../../src/config/web.ts';
 import { WebApp } from '../../src/web/app.ts';
-import { hubClient } from '../../src/web/server.ts';
+import { hubClient } from '../../src/web/logins.ts';
 
 export interface TestWeb {
   url: string;

@@ -8,7 +8,7 @@
 import type { HubMethod } from '../../protocol/api.ts';
 import { KojiError } from '../../protocol/faults.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
-import type { PageContext, PageResult, Row } from '../context.ts';
+import type { HubCall, PageContext, PageResult, Row } from '../context.ts';
 import { badRequest, HttpError } from '../errors.ts';
 import { formId } from './actions.ts';
 
@@ -122,12 +122,12 @@ export async function userNotifications(ctx: PageContext, userID: number): Promi
   }
   const rows = [...notifs, ...blocks].sort((a, b) => Number(a.id) - Number(b.id));
   // package and tag names in one multicall (a tag may since have been deleted: event 'auto')
-  const calls: Array<{ method: string; args: XmlRpcValue[]; kwargs?: Record<string, XmlRpcValue> }> = [];
+  const calls: HubCall[] = [];
   for (const r of rows) {
     if (r.package_id != null) calls.push({ method: 'getPackage', args: [r.package_id] });
     if (r.tag_id != null) calls.push({ method: 'getTag', args: [r.tag_id], kwargs: { event: 'auto' } });
   }
-  const names = calls.length ? (await ctx.hub.multiCall(calls, { strict: true })).map((r) => ((r as [Row | null])[0]?.name as string | undefined) ?? null) : [];
+  const names = (await ctx.multi<Row | null>(calls)).map((r) => (r?.name as string | undefined) ?? null);
   let i = 0;
   for (const r of rows) {
     r.package_name = r.package_id == null ? null : names[i++];

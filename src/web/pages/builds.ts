@@ -7,7 +7,7 @@ import { BUILD_STATES } from '../../protocol/enums.ts';
 import type { HubMethod } from '../../protocol/api.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
-import type { PageContext, PageHandler, PageResult, Row } from '../context.ts';
+import type { HubCall, PageContext, PageHandler, PageResult, Row } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import { formatTime } from '../render.ts';
 import { brLabel, filesLink, RPM_HEADERS, RPM_PAGES } from './rpms.ts';
@@ -94,12 +94,12 @@ export async function buildinfo(ctx: PageContext): Promise<PageResult> {
   const srpm = rpms.find((r) => r.arch === 'src');
   const brIds = [...new Set([...rpms, ...archives].map((r) => r.buildroot_id).filter((x): x is number => typeof x === 'number'))].sort((a, b) => a - b);
   // the source package's headers and changelog, every rpm's signatures and the buildroots, in one request
-  const calls: Array<{ method: string; args?: XmlRpcValue[]; kwargs?: Record<string, XmlRpcValue> }> = [
-    ...rpms.map((r) => ({ method: 'queryRPMSigs', kwargs: { rpm_id: r.id as number } })),
-    ...brIds.map((b) => ({ method: 'getBuildroot', args: [b] })),
+  const calls: HubCall[] = [
+    ...rpms.map((r): HubCall => ({ method: 'queryRPMSigs', kwargs: { rpm_id: r.id as number } })),
+    ...brIds.map((b): HubCall => ({ method: 'getBuildroot', args: [b] })),
   ];
   if (srpm) calls.push({ method: 'getRPMHeaders', args: [srpm.id as number], kwargs: { headers: RPM_HEADERS } }, { method: 'getChangelogEntries', args: [bid], kwargs: { queryOpts: { limit: CHANGELOG_LIMIT } } });
-  const res = calls.length ? (await ctx.hub.multiCall(calls, { strict: true })).map((r) => (r as [XmlRpcValue])[0]) : [];
+  const res = await ctx.multi(calls);
   const sigs = res.slice(0, rpms.length) as Row[][];
   const buildroots = res.slice(rpms.length, rpms.length + brIds.length) as Row[];
   const [headers, changelog] = srpm ? (res.slice(-2) as [Row, Row[]]) : [{}, []];

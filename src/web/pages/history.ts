@@ -22,14 +22,13 @@ const META = new Set(['create_event', 'revoke_event', 'create_ts', 'revoke_ts', 
 
 interface HistoryEvent {
   event: number;
-  ts: number;
+  /** the *_ts value as the hub sent it (the template's time filter formats it) */
+  ts: unknown;
   who: string | null;
   action: 'added' | 'removed';
   table: string;
   fields: Array<[string, string]>;
 }
-
-const num = (v: unknown) => Number(typeof v === 'object' && v !== null && 'value' in v ? (v as { value: number }).value : v);
 
 export async function history(ctx: PageContext): Promise<PageResult> {
   const given = SUBJECTS.filter(([param]) => ctx.params.str(param) !== null);
@@ -39,13 +38,10 @@ export async function history(ctx: PageContext): Promise<PageResult> {
   const before = ctx.params.int('beforeEvent');
   const kw: Record<string, XmlRpcValue> = { [option]: subject.id as number };
   if (before !== null) kw.beforeEvent = before;
-  const [created, revoked] = await ctx.hub.multiCall(
-    [
-      { method: 'queryHistory', kwargs: { ...kw, queryOpts: { order: '-create_event', limit: LIMIT } } },
-      { method: 'queryHistory', kwargs: { ...kw, active: false, queryOpts: { order: '-revoke_event', limit: LIMIT } } },
-    ],
-    { strict: true },
-  );
+  const [created, revoked] = await ctx.multi<Record<string, Row[]>>([
+    { method: 'queryHistory', kwargs: { ...kw, queryOpts: { order: '-create_event', limit: LIMIT } } },
+    { method: 'queryHistory', kwargs: { ...kw, active: false, queryOpts: { order: '-revoke_event', limit: LIMIT } } },
+  ]);
   const events: HistoryEvent[] = [];
   const add = (tables: Record<string, Row[]>, action: HistoryEvent['action']) => {
     for (const [table, rows] of Object.entries(tables)) {
@@ -55,12 +51,12 @@ export async function history(ctx: PageContext): Promise<PageResult> {
         const fields = Object.entries(r)
           .filter(([k, v]) => !META.has(k) && v !== null && v !== '')
           .map(([k, v]): [string, string] => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]);
-        events.push({ event, ts: num(action === 'added' ? r.create_ts : r.revoke_ts), who: (action === 'added' ? r.creator_name : r.revoker_name) as string | null, action, table, fields });
+        events.push({ event, ts: action === 'added' ? r.create_ts : r.revoke_ts, who: (action === 'added' ? r.creator_name : r.revoker_name) as string | null, action, table, fields });
       }
     }
   };
-  add((created as [Record<string, Row[]>])[0], 'added');
-  add((revoked as [Record<string, Row[]>])[0], 'removed');
+  add(created, 'added');
+  add(revoked, 'removed');
   // both lists hold the newest LIMIT per table: what is older than the oldest of a full list may be missing
   events.sort((a, b) => b.event - a.event || a.table.localeCompare(b.table));
   // a page ends between two events (never inside one); the next page starts at the cut

@@ -46,21 +46,23 @@ export async function watchlogs(ctx: PageContext): Promise<PageResult> {
   const id = ctx.params.id('taskID');
   const task = await ctx.need('getTaskInfo', [id], 'task');
   const tasks = [task, ...(await ctx.call<Row[]>('getTaskChildren', [id]))];
-  const logs = [];
-  for (const t of tasks) {
-    const files = await ctx.call<Record<string, Row>>('listTaskOutput', [t.id as number], { stat: true });
-    for (const [name, st] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
-      if (!name.endsWith('.log')) continue;
-      const size = Number(st.st_size);
-      const from = Math.max(0, size - TAIL);
-      const buf = Buffer.from(await ctx.call<string>('downloadTaskOutput', [t.id as number, name], { offset: from, size: size - from }), 'base64');
-      // start the shown text on a whole character, end it on one
-      let skip = 0;
-      while (from > 0 && skip < buf.length && (buf[skip] & 0xc0) === 0x80) skip++;
-      const end = utf8Prefix(buf);
-      logs.push({ task: t, name, text: buf.subarray(skip, end).toString('utf8'), offset: from + end, cut: from > 0 });
-    }
-  }
+  // the tasks' files, then the tails of their logs: two multicalls
+  const outputs = await ctx.multi<Record<string, Row>>(tasks.map((t) => ({ method: 'listTaskOutput', args: [t.id as number], kwargs: { stat: true } })));
+  const wanted = tasks.flatMap((task, i) =>
+    Object.entries(outputs[i])
+      .filter(([name]) => name.endsWith('.log'))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, st]) => ({ task, name, from: Math.max(0, Number(st.st_size) - TAIL), size: Number(st.st_size) })),
+  );
+  const tails = await ctx.multi<string>(wanted.map((w) => ({ method: 'downloadTaskOutput', args: [w.task.id as number, w.name], kwargs: { offset: w.from, size: w.size - w.from } })));
+  const logs = wanted.map(({ task: t, name, from }, i) => {
+    const buf = Buffer.from(tails[i], 'base64');
+    // start the shown text on a whole character, end it on one
+    let skip = 0;
+    while (from > 0 && skip < buf.length && (buf[skip] & 0xc0) === 0x80) skip++;
+    const end = utf8Prefix(buf);
+    return { task: t, name, text: buf.subarray(skip, end).toString('utf8'), offset: from + end, cut: from > 0 };
+  });
   return { template: 'watchlogs.njk', title: `Logs of task ${id}`, pageID: 'tasks', data: { task, logs, open: !DONE.has(task.state as number) } };
 }
 

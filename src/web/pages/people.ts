@@ -9,13 +9,6 @@ import { userNotifications } from './admin.ts';
 export const PREFIX_CHARS = [...'0123456789abcdefghijklmnopqrstuvwxyz'];
 const T = TASK_STATES.byName;
 
-/** Several hub calls in one multicall; each call's value (the first fault is thrown). */
-export async function multi<V = XmlRpcValue>(ctx: PageContext, calls: Array<{ method: string; args?: XmlRpcValue[]; kwargs?: Record<string, XmlRpcValue> }>): Promise<V[]> {
-  if (!calls.length) return [];
-  const res = await ctx.hub.multiCall(calls, { strict: true });
-  return res.map((r) => (r as [XmlRpcValue])[0] as V);
-}
-
 /** kojiweb's `prefix` parameter: one letter or digit, lower-cased; anything else is a 400. */
 export function prefixParam(ctx: PageContext): string | null {
   const raw = ctx.params.str('prefix');
@@ -73,7 +66,7 @@ async function hosts(ctx: PageContext): Promise<PageResult> {
   channels.sort((a, b) => String(a.name).localeCompare(String(b.name)));
   if (channel !== 'all' && !channels.some((c) => c.name === channel)) throw notFound(`No such channel: ${channel}`);
   // each channel's hosts (channels are few), so every host row can list its channels
-  const members = await multi<Row[]>(ctx, channels.map((c) => ({ method: 'listHosts', kwargs: { channelID: c.id as number } })));
+  const members = await ctx.multi<Row[]>(channels.map((c) => ({ method: 'listHosts', kwargs: { channelID: c.id as number } })));
   const byHost = new Map<number, Row[]>();
   channels.forEach((c, i) => {
     for (const h of members[i]) byHost.set(h.id as number, [...(byHost.get(h.id as number) ?? []), c]);
@@ -114,7 +107,7 @@ async function hostinfo(ctx: PageContext): Promise<PageResult> {
     ctx.call<Row[]>('listChannels', [], { hostID: id }),
     ctx.call<XmlRpcValue>('getLastHostUpdate', [id], { ts: true }).then((v) => (v == null ? null : Number(v))),
     ctx.paginate('listTasks', [], { opts: { host_id: id, state: [T.OPEN] } }, { orders: ['id', 'method', 'create_time', 'start_time', 'state'], dflt: '-id', prefix: 'task' }),
-    multi<XmlRpcValue>(ctx, [
+    ctx.multi<XmlRpcValue>([
       { method: 'listBuildroots', kwargs: { hostID: id, queryOpts: { order: '-id', limit: HOST_BUILDROOTS } } },
       { method: 'listBuildroots', kwargs: { hostID: id, queryOpts: { countOnly: true } } },
     ]),

@@ -15,15 +15,11 @@ export async function reporequests(ctx: PageContext): Promise<PageResult> {
     tag = await ctx.need('getTag', [ctx.params.idOrName('tagID')], 'tag');
     clauses.push(['tag_id', '=', tag.id as number]);
   }
-  const start = ctx.params.start();
-  const order = ctx.params.order('order', ORDERS, '-id');
-  const [count, rows] = await ctx.hub.multiCall(
-    [
-      { method: 'repo.queryQueue', args: [clauses, null, { countOnly: true }] },
-      { method: 'repo.queryQueue', args: [clauses, FIELDS, { order, offset: start, limit: PAGE_SIZE }] },
-    ],
-    { strict: true },
-  );
-  const page = ctx.pageOf((rows as [Row[]])[0], Number((count as [number])[0]), start, order);
+  const l = ctx.listParams({ orders: ORDERS, dflt: '-id' });
+  const [count, rows] = await ctx.multi([
+    { method: 'repo.queryQueue', args: [clauses, null, { countOnly: true }] },
+    { method: 'repo.queryQueue', args: [clauses, FIELDS, { order: l.order, offset: l.start, limit: PAGE_SIZE }] },
+  ]);
+  const page = ctx.pageOf(rows as Row[], Number(count), l);
   return { template: 'reporequests.njk', title: 'Repo requests', data: { page, active, tag } };
 }

@@ -6,9 +6,9 @@
  */
 import { BUILD_STATES } from '../../protocol/enums.ts';
 import type { XmlRpcValue } from '../../protocol/values.ts';
-import type { PageContext, PageHandler, PageResult, Row } from '../context.ts';
+import type { HubCall, PageContext, PageHandler, PageResult, Row } from '../context.ts';
 import { badRequest } from '../errors.ts';
-import { archParam, multi } from './people.ts';
+import { archParam } from './people.ts';
 
 /** at most this many users or hosts are counted by a report */
 export const REPORT_SUBJECTS = 500;
@@ -21,11 +21,9 @@ export const REPORT_TASKS = 500;
 const COUNT_BATCH = 100;
 const MAX_DAYS = 36500;
 
-type Call = { method: string; args?: XmlRpcValue[]; kwargs?: Record<string, XmlRpcValue> };
-
 /** The subjects of a report (up to REPORT_SUBJECTS, by id) and how many there are. */
 async function subjects(ctx: PageContext, method: 'listUsers' | 'listHosts', kwargs: Record<string, XmlRpcValue>): Promise<{ rows: Row[]; total: number }> {
-  const [total, rows] = await multi<XmlRpcValue>(ctx, [
+  const [total, rows] = await ctx.multi<XmlRpcValue>([
     { method, kwargs: { ...kwargs, queryOpts: { countOnly: true } } },
     { method, kwargs: { ...kwargs, queryOpts: { order: 'id', limit: REPORT_SUBJECTS } } },
   ]);
@@ -33,11 +31,11 @@ async function subjects(ctx: PageContext, method: 'listUsers' | 'listHosts', kwa
 }
 
 /** Count something for each subject (`count(row)` is a countOnly call) into row[key]. */
-async function countEach(ctx: PageContext, rows: Row[], key: string, count: (r: Row) => Call): Promise<Row[]> {
+async function countEach(ctx: PageContext, rows: Row[], key: string, count: (r: Row) => HubCall): Promise<Row[]> {
   const out: Row[] = [];
   for (let i = 0; i < rows.length; i += COUNT_BATCH) {
     const part = rows.slice(i, i + COUNT_BATCH);
-    const counts = await multi<number>(ctx, part.map(count));
+    const counts = await ctx.multi<number>(part.map(count));
     part.forEach((r, j) => out.push({ ...r, [key]: counts[j] }));
   }
   return out;
@@ -46,7 +44,7 @@ async function countEach(ctx: PageContext, rows: Row[], key: string, count: (r: 
 /** A report over users or hosts: counted, sorted and paged (kojiweb's paginateList). */
 async function subjectReport(
   ctx: PageContext,
-  o: { template: string; title: string; method: 'listUsers' | 'listHosts'; kwargs?: Record<string, XmlRpcValue>; key: string; count: (r: Row) => Call; data?: Record<string, unknown> },
+  o: { template: string; title: string; method: 'listUsers' | 'listHosts'; kwargs?: Record<string, XmlRpcValue>; key: string; count: (r: Row) => HubCall; data?: Record<string, unknown> },
 ): Promise<PageResult> {
   // malformed paging parameters are refused before any counting
   ctx.params.order('order', ['name', o.key], `-${o.key}`);
@@ -66,7 +64,7 @@ function archFilter(arch: string | null): XmlRpcValue {
 }
 
 /** A report over the hosts of one arch (hostArch), with the arch menu. */
-async function hostReport(ctx: PageContext, o: { template: string; title: string; key: string; count: (h: Row) => Call; data?: Record<string, unknown> }): Promise<PageResult> {
+async function hostReport(ctx: PageContext, o: { template: string; title: string; key: string; count: (h: Row) => HubCall; data?: Record<string, unknown> }): Promise<PageResult> {
   const hostArch = archParam(ctx, 'hostArch');
   const archList = (await ctx.call<string[]>('getAllArches')).sort();
   return subjectReport(ctx, { ...o, method: 'listHosts', kwargs: { arches: archFilter(hostArch) }, data: { hostArch, archList, ...o.data } });
@@ -85,7 +83,7 @@ function reports(): Promise<PageResult> {
 }
 
 /** A report counting something for each user: `count(user)` is a countOnly call. */
-const userReport = (template: string, title: string, key: string, count: (u: Row) => Call): PageHandler => (ctx) => subjectReport(ctx, { template, title, method: 'listUsers', key, count });
+const userReport = (template: string, title: string, key: string, count: (u: Row) => HubCall): PageHandler => (ctx) => subjectReport(ctx, { template, title, method: 'listUsers', key, count });
 
 const buildsbyuser = userReport('buildsbyuser.njk', 'Builds by User', 'builds', (u) => ({ method: 'listBuilds', kwargs: { userID: u.id as number, queryOpts: { countOnly: true } } }));
 const packagesbyuser = userReport('packagesbyuser.njk', 'Packages by User', 'packages', (u) => ({ method: 'listPackages', kwargs: { userID: u.id as number, with_dups: true, queryOpts: { countOnly: true } } }));
@@ -115,9 +113,7 @@ async function buildsbystatus(ctx: PageContext): Promise<PageResult> {
   const { days, after } = daysParam(ctx);
   const S = BUILD_STATES.byName;
   // taskID -1: only builds made by a task (not imports), as kojiweb
-  const counts = await multi<number>(
-    ctx,
-    [S.COMPLETE, S.FAILED, S.CANCELED].map((state) => ({ method: 'listBuilds', kwargs: { completeAfter: after, state, taskID: -1, queryOpts: { countOnly: true } } })),
+  const counts = await ctx.multi<number>([S.COMPLETE, S.FAILED, S.CANCELED].map((state) => ({ method: 'listBuilds', kwargs: { completeAfter: after, state, taskID: -1, queryOpts: { countOnly: true } } })),
   );
   const rows = [
     { label: 'Succeeded', state: 'complete', count: counts[0] },
@@ -132,7 +128,7 @@ async function buildsbytarget(ctx: PageContext): Promise<PageResult> {
   ctx.params.order('order', ['name', 'builds'], '-builds');
   ctx.params.start();
   const opts: Record<string, XmlRpcValue> = { method: 'build', completeAfter: after };
-  const [total, tasks] = await multi<XmlRpcValue>(ctx, [
+  const [total, tasks] = await ctx.multi<XmlRpcValue>([
     { method: 'listTasks', kwargs: { opts, queryOpts: { countOnly: true } } },
     { method: 'listTasks', kwargs: { opts: { ...opts, decode: true }, queryOpts: { order: '-id', limit: REPORT_TASKS } } },
   ]);

@@ -3,17 +3,9 @@
  * inheritance both ways, counts of its packages and builds, groups, external repos, targets and
  * current repo). Build targets, external repos and repos are in tag-repos.ts.
  */
-import type { HubMethod } from '../../protocol/api.ts';
-import type { XmlRpcValue } from '../../protocol/values.ts';
 import type { PageContext, PageHandler, PageResult, Row } from '../context.ts';
 import { reporequests } from './repo-requests.ts';
 import { buildtargetinfo, buildtargets, externalrepoinfo, repoinfo } from './tag-repos.ts';
-
-/** Calls in one multicall; their values in order (the first fault is thrown). */
-export async function batch(ctx: PageContext, calls: Array<{ method: HubMethod; args?: XmlRpcValue[]; kwargs?: Record<string, XmlRpcValue> }>): Promise<XmlRpcValue[]> {
-  const res = await ctx.hub.multiCall(calls, { strict: true });
-  return res.map((r) => (r as [XmlRpcValue])[0]);
-}
 
 /** `childID` (kojiweb's "choose a parent for this tag" passes it along): the tag, or null. */
 async function childTag(ctx: PageContext): Promise<Row | null> {
@@ -80,7 +72,7 @@ export async function taginfo(ctx: PageContext): Promise<PageResult> {
   }
   const child = await childTag(ctx);
   const id = tag.id as number;
-  const [numPackages, numPackagesBlocked, numBuilds, parents, children, srcTargets, destTargets, repo, externalRepos, groups, maven] = await batch(ctx, [
+  const [numPackages, numPackagesBlocked, numBuilds, parents, children, srcTargets, destTargets, repo, externalRepos, groups, maven] = await ctx.multi([
     { method: 'listPackages', kwargs: { tagID: id, inherited: true, with_owners: false, with_blocked: false, queryOpts: { countOnly: true } } },
     { method: 'listPackages', kwargs: { tagID: id, inherited: true, with_owners: false, queryOpts: { countOnly: true } } },
     // listTagged takes no queryOpts: the hub counts it and sends the number only

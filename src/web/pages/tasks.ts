@@ -43,10 +43,10 @@ export async function tasks(ctx: PageContext): Promise<PageResult> {
   // the tree view: each top-level task of the page followed by its descendents, indented
   let rows: Array<{ task: Row; depth: number }> = page.rows.map((task) => ({ task, depth: 0 }));
   if (view === 'tree' && page.rows.length) {
-    const trees = await ctx.hub.multiCall(page.rows.map((t) => ({ method: 'getTaskDescendents', args: [t.id as number] })), { strict: true });
+    const trees = await ctx.multi<Record<string, Row[]>>(page.rows.map((t) => ({ method: 'getTaskDescendents', args: [t.id as number] })));
     rows = [];
     page.rows.forEach((task, i) => {
-      const map = (trees[i] as [Record<string, Row[]>])[0];
+      const map = trees[i];
       const walk = (t: Row, depth: number) => {
         // descendents come without the owner's name: a subtask has its parent's owner
         rows.push({ task: { owner_name: task.owner_name, ...t }, depth });
