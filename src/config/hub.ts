@@ -24,6 +24,8 @@ export const HUB_OPTIONS = [
   opt('DBPoolSize', 'integer', 10, 'connections per hub process to a PostgreSQL server'),
   opt('KojiDir', 'path', '/mnt/koji', 'top of the file tree (packages, repos, work, scratch)'),
   // auth
+  opt('AuthPrincipal', 'string', null as string | null, 'the service principal Kerberos clients get tickets for, e.g. HTTP/koji.example.com@EXAMPLE.COM (Koji clients ask for HTTP/<hub host>); unset: any HTTP/… key of AuthKeytab'),
+  opt('AuthKeytab', 'path', null as string | null, 'keytab holding the key of AuthPrincipal; set, the hub accepts Kerberos (GSSAPI Negotiate) logins at /kojihub/ssllogin'),
   opt('ProxyPrincipals', 'string', '', 'GSSAPI principals allowed to log in other users (comma list)'),
   opt('HostPrincipalFormat', 'string', null as string | null, 'e.g. compile/%s@EXAMPLE.COM, gives new hosts a principal'),
   opt('AllowedKrbRealms', 'string', '*', 'realms accepted for Kerberos principals (comma list, * = all)'),

@@ -2,6 +2,7 @@
  * Build a hub (options + database + catalogue → request handler) separately from listening,
  * so tests can run it in-process on ephemeral ports.
  */
+import { setUpKerberos } from './auth/negotiate.ts';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { resolve } from 'node:path';
@@ -34,6 +35,7 @@ export interface HubDeps {
 
 export function createHub(deps: HubDeps): Hub {
   const log = deps.log ?? pino({ name: 'kojihub', level: hubLogLevel(deps.options) });
+  setUpKerberos(deps.options);
   const policy = deps.policy ?? new Map<string, string>();
   const hub = {
     options: deps.options,

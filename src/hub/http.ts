@@ -16,6 +16,7 @@ import { KOJI_VERSION } from '../protocol/version.ts';
 import { GenericError, KojiError, ParameterError } from '../protocol/faults.ts';
 import { peerIdentity } from './auth/peer.ts';
 import { handleCall } from './dispatch.ts';
+import { negotiate } from './auth/negotiate.ts';
 import type { Hub, RequestInfo } from './types.ts';
 
 export const HUB_PATH = '/kojihub';
@@ -123,6 +124,17 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
     if (!res.writableFinished) gone.abort();
   });
   info.signal = gone.signal;
+  // headers for the reply (the Kerberos mutual-authentication token)
+  let replyHeaders: Record<string, string> = {};
+  if (info.sslLoginPath && hub.options.AuthKeytab) {
+    const n = await negotiate(hub, req, info);
+    if (!n.ok) {
+      req.resume();
+      send(res, 401, 'text/plain', `${n.message}\n`, { 'WWW-Authenticate': 'Negotiate' });
+      return;
+    }
+    replyHeaders = n.headers;
+  }
   if (req.headers['content-type'] === 'application/octet-stream') {
     if (!opts.upload) {
       req.resume();
@@ -149,7 +161,7 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
   } catch (e) {
     // a body that was read but cannot be used is answered with a fault, as Koji's hub does
     // (its parser errors become faults): clients retry HTTP errors, never faults
-    if (e instanceof KojiError) send(res, 200, 'text/xml', encodeFault(e.faultCode, e.message));
+    if (e instanceof KojiError) send(res, 200, 'text/xml', encodeFault(e.faultCode, e.message), replyHeaders);
     else if (e instanceof RequestTimeout) send(res, 408, 'text/plain', `${e.message}\n`);
     else if (e instanceof BadRequest) send(res, 400, 'text/plain', `${e.message}\n`);
     else throw e;
@@ -157,7 +169,7 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
   }
   const outcome = await handleCall(hub, info, call.methodName, call.params, cacheKey);
   if (outcome.ok && outcome.stream) {
-    res.writeHead(200, { 'Koji-Version': KOJI_VERSION, 'Content-Type': 'text/xml', 'Content-Length': String(outcome.stream.size) });
+    res.writeHead(200, { 'Koji-Version': KOJI_VERSION, 'Content-Type': 'text/xml', 'Content-Length': String(outcome.stream.size), ...replyHeaders });
     outcome.stream.stream.on('error', () => res.destroy()).pipe(res);
     return;
   }
@@ -169,7 +181,7 @@ async function handle(hub: Hub, opts: FrontOptions, req: http.IncomingMessage, r
       body = encodeFault(GenericError.faultCode, `reply of ${call.methodName} too large: it passes the hub's limit of ${e.limit} bytes (MaxReplySize in hub.conf); ask for less (filters, queryOpts limit/offset)`);
     } else body = encodeFault(1, `<class 'EncodeError'>: ${(e as Error).message}`);
   }
-  send(res, 200, 'text/xml', body);
+  send(res, 200, 'text/xml', body, replyHeaders);
   if (outcome.ok && cacheKey && outcome.cacheTicket !== undefined && Array.isArray(body)) {
     hub.replyCache.put(outcome.cacheTicket, cacheKey, body).catch((e: Error) => hub.log.warn({ err: e.message }, 'reply cache write failed'));
   }

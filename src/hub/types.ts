@@ -48,6 +48,8 @@ export interface RequestInfo {
   peer: PeerIdentity | null;
   /** the request came in at …/ssllogin */
   sslLoginPath: boolean;
+  /** the Kerberos principal whose Negotiate token the front verified at …/ssllogin */
+  remoteUser?: string | null;
   /** aborted when the client closes the connection before its reply was sent */
   signal?: AbortSignal;
 }

@@ -13,6 +13,7 @@ import { decodeResponse } from './decode.ts';
 import { encodeCall } from './encode.ts';
 import { AuthExpired, KojiError, ServerOffline, faultToError, AuthError, ActionNotAllowed } from './faults.ts';
 import { HttpTransport, type TlsOptions } from './http.ts';
+import { initiate, negotiateToken, useKerberosFiles } from './gssapi.ts';
 import type { XmlRpcStruct, XmlRpcValue } from './values.ts';
 
 export interface ClientOptions extends TlsOptions {
@@ -45,7 +46,17 @@ export type MulticallResult = [XmlRpcValue] | { faultCode: number; faultString: 
 
 type AuthMethod =
   | { method: 'login'; user: string; password: string; opts?: XmlRpcStruct | null }
-  | { method: 'sslLogin'; proxyuser?: string | null; proxyauthtype?: number | null };
+  | { method: 'sslLogin'; proxyuser?: string | null; proxyauthtype?: number | null }
+  | { method: 'gssapiLogin'; o: GssapiLoginOptions };
+
+/** Koji's gssapi_login arguments: a principal (with its keytab) or the credentials cache's. */
+export interface GssapiLoginOptions {
+  principal?: string | null;
+  keytab?: string | null;
+  ccache?: string | null;
+  proxyuser?: string | null;
+  proxyauthtype?: number | null;
+}
 
 /** Keyword arguments travel as a trailing struct flagged `__starstar`. */
 export function encodeArgs(args: XmlRpcValue[], kwargs?: Record<string, XmlRpcValue>): XmlRpcValue[] {
@@ -141,7 +152,15 @@ export class ClientSession {
     });
   }
 
-  private async send(url: URL, body: Buffer | string, headers: Record<string, string>, isLogin: boolean, what: string, signal?: AbortSignal): Promise<XmlRpcValue> {
+  private async send(
+    url: URL,
+    body: Buffer | string,
+    headers: Record<string, string>,
+    isLogin: boolean,
+    what: string,
+    signal?: AbortSignal,
+    onReply?: (headers: import('node:http').IncomingHttpHeaders) => void,
+  ): Promise<XmlRpcValue> {
     const timeoutMs = ((isLogin ? this.opts.authTimeout ?? 60 : this.opts.timeout ?? 43200) * 1000) | 0;
     const maxRetries = this.opts.maxRetries ?? 30;
     const interval = (this.opts.retryInterval ?? 20) * 1000;
@@ -156,6 +175,7 @@ export class ClientSession {
         if (reply.status >= 400) {
           throw new Error(`${reply.status} error from ${url.host}: ${reply.body.toString('utf8').slice(0, 200)}`);
         }
+        onReply?.(reply.headers);
         const v = reply.headers['koji-version'];
         if (typeof v === 'string') this.hubVersion = v;
         this.opts.debugXmlrpc?.(`reply: ${reply.body.toString('utf8').slice(0, 1024)}`);
@@ -211,10 +231,46 @@ export class ClientSession {
     this.setSession(sinfo);
   }
 
+  /**
+   * Koji's gssapi_login: sslLogin at SERVER/ssllogin over https with a Kerberos token for
+   * HTTP@<hub host> (sent at once rather than after a 401, which Koji's hubs accept alike), then
+   * the hub's mutual-authentication token checked. Tickets come from `keytab` for `principal`,
+   * or from the credentials cache (`ccache`, KRB5CCNAME, or the default one kinit fills).
+   */
+  async gssapiLogin(o: GssapiLoginOptions = {}, renew = false): Promise<void> {
+    this.authMethod = { method: 'gssapiLogin', o };
+    const kwargs: Record<string, XmlRpcValue> = { proxyuser: o.proxyuser ?? null };
+    if (renew) {
+      kwargs.renew = true;
+      kwargs.exclusive = this.exclusive;
+    } else this.setSession(null);
+    if (o.proxyauthtype !== undefined && o.proxyauthtype !== null) kwargs.proxyauthtype = o.proxyauthtype;
+    let sinfo: SessionInfo | null;
+    try {
+      useKerberosFiles({ clientKeytab: o.keytab, ccache: o.ccache });
+      const url = this.urlFor('sslLogin');
+      const ctx = await initiate(url.hostname, o.principal ?? null);
+      let serverToken: string | null = null;
+      const body = encodeCall('sslLogin', encodeArgs([], kwargs));
+      const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'text/xml', Authorization: `Negotiate ${ctx.token}` };
+      sinfo = (await this.inTurn(() =>
+        this.send(url, body, headers, true, 'sslLogin', undefined, (h) => {
+          serverToken = negotiateToken(typeof h['www-authenticate'] === 'string' ? h['www-authenticate'] : undefined);
+        }),
+      )) as unknown as SessionInfo | null;
+      await ctx.verify(serverToken);
+    } catch (e) {
+      throw new AuthError(`unable to obtain a session (gssapi auth failed: ${(e as Error).message})`, { cause: e });
+    }
+    if (!sinfo) throw new AuthError('unable to obtain a session');
+    this.setSession(sinfo);
+  }
+
   private async renew(): Promise<void> {
     const m = this.authMethod;
     if (!m) throw new KojiError('Missing info for reauthentication');
     if (m.method === 'login') await this.login(m.user, m.password, m.opts ?? null, true);
+    else if (m.method === 'gssapiLogin') await this.gssapiLogin(m.o, true);
     else await this.sslLogin(m.proxyuser ?? null, m.proxyauthtype ?? null, true);
   }
 

@@ -1,10 +1,11 @@
 /**
  * Logins and sessions: login (password), sslLogin (client certificate, optionally proxying
  * another user), logout, subsessions, exclusive sessions, renewal with renew=True, and the
- * session introspection calls. GSSAPI slots in at `identityOf` (a later issue).
+ * session introspection calls. GSSAPI logins are sslLogin calls whose Negotiate token the HTTP
+ * front verified (src/hub/auth/negotiate.ts).
  */
 import { randomInt } from 'node:crypto';
-import { AUTHTYPES, USERTYPES, USER_STATUS } from '../../protocol/enums.ts';
+import { AUTHTYPES, USER_STATUS } from '../../protocol/enums.ts';
 import { ActionNotAllowed, AuthError, AuthLockError, GenericError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { clientIp } from '../auth/session.ts';
@@ -12,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { checkThrottle, recordFailure, recordSuccess } from '../auth/throttle.ts';
 import { pyRepr } from '../../protocol/pyrepr.ts';
-import { verifyNameUser } from '../names.ts';
+import { loginUserId } from '../auth/users.ts';
 import { method, t, type MethodDef } from '../registry.ts';
 import type { CallContext } from '../types.ts';
 import { getUser } from './users.ts';
@@ -78,8 +79,14 @@ async function finishLogin(ctx: CallContext, sinfo: SessionInfo | null, userId: 
   return sinfo;
 }
 
-/** Who the TLS layer says the caller is: mod_ssl's SSL_CLIENT_VERIFY / S_DN terms. */
+/**
+ * Who the caller is: the Kerberos principal the hub verified at /ssllogin (Koji's REMOTE_USER
+ * from mod_auth_gssapi), else what the TLS layer says of its certificate (mod_ssl's
+ * SSL_CLIENT_VERIFY / S_DN terms).
+ */
 function identityOf(ctx: CallContext): { username: string; clientDn: string; authtype: number } {
+  const principal = ctx.request.remoteUser;
+  if (principal) return { username: principal, clientDn: principal, authtype: AUTHTYPES.byName.GSSAPI };
   const peer = ctx.request.peer;
   if (!peer || peer.verify !== 'SUCCESS') {
     throw new AuthError(`could not verify client: ${peer ? peer.verify : 'None'}`);
@@ -110,19 +117,10 @@ async function sslLogin(ctx: CallContext, proxyuser: string | null, proxyauthtyp
       authtype = proxyauthtype;
     }
   }
-  let userId = await ctx.sql.value<number>('SELECT id FROM users WHERE name = $1', [username]);
-  if (userId === null) {
-    if (!ctx.hub.options.LoginCreatesUser) throw new AuthError(`Unknown user: ${username.length > 100 ? `${username.slice(0, 100)}…` : username}`);
-    // the same rules as createUser: a certificate or a proxy cannot bring in a name it would refuse
-    verifyNameUser(ctx, username);
-    userId = await ctx.sql.value<number>(
-      'INSERT INTO users (name, usertype, status) VALUES ($1, $2, $3) RETURNING id',
-      [username, USERTYPES.byName.NORMAL, USER_STATUS.byName.NORMAL],
-    );
-  }
-  await checkLoginAllowed(ctx, userId as number);
-  const sinfo = await createSession(ctx, userId as number, clientIp(ctx.hub, ctx.request), authtype, { renew });
-  return finishLogin(ctx, sinfo, userId as number, exclusive);
+  const userId = await loginUserId(ctx, username, authtype);
+  await checkLoginAllowed(ctx, userId);
+  const sinfo = await createSession(ctx, userId, clientIp(ctx.hub, ctx.request), authtype, { renew });
+  return finishLogin(ctx, sinfo, userId, exclusive);
 }
 
 /** A hash to check wrong names against, so that every refusal costs the same time. */

@@ -11,6 +11,7 @@ import { method, queryOptsSchema, t, type MethodDef } from '../registry.ts';
 import { insertVersioned, revokeRows } from '../versioned.ts';
 import type { CallContext } from '../types.ts';
 import { verifyNameInternal, verifyNameUser } from '../names.ts';
+import { checkRealm, insertUser } from '../auth/users.ts';
 
 export interface UserInfo {
   id: number;
@@ -71,32 +72,11 @@ export async function getUser(
   return user;
 }
 
-/** Create a user row (and principal); the caller has checked names and duplicates. */
-export async function insertUser(ctx: CallContext, name: string, usertype: number, status: number | null, krbPrincipal: string | null): Promise<number> {
-  if (!name) throw new GenericError('a user must have a non-empty name');
-  const st = status ?? USER_STATUS.byName.NORMAL;
-  if (USER_STATUS.name(st) === undefined) throw new GenericError(`invalid status: ${st}`);
-  const id = (await ctx.sql.value<number>('INSERT INTO users (name, usertype, status) VALUES ($1, $2, $3) RETURNING id', [name, usertype, st])) as number;
-  if (krbPrincipal) await ctx.sql.execute('INSERT INTO user_krb_principals (user_id, krb_principal) VALUES ($1, $2)', [id, krbPrincipal]);
-  return id;
-}
-
 async function addPrincipal(ctx: CallContext, userId: number, principal: string): Promise<void> {
   checkRealm(ctx, principal);
   const taken = await ctx.sql.value('SELECT user_id FROM user_krb_principals WHERE krb_principal = $1', [principal]);
   if (taken !== null) throw new GenericError(`user with this Kerberos principal already exists: ${principal}`);
   await ctx.sql.execute('INSERT INTO user_krb_principals (user_id, krb_principal) VALUES ($1, $2)', [userId, principal]);
-}
-
-/** AllowedKrbRealms check (Koji's checkKrbPrincipal). */
-export function checkRealm(ctx: CallContext, principal: string | null): void {
-  if (!principal) return;
-  const allowed = ctx.hub.options.AllowedKrbRealms;
-  if (allowed === '*') return;
-  const at = principal.indexOf('@');
-  if (at === -1 || at === principal.length - 1) throw new AuthError(`invalid Kerberos principal: ${principal}`);
-  const realm = principal.slice(at + 1);
-  if (!allowed.split(/\s*,\s*/).includes(realm)) throw new AuthError(`Kerberos principal's realm: ${realm} is not allowed`);
 }
 
 async function setStatus(ctx: CallContext, username: unknown, status: number): Promise<null> {
