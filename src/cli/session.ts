@@ -40,7 +40,8 @@ export async function activateSession(
     const password = g.password ?? (await prompt('Password: ', true));
     await session.login(user, password);
   } else if (cfg.authtype === 'kerberos' || cfg.authtype === null) {
-    throw new CliError('Kerberos/GSSAPI login is not implemented by the koji-ts CLI yet; use --authtype=ssl with a certificate or --authtype=password');
+    // as the stock CLI: the principal (and its keytab) when configured, else the ticket kinit left
+    await session.gssapiLogin({ proxyuser: g.runas, principal: cfg.principal, keytab: cfg.principal ? cfg.keytab : null });
   }
   if (!noauth && !session.loggedIn) throw new CliError('Unable to log in, no authentication methods available');
   await ensureConnection(session, g.debug);

@@ -7,7 +7,7 @@
  */
 import cluster from 'node:cluster';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { initDataDir, type InitResult } from '../setup/init.ts';
 import { dataLayout } from '../setup/layout.ts';
 import { lockFolder, type FolderLock } from '../db/lock.ts';
@@ -30,7 +30,7 @@ function intOpt(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
-export type SetupValues = { data?: string; host?: string; 'https-port'?: string; 'http-port'?: string; listen?: string; builder?: string; db?: string };
+export type SetupValues = { data?: string; host?: string; 'https-port'?: string; 'http-port'?: string; listen?: string; builder?: string; db?: string; 'krb-realm'?: string; keytab?: string };
 
 export const SETUP_OPTIONS = {
   data: { type: 'string' },
@@ -39,6 +39,8 @@ export const SETUP_OPTIONS = {
   'http-port': { type: 'string' },
   listen: { type: 'string' },
   db: { type: 'string' },
+  'krb-realm': { type: 'string' },
+  keytab: { type: 'string' },
 } as const;
 
 /** initDataDir with the command line's settings; reports what it changed and warns. */
@@ -50,6 +52,8 @@ export async function initFrom(values: SetupValues): Promise<InitResult> {
     httpPort: intOpt(values['http-port'], 'http-port'),
     listen: values.listen,
     builderName: values.builder,
+    krbRealm: values['krb-realm'],
+    krbKeytab: values.keytab === undefined ? undefined : resolve(values.keytab),
   });
   for (const l of changeLines(r)) say(l);
   for (const w of r.warnings) say(`warning: ${w}`);

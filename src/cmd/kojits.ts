@@ -20,8 +20,8 @@ import { watchSupervisor } from '../service/parent.ts';
 const USAGE = `usage: kojits <command> [options]
 
 commands:
-  init    --data DIR [--host H] [--https-port N] [--http-port M] [--listen ADDR] [--builder NAME] [--db URL]
-  up      --data DIR [--host H] [--https-port N] [--http-port M] [--listen ADDR] [--db URL]
+  init    --data DIR [--host H] [--https-port N] [--http-port M] [--listen ADDR] [--builder NAME] [--db URL] [--krb-realm REALM [--keytab FILE]]
+  up      --data DIR [--host H] [--https-port N] [--http-port M] [--listen ADDR] [--db URL] [--krb-realm REALM [--keytab FILE]]
   hub     --config hub.conf [--db URL] [--pglite DIR]
   cert    --data DIR [--host] NAME
   passwd  --data DIR USER [--password-file FILE]

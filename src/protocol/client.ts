@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { Adler32 } from '../util/adler32.ts';
 import { decodeResponse } from './decode.ts';
 import { encodeCall } from './encode.ts';
-import { AuthExpired, KojiError, ServerOffline, faultToError, AuthError, ActionNotAllowed } from './faults.ts';
+import { AuthExpired, KojiError, ServerOffline, faultToError, AuthError, ActionNotAllowed, GSSAPIAuthError } from './faults.ts';
 import { HttpTransport, type TlsOptions } from './http.ts';
 import { initiate, negotiateToken, useKerberosFiles } from './gssapi.ts';
 import type { XmlRpcStruct, XmlRpcValue } from './values.ts';
@@ -246,8 +246,8 @@ export class ClientSession {
     } else this.setSession(null);
     if (o.proxyauthtype !== undefined && o.proxyauthtype !== null) kwargs.proxyauthtype = o.proxyauthtype;
     let sinfo: SessionInfo | null;
+    const restore = useKerberosFiles({ clientKeytab: o.keytab, ccache: o.ccache });
     try {
-      useKerberosFiles({ clientKeytab: o.keytab, ccache: o.ccache });
       const url = this.urlFor('sslLogin');
       const ctx = await initiate(url.hostname, o.principal ?? null);
       let serverToken: string | null = null;
@@ -260,7 +260,9 @@ export class ClientSession {
       )) as unknown as SessionInfo | null;
       await ctx.verify(serverToken);
     } catch (e) {
-      throw new AuthError(`unable to obtain a session (gssapi auth failed: ${(e as Error).message})`, { cause: e });
+      throw new GSSAPIAuthError(`unable to obtain a session (gssapi auth failed: ${(e as Error).message})`, { cause: e });
+    } finally {
+      restore();
     }
     if (!sinfo) throw new AuthError('unable to obtain a session');
     this.setSession(sinfo);

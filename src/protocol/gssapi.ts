@@ -30,11 +30,26 @@ export function kerberos(): KerberosModule {
   }
 }
 
-/** Set (or with null leave) the process's Kerberos files. */
-export function useKerberosFiles(o: { keytab?: string | null; clientKeytab?: string | null; ccache?: string | null }): void {
-  if (o.keytab) process.env.KRB5_KTNAME = o.keytab;
-  if (o.clientKeytab) process.env.KRB5_CLIENT_KTNAME = o.clientKeytab;
-  if (o.ccache) process.env.KRB5CCNAME = o.ccache;
+/**
+ * Set (or with null leave) the process's Kerberos files; returns a function that puts back what
+ * was there (a client login sets them only while it runs, as Koji's gssapi_login does).
+ */
+export function useKerberosFiles(o: { keytab?: string | null; clientKeytab?: string | null; ccache?: string | null }): () => void {
+  const old: Array<[string, string | undefined]> = [];
+  const set = (k: string, v: string | null | undefined) => {
+    if (!v) return;
+    old.push([k, process.env[k]]);
+    process.env[k] = v;
+  };
+  set('KRB5_KTNAME', o.keytab);
+  set('KRB5_CLIENT_KTNAME', o.clientKeytab);
+  set('KRB5CCNAME', o.ccache);
+  return () => {
+    for (const [k, v] of old.reverse()) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
 }
 
 /** The first line of a GSSAPI error (the addon joins major and minor status texts). */

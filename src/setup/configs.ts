@@ -21,6 +21,33 @@ export interface ConfigContext {
   builderName: string;
   /** subject of the web's proxy certificate (DIR/pki/kojiweb.pem) */
   webSubject: Subject;
+  /** Kerberos realm (null: certificates and passwords only) */
+  krbRealm: string | null;
+  /** the hub's keytab (default DIR/etc/hub.keytab) */
+  krbKeytab: string | null;
+}
+
+/** hub.conf AuthKeytab: the given keytab, or one in DIR/etc. */
+export function hubKeytab(c: Pick<ConfigContext, 'krbKeytab' | 'layout'>): string {
+  return c.krbKeytab ?? join(c.layout.etcDir, 'hub.keytab');
+}
+
+/** The hub.conf keys of Kerberos logins (none without a realm). */
+function hubKerberos(c: ConfigContext): Array<string | [string, string]> {
+  const realm = c.krbRealm;
+  if (!realm) return [];
+  return [
+    '',
+    'Kerberos (GSSAPI) logins at /kojihub/ssllogin: clients get tickets for AuthPrincipal',
+    '(Koji clients ask for HTTP/<the host in their server URL>), whose key is in AuthKeytab',
+    ['AuthPrincipal', `HTTP/${c.host}@${realm}`],
+    ['AuthKeytab', hubKeytab(c)],
+    ['AllowedKrbRealms', realm],
+    'principals allowed to log in on behalf of other users (the web with WebPrincipal), comma list',
+    ['ProxyPrincipals', `koji/kojiweb@${realm}`],
+    'principal given to new build hosts by koji add-host (%s = the host name)',
+    ['HostPrincipalFormat', `compile/%s@${realm}`],
+  ];
 }
 
 const HEADER = 'Written by `kojits init`; edit freely, `kojits init` never rewrites an existing file.';
@@ -64,6 +91,7 @@ export function renderHubConf(c: ConfigContext): string {
         'subjects allowed to log in on behalf of other users (the web), separated by |',
         ['ProxyDNs', rfc2253(c.webSubject)],
         ['LoginCreatesUser', 'On'],
+        ...hubKerberos(c),
         '',
         ['KojiWebURL', `${httpsBase(c)}/koji`],
         'koji-ts: forward /koji to the web interface listening on this socket (web.conf ListenSocket)',
@@ -146,6 +174,9 @@ export function renderKojidConf(c: ConfigContext): string {
         'certificate login: this host authenticates as the CN of its certificate',
         ['user', c.builderName],
         ['cert', L.builderPem],
+        ...(c.krbRealm
+          ? [`Kerberos instead: remove user and cert, set host_principal_format = compile/%s@${c.krbRealm}`, 'and keytab = a keytab holding that principal (koji add-host gave the host this principal)']
+          : []),
         'CA that issued the hub\'s certificate',
         ['serverca', L.caCert],
       ],
@@ -167,6 +198,7 @@ export function renderKojiraConf(c: ConfigContext): string {
         '',
         'certificate login',
         ['cert', L.kojiraPem],
+        ...(c.krbRealm ? [`Kerberos instead: remove cert, set principal = koji/kojira@${c.krbRealm} and keytab = its keytab`] : []),
         ['serverca', L.caCert],
         '',
         'seconds a superseded repo is kept, then seconds an expired one is kept before removal',
@@ -198,6 +230,13 @@ export function renderWebConf(c: ConfigContext, secret: string): string {
         '',
         'the web logs users in to the hub through this certificate (listed in hub.conf ProxyDNs)',
         ['WebCert', L.kojiwebPem],
+        ...(c.krbRealm
+          ? [
+              'Kerberos: WebAuthType = gssapi lets browsers log in by SPNEGO (WebKeytab must hold',
+              `HTTP/${c.host}@${c.krbRealm}); with WebPrincipal = koji/kojiweb@${c.krbRealm} (in the same keytab)`,
+              'instead of WebCert, the web also logs users in to the hub by Kerberos (hub.conf ProxyPrincipals)',
+            ]
+          : []),
         ['KojiHubCA', L.caCert],
         '',
         'hours a web login lasts',
@@ -239,6 +278,22 @@ export function renderKojiConf(c: ConfigContext): string {
         ['serverca', L.serverCa],
       ],
     },
+    ...(c.krbRealm
+      ? [
+          {
+            name: 'kojits-krb',
+            comment: `Kerberos login (kinit you@${c.krbRealm} first, then koji -p kojits-krb moshimoshi)`,
+            entries: [
+              ['server', `${s}/kojihub`],
+              ['weburl', `${s}/koji`],
+              ['topurl', c.httpPort > 0 ? `${p}/kojifiles` : `${s}/kojifiles`],
+              ['topdir', L.kojiDir],
+              ['authtype', 'kerberos'],
+              ['serverca', L.serverCa],
+            ] as Array<[string, string]>,
+          },
+        ]
+      : []),
     {
       name: 'kojits-password',
       comment: `Password login over plain HTTP (e.g. koji -p kojits-password --user kojiadmin --password "$(cat ${L.adminPasswordFile})" moshimoshi)`,

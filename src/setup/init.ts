@@ -5,6 +5,7 @@
  * existing file is never rewritten, only missing pieces are made. Also issues certificates
  * for new users and build hosts.
  */
+import { hubKeytab } from './configs.ts';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { promises as dns } from 'node:dns';
 import { hostname } from 'node:os';
@@ -32,6 +33,10 @@ export interface InitOptions {
   listen?: string;
   /** default: the host option */
   builderName?: string;
+  /** Kerberos realm for hub.conf's Kerberos keys and the kojits-krb profile */
+  krbRealm?: string;
+  /** the hub's keytab (hub.conf AuthKeytab); default DIR/etc/hub.keytab when a realm is given */
+  krbKeytab?: string;
 }
 
 export interface InitResult {
@@ -209,7 +214,7 @@ export async function initDataDir(opts: InitOptions): Promise<InitResult> {
   const log = new SetupLog();
   const recorded = readRecordedSettings(L.optionsFile);
   const { settings, recorded: before, writeRecord, differences, changes } = resolveSettings(
-    { host: opts.host, httpsPort: opts.httpsPort, httpPort: opts.httpPort, listen: opts.listen, builderName: opts.builderName },
+    { host: opts.host, httpsPort: opts.httpsPort, httpPort: opts.httpPort, listen: opts.listen, builderName: opts.builderName, krbRealm: opts.krbRealm, krbKeytab: opts.krbKeytab },
     recorded,
   );
   if (differences.length) {
@@ -223,7 +228,8 @@ export async function initDataDir(opts: InitOptions): Promise<InitResult> {
   // the files first, then the record: an edit that fails leaves the record as it was
   const updated = changes.length ? updateConfigs(L, before, settings, log) : [];
   if (writeRecord) {
-    const text = JSON.stringify(settings, null, 2) + '\n';
+    // settings that are off (Kerberos) are left out of the record
+    const text = JSON.stringify(settings, (_k, v: unknown) => (v === null ? undefined : v), 2) + '\n';
     if (recorded) {
       // complete an older record in place
       const tmp = `${L.optionsFile}.${process.pid}.tmp`;
@@ -235,6 +241,12 @@ export async function initDataDir(opts: InitOptions): Promise<InitResult> {
   await ensurePki(L, settings, log);
   ensureClient(L, log);
   ensureConfigs(L, settings, log);
+  if (settings.krbRealm) {
+    const keytab = hubKeytab({ krbKeytab: settings.krbKeytab, layout: L });
+    if (!existsSync(keytab)) {
+      log.warn(`the hub's keytab ${keytab} does not exist yet; the hub will not start without it. Make it on the KDC: kadmin -q "ktadd -k ${keytab} HTTP/${settings.host}@${settings.krbRealm}"`);
+    }
+  }
   const adminPassword = readFileSync(L.adminPasswordFile, 'utf8').replace(/\r?\n$/, '');
   return {
     dataDir: L.dataDir,

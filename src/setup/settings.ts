@@ -15,6 +15,10 @@ export interface SetupSettings {
   listen: string;
   /** CN of DIR/pki/builder.pem and `user` in kojid.conf */
   builderName: string;
+  /** Kerberos realm: set, the hub accepts Kerberos logins (hub.conf AuthPrincipal …) and koji.conf gets a kojits-krb profile */
+  krbRealm: string | null;
+  /** the hub's keytab (hub.conf AuthKeytab), holding HTTP/<host>@<krbRealm> */
+  krbKeytab: string | null;
 }
 
 export const DEFAULT_SETTINGS = { host: 'localhost', httpsPort: 8443, httpPort: 8080 } as const;
@@ -22,9 +26,11 @@ export const DEFAULT_SETTINGS = { host: 'localhost', httpsPort: 8443, httpPort: 
 /** What data folders made before `listen` was recorded listen on (their hub.conf says so). */
 const LEGACY_LISTEN = '0.0.0.0';
 
-const KEYS = ['host', 'httpsPort', 'httpPort', 'listen', 'builderName'] as const;
+const KEYS = ['host', 'httpsPort', 'httpPort', 'listen', 'builderName', 'krbRealm', 'krbKeytab'] as const;
 /** Settings that later runs may change: only config files mention them (not certificates). */
-export const CHANGEABLE = ['httpsPort', 'httpPort', 'listen'] as const;
+export const CHANGEABLE = ['httpsPort', 'httpPort', 'listen', 'krbRealm', 'krbKeytab'] as const;
+/** Settings that are off (null) unless given: a record without them had them off. */
+const OPTIONAL = ['krbRealm', 'krbKeytab'] as const;
 
 /** Listen where clients are told to connect: the host itself (localhost as 127.0.0.1). */
 export function defaultListen(host: string): string {
@@ -69,6 +75,15 @@ function validate(s: Partial<SetupSettings>, where: string): Partial<SetupSettin
     checkCertName(String(s.builderName), `${where} builderName`);
     out.builderName = String(s.builderName);
   }
+  if (s.krbRealm !== undefined && s.krbRealm !== null) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(String(s.krbRealm))) throw new SetupError(`${where} krbRealm: ${JSON.stringify(s.krbRealm)} is not a Kerberos realm name (e.g. EXAMPLE.COM)`);
+    out.krbRealm = String(s.krbRealm);
+  }
+  if (s.krbKeytab !== undefined && s.krbKeytab !== null) {
+    const k = String(s.krbKeytab);
+    if (!k.startsWith('/') || /[%\r\n]/.test(k)) throw new SetupError(`${where} krbKeytab: ${JSON.stringify(k)} must be an absolute path without '%' or line breaks`);
+    out.krbKeytab = k;
+  }
   return out;
 }
 
@@ -90,6 +105,8 @@ export function readRecordedSettings(file: string): Partial<SetupSettings> | nul
       httpPort: pick('httpPort') as number,
       listen: pick('listen') as string,
       builderName: pick('builderName') as string,
+      krbRealm: pick('krbRealm') as string,
+      krbKeytab: pick('krbKeytab') as string,
     },
     file,
   );
@@ -97,7 +114,7 @@ export function readRecordedSettings(file: string): Partial<SetupSettings> | nul
 
 export interface SettingChange {
   key: (typeof CHANGEABLE)[number];
-  from: string | number;
+  from: string | number | null;
   to: string | number;
 }
 
@@ -124,25 +141,30 @@ export function resolveSettings(given: Partial<SetupSettings>, recorded: Partial
   // a record without `listen` was made when init always wrote ListenAddress = 0.0.0.0
   const r: Partial<SetupSettings> = recorded ? { listen: LEGACY_LISTEN, ...recorded } : {};
   const host = r.host ?? g.host ?? DEFAULT_SETTINGS.host;
-  const fill = (k: (typeof CHANGEABLE)[number], dflt: string | number) => r[k] ?? g[k] ?? dflt;
+  const fill = (k: (typeof CHANGEABLE)[number], dflt: string | number | null) => r[k] ?? g[k] ?? dflt;
+  // off unless given: on an existing folder, a given value is a change (below), not a fill-in
+  const optional = (k: (typeof OPTIONAL)[number]) => (recorded ? r[k] ?? null : g[k] ?? null);
   const base: SetupSettings = {
     host,
     httpsPort: fill('httpsPort', DEFAULT_SETTINGS.httpsPort) as number,
     httpPort: fill('httpPort', DEFAULT_SETTINGS.httpPort) as number,
     listen: fill('listen', defaultListen(host)) as string,
     builderName: r.builderName ?? g.builderName ?? (CERT_NAME_RE.test(host) ? host : 'builder'),
+    krbRealm: optional('krbRealm'),
+    krbKeytab: optional('krbKeytab'),
   };
   const settings = { ...base };
   const differences: string[] = [];
   const changes: SettingChange[] = [];
   for (const k of KEYS) {
-    if (r[k] === undefined || g[k] === undefined || r[k] === g[k]) continue;
-    if (k === 'httpsPort' || k === 'httpPort' || k === 'listen') {
-      changes.push({ key: k, from: r[k], to: g[k] });
+    const was = recorded && (OPTIONAL as readonly string[]).includes(k) ? r[k] ?? null : r[k];
+    if (was === undefined || g[k] === undefined || was === g[k]) continue;
+    if ((CHANGEABLE as readonly string[]).includes(k)) {
+      changes.push({ key: k as (typeof CHANGEABLE)[number], from: was, to: g[k] as string | number });
       Object.assign(settings, { [k]: g[k] });
     } else differences.push(`${k}: recorded ${JSON.stringify(r[k])}, given ${JSON.stringify(g[k])}`);
   }
-  const writeRecord = changes.length > 0 || KEYS.some((k) => recorded?.[k] === undefined);
+  const writeRecord = changes.length > 0 || KEYS.some((k) => !(OPTIONAL as readonly string[]).includes(k) && recorded?.[k] === undefined);
   if (settings.httpsPort === settings.httpPort) throw new SetupError(`httpsPort and httpPort are both ${settings.httpPort}; they must differ`);
   return { settings, recorded: base, writeRecord, differences, changes };
 }

@@ -108,7 +108,7 @@ describe('kojid.conf', () => {
 
   it('loads what `kojits init` writes, without warnings', () => {
     const layout = dataLayout(join(dir, 'data'));
-    const text = renderKojidConf({ layout, host: 'koji.example.com', httpsPort: 8443, httpPort: 8080, listen: '127.0.0.1', builderName: 'builder1', webSubject: { O: 'koji-ts', OU: 'web', CN: 'kojiweb' } });
+    const text = renderKojidConf({ layout, host: 'koji.example.com', httpsPort: 8443, httpPort: 8080, listen: '127.0.0.1', builderName: 'builder1', webSubject: { O: 'koji-ts', OU: 'web', CN: 'kojiweb' }, krbRealm: null, krbKeytab: null });
     const warnings: string[] = [];
     const { options } = loadKojidConfig(file(text), { warn: (m) => warnings.push(m) });
     expect(warnings).toEqual([]);

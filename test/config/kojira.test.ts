@@ -61,7 +61,7 @@ describe('kojira.conf', () => {
 
   it('loads what `kojits init` writes, without warnings', () => {
     const layout = dataLayout(join(dir, 'data'));
-    const text = renderKojiraConf({ layout, host: 'koji.example.com', httpsPort: 8443, httpPort: 8080, listen: '127.0.0.1', builderName: 'builder1', webSubject: { O: 'koji-ts', OU: 'web', CN: 'kojiweb' } });
+    const text = renderKojiraConf({ layout, host: 'koji.example.com', httpsPort: 8443, httpPort: 8080, listen: '127.0.0.1', builderName: 'builder1', webSubject: { O: 'koji-ts', OU: 'web', CN: 'kojiweb' }, krbRealm: null, krbKeytab: null });
     const warnings: string[] = [];
     const o = loadKojiraConfig(file(text), { warn: (m) => warnings.push(m) });
     expect(warnings).toEqual([]);

@@ -15,7 +15,7 @@ import { parseIni } from '../../src/config/ini.ts';
 
 const OPTS = { host: 'koji.example.test', httpsPort: 18443, httpPort: 18080, builderName: 'builder1.example.test' };
 /** the settings in effect: the listen address defaults to the host */
-const SETTINGS = { ...OPTS, listen: 'koji.example.test' };
+const SETTINGS = { ...OPTS, listen: 'koji.example.test', krbRealm: null, krbKeytab: null };
 
 let dir: string;
 let first: InitResult;

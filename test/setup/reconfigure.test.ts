@@ -117,3 +117,38 @@ describe('changing ports', () => {
     expect(r.skipped.map((s) => [s.key, s.current])).toEqual([['y', '2'], ['z', null]]);
   });
 });
+
+describe('Kerberos on an existing data folder', () => {
+  it('adds hub.conf keys and a kojits-krb profile when a realm is given, keeping hand edits', async () => {
+    const hub = readFileSync(L.hubConf, 'utf8');
+    writeFileSync(L.hubConf, hub.replace('[policy]', 'ProxyPrincipals = web/by-hand@EXAMPLE.COM\n\n[policy]'));
+    const keytab = join(dir, 'etc', 'hub.keytab');
+    const r = await initDataDir({ dataDir: dir, krbRealm: 'EXAMPLE.COM', krbKeytab: keytab });
+    expect(r.changes).toEqual([
+      { key: 'krbRealm', from: null, to: 'EXAMPLE.COM' },
+      { key: 'krbKeytab', from: null, to: keytab },
+    ]);
+    expect(r.updated).toEqual([L.hubConf, L.kojiConf]);
+    expect(r.warnings).toEqual([
+      `${L.hubConf}: [hub] proxyprincipals is already set to web/by-hand@EXAMPLE.COM; left alone (init would set koji/kojiweb@EXAMPLE.COM)`,
+      expect.stringContaining(`the hub's keytab ${keytab} does not exist yet`),
+    ]);
+    const text = readFileSync(L.hubConf, 'utf8');
+    expect(text).toMatch(/\nAuthPrincipal = HTTP\/localhost@EXAMPLE\.COM\nAuthKeytab = .*\nAllowedKrbRealms = EXAMPLE\.COM\nHostPrincipalFormat = compile\/%s@EXAMPLE\.COM\n\n\[policy\]/);
+    const o = loadHubConfig(L.hubConf, { env: {} });
+    expect(o.options).toMatchObject({ AuthPrincipal: 'HTTP/localhost@EXAMPLE.COM', AuthKeytab: keytab, AllowedKrbRealms: 'EXAMPLE.COM', ProxyPrincipals: 'web/by-hand@EXAMPLE.COM' });
+    expect(o.policy.get('tag')?.trim()).toBe('all :: allow');
+    expect(value(L.kojiConf, 'kojits-krb', 'authtype')).toBe('kerberos');
+    expect(value(L.kojiConf, 'kojits-krb', 'server')).toBe(value(L.kojiConf, 'kojits', 'weburl')?.replace(/koji$/, 'kojihub'));
+    expect(record()).toMatchObject({ krbRealm: 'EXAMPLE.COM', krbKeytab: keytab });
+
+    const again = await initDataDir({ dataDir: dir });
+    expect(again.changes).toEqual([]);
+    expect(again.settings).toMatchObject({ krbRealm: 'EXAMPLE.COM' });
+  });
+
+  it('refuses a realm or keytab that cannot be written into the configs', async () => {
+    await expect(initDataDir({ dataDir: dir, krbRealm: 'EXAMPLE COM' })).rejects.toThrow(/not a Kerberos realm name/);
+    await expect(initDataDir({ dataDir: dir, krbRealm: 'EXAMPLE.COM', krbKeytab: 'relative.keytab' })).rejects.toThrow(/must be an absolute path/);
+  });
+});
