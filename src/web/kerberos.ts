@@ -11,7 +11,7 @@ import { webAuthType, type WebOptions } from '../config/web.ts';
 import { ConfigError } from '../config/options.ts';
 import { acceptToken, negotiateToken, useKerberosFiles, type Accepted } from '../protocol/gssapi.ts';
 import { AUTHTYPES } from '../protocol/enums.ts';
-import { AuthError } from '../protocol/faults.ts';
+import { AuthError, KojiError } from '../protocol/faults.ts';
 import type { ClientSession } from '../protocol/client.ts';
 import { HttpError } from './errors.ts';
 
@@ -52,8 +52,9 @@ export async function acceptBrowser(authorization: string | string[] | undefined
 }
 
 /**
- * Log `hub` in for `principal` (kojiweb's _gssapiLogin / _sslLogin with proxyauthtype GSSAPI);
- * a refusal of the hub is a 403 naming the hub.conf key to set.
+ * Log `hub` in for `principal` (kojiweb's _gssapiLogin / _sslLogin with proxyauthtype GSSAPI).
+ * A hub that does not answer stays that error (a 502 page); any other failure is a 403 saying
+ * why, naming the hub.conf key to set when the hub does not let this web log users in.
  */
 export async function hubLoginFor(o: WebOptions, hub: ClientSession, principal: string): Promise<void> {
   const gssapi = AUTHTYPES.byName.GSSAPI;
@@ -63,8 +64,9 @@ export async function hubLoginFor(o: WebOptions, hub: ClientSession, principal: 
     } else await hub.sslLogin(principal, gssapi);
   } catch (e) {
     if (!(e instanceof AuthError)) throw e;
+    if (e.cause instanceof Error && !(e.cause instanceof KojiError)) throw e.cause;
     const how = o.WebPrincipal ? `list ${o.WebPrincipal} in hub.conf ProxyPrincipals` : 'list the subject of web.conf WebCert in hub.conf ProxyDNs';
     const hint = /not authorized to login other users/.test(e.message) ? ` (the hub does not let this web log users in: ${how})` : '';
-    throw new HttpError(403, `The hub refused the web's login for ${principal}: ${e.message}${hint}`);
+    throw new HttpError(403, `The web could not log in to the hub for ${principal}: ${e.message}${hint}`);
   }
 }

@@ -163,7 +163,7 @@ describe.runIf(runIt).each(engines())('web Kerberos login on %s', (engine) => {
       useKerberosFiles({ ccache: cc.alice });
       const r = await get(`${base}/koji/login`, { Authorization: `Negotiate ${(await initiate('localhost', null)).token}` });
       expect(r.status).toBe(403);
-      expect(r.body).toContain('koji/kojiweb@EXAMPLE.COM is not authorized to login other users');
+      expect(r.body).toMatch(/The web could not log in to the hub for alice@EXAMPLE\.COM: .*koji\/kojiweb@EXAMPLE\.COM is not authorized to login other users/);
       expect(r.body).toContain('list koji/kojiweb@EXAMPLE.COM in hub.conf ProxyPrincipals');
       expect(sessionCookie(r)).toBeUndefined();
     } finally {
@@ -171,28 +171,47 @@ describe.runIf(runIt).each(engines())('web Kerberos login on %s', (engine) => {
     }
   });
 
-  it('with WebCert instead of WebPrincipal: logs in for the principal through ProxyDNs, which needs hub.conf AllowProxyAuthType', async () => {
+  /** A second `kojits web` on a port of its own with `keys` in its web.conf; its base URL. */
+  async function otherWeb(name: string, keys: string): Promise<{ url: string; proc: Proc }> {
     const port = await freePort();
-    const conf = join(dir, `web-cert-${engine}.conf`);
-    writeFileSync(
-      conf,
-      `[web]\nKojiHubURL = ${base}/kojihub\nKojiHubCA = ${ca}\nHTTPPort = ${port}\nSecret = cert-test-secret\nWebAuthType = gssapi\nWebCert = ${join(dir, 'web.pem')}\nWebKeytab = ${hubKeytab}\nLogLevel = ERROR\n`,
-    );
-    const certWeb = startKojits(['web', '-c', conf], { env: kdc.env });
+    const conf = join(dir, `web-${name}-${engine}.conf`);
+    writeFileSync(conf, `[web]\nKojiHubCA = ${ca}\nHTTPPort = ${port}\nSecret = ${name}-test-secret\nWebAuthType = gssapi\nLogLevel = ERROR\n${keys}\n`);
+    const proc = startKojits(['web', '-c', conf], { env: kdc.env });
+    await proc.waitFor(/web ready/, 60_000);
+    return { url: `http://localhost:${port}/koji`, proc };
+  }
+  const ticket = async (user: string) => {
+    useKerberosFiles({ ccache: cc[user] });
+    return { Authorization: `Negotiate ${(await initiate('localhost', null)).token}` };
+  };
+
+  it('with WebCert instead of WebPrincipal: logs in for the principal through ProxyDNs, which needs hub.conf AllowProxyAuthType', async () => {
+    const web2 = await otherWeb('cert', `KojiHubURL = ${base}/kojihub\nWebCert = ${join(dir, 'web.pem')}\nWebKeytab = ${hubKeytab}`);
     try {
-      await certWeb.waitFor(/web ready/, 60_000);
-      useKerberosFiles({ ccache: cc.bob });
-      const refused = await get(`http://localhost:${port}/koji/login`, { Authorization: `Negotiate ${(await initiate('localhost', null)).token}` });
+      const refused = await get(`${web2.url}/login`, await ticket('bob'));
       expect(refused.status).toBe(403);
-      expect(refused.body).toMatch(/The hub refused the web&#39;s login for bob@EXAMPLE\.COM: .*Proxy must use same auth mechanism as hub .*AllowProxyAuthType/);
+      expect(refused.body).toMatch(/The web could not log in to the hub for bob@EXAMPLE\.COM: .*Proxy must use same auth mechanism as hub .*AllowProxyAuthType/);
       hub.hub.options.AllowProxyAuthType = true;
-      const r = await get(`http://localhost:${port}/koji/login`, { Authorization: `Negotiate ${(await initiate('localhost', null)).token}` });
+      const r = await get(`${web2.url}/login`, await ticket('bob'));
       expect(r.status).toBe(302);
-      const page = await get(`http://localhost:${port}/koji/`, { cookie: sessionCookie(r)! });
+      const page = await get(`${web2.url}/`, { cookie: sessionCookie(r)! });
       expect(page.body).toContain('<span>bob</span>');
     } finally {
       hub.hub.options.AllowProxyAuthType = false;
-      await certWeb.stop();
+      await web2.proc.stop();
+    }
+  }, 90_000);
+
+  it('answers 502 when the hub does not answer the web’s login, and keeps serving', async () => {
+    const gone = await freePort();
+    const web2 = await otherWeb('nohub', `KojiHubURL = https://localhost:${gone}/kojihub\nWebPrincipal = koji/kojiweb@EXAMPLE.COM\nWebKeytab = ${webKeytab}`);
+    try {
+      const r = await get(`${web2.url}/login`, await ticket('carol'));
+      expect(r.status).toBe(502);
+      expect(r.body).toMatch(new RegExp(`The hub at https://localhost:${gone}/kojihub does not answer`));
+      expect((await get(`${web2.url}/login`)).status).toBe(401);
+    } finally {
+      await web2.proc.stop();
     }
   }, 90_000);
 
