@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { hubLogLevel } from '../config/loglevel.ts';
 import { loadWebConfig, type WebOptions } from '../config/web.ts';
 import { startWeb } from '../web/server.ts';
+import { ConfigError } from '../config/options.ts';
 
 const USAGE = `usage: kojits web [-c FILE] [--show-config]
 
@@ -39,7 +40,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const log = pino({ level: hubLogLevel({ LogLevel: o.LogLevel }), base: { pid: process.pid, name: 'kojiweb' } }, pino.destination(2));
   for (const w of warnings) log.warn(w);
-  const server = await startWeb(o, log);
+  let server;
+  try {
+    server = await startWeb(o, log);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`kojits web: ${e.message}\n`);
+    return 1;
+  }
   process.stdout.write(`koji-ts web ready: ${server.where.join(' and ')} (hub ${o.KojiHubURL})\n`);
   await new Promise<void>((resolve) => {
     const stop = (sig: NodeJS.Signals) => {

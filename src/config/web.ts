@@ -18,14 +18,14 @@ export const WEB_OPTIONS = [
   opt('KojiTheme', 'string', null as string | null, 'accepted for kojiweb\'s sake; koji-ts has one theme'),
   opt('KojiGreeting', 'string', 'Welcome to Koji Web', 'greeting on the summary page'),
   opt('LiteralFooter', 'boolean', true, 'accepted for kojiweb\'s sake (the footer is always literal text)'),
-  opt('WebPrincipal', 'string', null as string | null, 'Kerberos principal of the web (not supported by koji-ts yet)'),
-  opt('WebKeytab', 'path', '/etc/httpd.keytab', 'Kerberos keytab (not supported by koji-ts yet)'),
-  opt('WebCCache', 'path', '/var/tmp/kojiweb.ccache', 'Kerberos credential cache (not supported by koji-ts yet)'),
+  opt('WebPrincipal', 'string', null as string | null, 'the web\'s own Kerberos principal (listed in hub.conf ProxyPrincipals), for logging users in to the hub; alone it also means WebAuthType = gssapi'),
+  opt('WebKeytab', 'path', '/etc/httpd.keytab', 'Kerberos keytab with HTTP/<web host> (browsers\' tickets, WebAuthType = gssapi) and WebPrincipal\'s keys'),
+  opt('WebCCache', 'string', null as string | null, 'credentials cache for WebPrincipal\'s tickets (kojiweb: /var/tmp/kojiweb.ccache; koji-ts default: a MEMORY: cache of the process)'),
   opt('KrbService', 'string', 'host', 'Kerberos service of the hub (not supported by koji-ts yet)'),
   opt('KrbRDNS', 'boolean', true, 'Kerberos reverse DNS (not supported by koji-ts yet)'),
   opt('KrbCanonHost', 'boolean', false, 'Kerberos host canonicalisation (not supported by koji-ts yet)'),
   opt('KrbServerRealm', 'string', null as string | null, 'Kerberos realm of the hub (not supported by koji-ts yet)'),
-  opt('WebAuthType', 'string', null as string | null, 'how users log in to the web: ssl (or gssapi, not supported yet)'),
+  opt('WebAuthType', 'string', null as string | null, 'how users log in to the web: ssl (client certificate) or gssapi (Kerberos SPNEGO); unset: gssapi with WebPrincipal, else ssl with WebCert'),
   opt('WebCert', 'path', null as string | null, 'the web\'s certificate and key (PEM) for logging users in to the hub through ProxyDNs'),
   opt('KojiHubCA', 'path', '/etc/kojiweb/kojihubca.crt', 'CA of the hub\'s certificate'),
   opt('ClientCA', 'path', null as string | null, 'CA of browsers\' client certificates (older kojiweb key; the hub checks them)'),
@@ -79,6 +79,16 @@ export function parseWebConfig(text: string, where: string, o: { env?: Record<st
   if (bad) throw new ConfigError(`${where}: HiddenUsers must be numeric user ids, got ${JSON.stringify(bad)}`);
   if (!raw.ListenSocket && !raw.HTTPPort) throw new ConfigError(`${where}: the web listens nowhere: set ListenSocket (the hub forwards /koji to it) or HTTPPort`);
   return { ...raw, HiddenUsers: hidden.map(Number), Tasks: list(raw.Tasks), ToplevelTasks: list(raw.ToplevelTasks), ParentTasks: list(raw.ParentTasks) };
+}
+
+/**
+ * How browsers prove who they are, as kojiweb derives it: WebAuthType when set, else gssapi when
+ * the web has a principal (WebPrincipal), else ssl when it has a certificate (WebCert).
+ */
+export function webAuthType(o: Pick<WebOptions, 'WebAuthType' | 'WebPrincipal' | 'WebCert'>): 'ssl' | 'gssapi' | null {
+  if (o.WebAuthType === 'ssl' || o.WebAuthType === 'gssapi') return o.WebAuthType;
+  if (o.WebPrincipal) return 'gssapi';
+  return o.WebCert ? 'ssl' : null;
 }
 
 /** Load web.conf; KOJITS_WEB_<KEY> variables override the file. */

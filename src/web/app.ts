@@ -121,7 +121,7 @@ export class WebApp {
       const ctx = new PageContext(new Params(url.searchParams), this.d.hub, this.d.opts, name, facts);
       const r = await handler(ctx);
       if ('redirect' in r) {
-        res.writeHead(302, { Location: r.redirect, ...(r.cookie ? { 'Set-Cookie': r.cookie } : {}) }).end();
+        res.writeHead(302, { ...r.headers, Location: r.redirect, ...(r.cookie ? { 'Set-Cookie': r.cookie } : {}) }).end();
         return;
       }
       if ('stream' in r) {
@@ -131,7 +131,7 @@ export class WebApp {
         return;
       }
       view = r;
-      this.send(res, view.status ?? 200, this.render(view, facts, (k: string, v: string | number) => ctx.link({ [k]: v })));
+      this.send(res, view.status ?? 200, this.render(view, facts, (k: string, v: string | number) => ctx.link({ [k]: v })), view.headers);
     } catch (e) {
       const [status, message] = this.describe(e as Error);
       if (status >= 500) this.d.log.warn({ err: (e as Error).message, page: name }, 'page failed');

@@ -19,12 +19,14 @@ export interface PageView {
   pageID?: string;
   data: Record<string, unknown>;
   status?: number;
+  /** extra reply headers (WWW-Authenticate) */
+  headers?: Record<string, string>;
 }
 /** A response the handler writes itself (server-sent events); `signal` aborts when the browser goes. */
 export interface PageStream {
   stream(res: import('node:http').ServerResponse, signal: AbortSignal): Promise<void>;
 }
-export type PageResult = PageView | PageStream | { redirect: string; cookie?: string };
+export type PageResult = PageView | PageStream | { redirect: string; cookie?: string; headers?: Record<string, string> };
 export type PageHandler = (ctx: PageContext) => Promise<PageResult>;
 
 export interface Pager {

@@ -1,8 +1,8 @@
 /**
  * Web logins. As kojiweb, the web logs users in to the hub through its own certificate
  * (WebCert, listed in hub.conf ProxyDNs) acting for the user named by the browser's
- * certificate (its CN, passed by the hub's proxy); beyond kojiweb, a user may log in with a
- * password. Each login keeps one hub session (reused by every page until LoginTimeout hours
+ * certificate (its CN, passed by the hub's proxy), or for the Kerberos principal a browser proved
+ * by SPNEGO (kerberos.ts); beyond kojiweb, a user may log in with a password. Each login keeps one hub session (reused by every page until LoginTimeout hours
  * pass or the user logs out) in this process, named by a random id in a cookie signed with
  * Secret (HMAC-SHA256). Forms that change something carry a CSRF token derived from the login.
  */
@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import type { WebOptions } from '../config/web.ts';
 import { ClientSession } from '../protocol/client.ts';
 import { HttpError } from './errors.ts';
+import { hubLoginFor } from './kerberos.ts';
 
 export const COOKIE = 'koji_session';
 
@@ -24,7 +25,7 @@ export interface WebLogin {
   sid: string;
   user: string;
   /** how the user proved who they are */
-  via: 'certificate' | 'password';
+  via: 'certificate' | 'kerberos' | 'password';
   hub: ClientSession;
   expires: number;
   csrf: string;
@@ -68,7 +69,8 @@ export class Logins {
     return l;
   }
 
-  private need(): void {
+  /** Throws the reason logins are off (LoginDisabled, no Secret). */
+  need(): void {
     if (this.o.LoginDisabled) throw new HttpError(403, 'Logins are disabled on this web (web.conf LoginDisabled)');
     if (this.o.Secret === null) throw new HttpError(503, 'Logins need web.conf Secret (a long random value that signs the login cookies); ask the admin to set it');
   }
@@ -80,6 +82,15 @@ export class Logins {
     const hub = hubClient(this.o, this.o.WebCert);
     await hub.sslLogin(user);
     return this.add('certificate', hub);
+  }
+
+  /** Log in for a Kerberos principal a browser proved (kerberos.ts acceptBrowser). */
+  async kerberos(principal: string): Promise<WebLogin> {
+    this.need();
+    if (!this.o.WebPrincipal && !this.o.WebCert) throw new HttpError(503, 'Kerberos logins need web.conf WebPrincipal (listed in hub.conf ProxyPrincipals) or WebCert (listed in hub.conf ProxyDNs), for the web to log users in to the hub');
+    const hub = hubClient(this.o, this.o.WebPrincipal ? undefined : this.o.WebCert ?? undefined);
+    await hubLoginFor(this.o, hub, principal);
+    return this.add('kerberos', hub);
   }
 
   async password(user: string, password: string): Promise<WebLogin> {

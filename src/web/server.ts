@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { WebOptions } from '../config/web.ts';
 import { WebApp } from './app.ts';
 import { hubClient } from './logins.ts';
+import { setUpWebKerberos } from './kerberos.ts';
 
 export interface WebServer {
   /** where it listens, for the ready line */
@@ -18,6 +19,7 @@ export interface WebServer {
 }
 
 export async function startWeb(o: WebOptions, log: Logger): Promise<WebServer> {
+  setUpWebKerberos(o);
   const app = new WebApp({ opts: o, hub: hubClient(o), log });
   const servers: http.Server[] = [];
   const where: string[] = [];

@@ -1,10 +1,12 @@
 /**
  * Web logins against a real hub (both engines): a login lasts LoginTimeout hours and then its
  * cookie names nothing and its hub session is gone; a cookie with a wrong signature or from
- * another Secret names nothing; without Secret logins are refused with a clear message.
+ * another Secret names nothing; without Secret logins are refused with a clear message. How
+ * browsers log in (WebAuthType) as kojiweb derives it, and an unreadable WebKeytab refused at start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseWebConfig } from '../../src/config/web.ts';
+import { parseWebConfig, webAuthType } from '../../src/config/web.ts';
+import { setUpWebKerberos } from '../../src/web/kerberos.ts';
 import { ClientSession, type SessionInfo } from '../../src/protocol/client.ts';
 import { COOKIE, Logins } from '../../src/web/logins.ts';
 import { engines } from '../helpers/db.ts';
@@ -56,5 +58,26 @@ describe.each(engines())('web logins on %s', (engine) => {
     await expect(none.password(ADMIN, ADMIN_PASSWORD)).rejects.toMatchObject({ status: 503, message: expect.stringContaining('web.conf Secret') });
     const disabled = new Logins(conf('Secret = x\nLoginDisabled = true'));
     await expect(disabled.password(ADMIN, ADMIN_PASSWORD)).rejects.toMatchObject({ status: 403 });
+  });
+});
+
+describe('web.conf Kerberos keys', () => {
+  const conf = (extra: string) => parseWebConfig(`[web]\nHTTPPort = 1\n${extra}\n`, 'web.conf');
+
+  it('derives WebAuthType as kojiweb: set, else gssapi with WebPrincipal, else ssl with WebCert', () => {
+    expect(webAuthType(conf(''))).toBe(null);
+    expect(webAuthType(conf('WebCert = /w.pem'))).toBe('ssl');
+    expect(webAuthType(conf('WebCert = /w.pem\nWebPrincipal = koji/web@X'))).toBe('gssapi');
+    expect(webAuthType(conf('WebPrincipal = koji/web@X\nWebAuthType = ssl'))).toBe('ssl');
+    expect(webAuthType(conf('WebCert = /w.pem\nWebAuthType = gssapi'))).toBe('gssapi');
+    expect(() => conf('WebAuthType = kerberos')).toThrow(/Invalid value kerberos for WebAuthType \(ssl or gssapi\)/);
+  });
+
+  it('refuses to start Kerberos logins with a WebKeytab it cannot read, naming what to put in it', () => {
+    expect(() => setUpWebKerberos(conf('WebAuthType = gssapi\nWebPrincipal = koji/web@X\nWebKeytab = /nonexistent/httpd.keytab'))).toThrow(
+      'web: WebKeytab /nonexistent/httpd.keytab cannot be read; make it (kadmin: ktadd -k /nonexistent/httpd.keytab HTTP/<web host> koji/web@X) or point WebKeytab at it',
+    );
+    // certificate logins need no keytab
+    expect(() => setUpWebKerberos(conf('WebCert = /w.pem\nWebKeytab = /nonexistent/httpd.keytab'))).not.toThrow();
   });
 });
