@@ -1,8 +1,9 @@
 /**
  * The daemon's start-up with the hub, as kojid's: log in with the certificate (`cert`, when the
- * file exists), else with `user`/`password`, else with Kerberos (the host's principal), make the session exclusive (a second daemon of the
- * same host gets AuthLockError, unless --force-lock takes the lock over), check the hub answers
- * `echo`, and learn the host's id and the session's start time.
+ * file exists), else with `user`/`password`, else with Kerberos (the host's principal), make the
+ * session exclusive (a second daemon of the same host gets AuthLockError, unless --force-lock
+ * takes the lock over), check the hub answers `echo`, and learn the host's id and the session's
+ * start time.
  */
 import type { KojidOptions } from '../config/kojid.ts';
 import { ClientSession, type ClientOptions } from '../protocol/client.ts';
@@ -49,7 +50,7 @@ export async function connect(o: KojidOptions, forceLock: boolean): Promise<Conn
   const session = new ClientSession(o.server as string, clientOptions(o));
   const server = o.server as string;
   try {
-    const login = await daemonLogin(session, { server, cert: o.cert, user: o.user, password: o.password, kerberos: await kerberosOf(o), conf: 'kojid.conf', daemon: 'kojid' }, forceLock);
+    const login = await daemonLogin(session, { server, cert: o.cert, user: o.user, password: o.password, kerberos: () => kerberosOf(o), conf: 'kojid.conf', daemon: 'kojid' }, forceLock);
     const ret = await session.call('echo', ['OK']);
     if (!Array.isArray(ret) || ret.length !== 1 || ret[0] !== 'OK') throw new StartupError(`Error: incorrect server response: ${JSON.stringify(ret)}`);
     let hostId: number;

@@ -28,8 +28,8 @@ export interface DaemonCredentials {
   cert: string | null;
   user: string | null;
   password: string | null;
-  /** null when Kerberos is not configured (kojira without `principal`) */
-  kerberos?: KerberosCredentials | null;
+  /** null when Kerberos is not configured (kojira without `principal`); a function is asked only when needed */
+  kerberos?: KerberosCredentials | null | (() => Promise<KerberosCredentials>);
   /** the daemon's config file and name, for messages (e.g. kojid.conf, kojid) */
   conf?: string;
   daemon?: string;
@@ -63,8 +63,9 @@ export async function daemonLogin(session: ClientSession, o: DaemonCredentials, 
     }
     login = `user ${o.user}`;
   } else if (o.kerberos) {
-    await kerberosLogin(session, o.kerberos, o);
-    login = `Kerberos principal ${o.kerberos.principal}`;
+    const k = typeof o.kerberos === 'function' ? await o.kerberos() : o.kerberos;
+    await kerberosLogin(session, k, o);
+    login = `Kerberos principal ${k.principal}`;
   } else {
     throw new StartupError(o.cert ? `Error: certificate ${o.cert} not found` : NO_LOGIN);
   }
@@ -135,7 +136,7 @@ async function kerberosLogin(session: ClientSession, k: KerberosCredentials, o: 
     const text = (cause as Error).message.replace(/ \(kinit first, or set principal and keytab\)$/, '');
     const hint = local
       ? `check that ${keytab ? `the keytab ${keytab} holds the current keys of ${k.principal}` : `the credentials cache ${ccache} holds a ticket of ${k.principal}`} and that the KDC knows it and gives it tickets (kadmin: getprinc ${k.principal})`
-      : `the hub refused ${k.principal}: give it a user (koji add-user --principal) or a host (HostPrincipalFormat, koji add-host) with that principal`;
+      : `the hub refused ${k.principal} (it takes Kerberos logins with AuthKeytab set, from principals of a user, koji add-user --principal, or of a host made under HostPrincipalFormat)`;
     throw new StartupError(`Kerberos authentication failed: ${text}; ${hint}`);
   }
 }
