@@ -104,6 +104,15 @@ function keytabProblem(file: string): string | null {
   return head[0] === 5 && (head[1] === 1 || head[1] === 2) ? null : 'is not a keytab file';
 }
 
+/** What to check after a failed Kerberos login. */
+function kerberosHint(text: string, local: boolean, k: KerberosCredentials, keytab: string | null, ccache: string): string {
+  const service = /Server (\S+) not found in Kerberos database/.exec(text)?.[1];
+  if (service) return `the KDC knows no ${service}: the hub's service principal (AuthPrincipal, its keys in AuthKeytab) must exist, and server must name the hub by the host of that principal`;
+  if (!local) return `the hub refused ${k.principal} (it takes Kerberos logins with AuthKeytab set, from principals of a user, koji add-user --principal, or of a host made under HostPrincipalFormat)`;
+  const where = keytab ? `the keytab ${keytab} holds the current keys of ${k.principal}` : `the credentials cache ${ccache} holds a ticket of ${k.principal}`;
+  return `check that ${where} and that the KDC knows it and gives it tickets (kadmin: getprinc ${k.principal})`;
+}
+
 async function kerberosLogin(session: ClientSession, k: KerberosCredentials, o: DaemonCredentials): Promise<void> {
   const conf = o.conf ?? 'the config file';
   try {
@@ -134,9 +143,7 @@ async function kerberosLogin(session: ClientSession, k: KerberosCredentials, o: 
     if (isConnectionError(cause)) throw new StartupError(`Error: Unable to connect to server ${o.server}`);
     const local = /^GSSAPI/.test((cause as Error).message);
     const text = (cause as Error).message.replace(/ \(kinit first, or set principal and keytab\)$/, '');
-    const hint = local
-      ? `check that ${keytab ? `the keytab ${keytab} holds the current keys of ${k.principal}` : `the credentials cache ${ccache} holds a ticket of ${k.principal}`} and that the KDC knows it and gives it tickets (kadmin: getprinc ${k.principal})`
-      : `the hub refused ${k.principal} (it takes Kerberos logins with AuthKeytab set, from principals of a user, koji add-user --principal, or of a host made under HostPrincipalFormat)`;
+    const hint = kerberosHint(text, local, k, keytab, ccache);
     throw new StartupError(`Kerberos authentication failed: ${text}; ${hint}`);
   }
 }

@@ -3,13 +3,14 @@
  * and a hub with AuthKeytab over HTTPS: a builder with neither user nor cert logs in as its host
  * principal (host_principal_format with the machine's fully qualified name) from its keytab,
  * runs a task, and logs in again by itself when its session expires; kojira logs in with
- * principal/keytab and holds the exclusive session; a missing or wrong keytab and a principal
- * the KDC or the hub refuses stop the daemon with a message saying what to check. The daemons
- * get the KDC's krb5.conf (kdc.env) and no other Kerberos setting from their environment.
+ * principal/keytab and holds the exclusive session; a missing or wrong keytab, a principal the
+ * KDC or the hub refuses and a hub named by a host the KDC has no service principal of stop the
+ * daemon with a message saying what to check. The daemons get the KDC's krb5.conf (kdc.env) and
+ * no other Kerberos setting from their environment.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../src/protocol/client.ts';
 import { fqdn } from '../../src/util/fqdn.ts';
@@ -80,7 +81,7 @@ describe.runIf(runIt).each(engines())('Kerberos logins of the daemons on %s', (e
     await admin.call('grantPermission', ['kojira', 'repo']);
     await admin.call('createUser', ['banned'], { krb_principal: 'koji/banned@EXAMPLE.COM' });
     kojiraConf = (principal, keytab) => {
-      const f = join(dir, `kojira-${engine}-${principal.replace(/\W/g, '_')}.conf`);
+      const f = join(dir, `kojira-${engine}-${`${principal}-${basename(keytab)}`.replace(/\W/g, '_')}.conf`);
       writeFileSync(f, `[kojira]\nserver = ${server}\nserverca = ${ca}\nprincipal = ${principal}\nkeytab = ${keytab}\ntopdir = ${hub.kojiDir}\nsleeptime = 2\nmax_retries = 2\nretry_interval = 1\ncheck_external_repos = false\n`);
       return f;
     };
@@ -128,7 +129,7 @@ describe.runIf(runIt).each(engines())('Kerberos logins of the daemons on %s', (e
     expect(await k.stop()).toBe(0);
   }, 90_000);
 
-  it('stops with a message saying what to check: keytab missing, not a keytab, principal the KDC or the hub refuses', async () => {
+  it('stops with a message saying what to check: keytab missing, not a keytab, principal the KDC or the hub refuses, no service principal', async () => {
     const fails = async (args: string[]) => {
       const p = daemon(args);
       expect(await p.exited).toBe(1);
@@ -145,11 +146,14 @@ describe.runIf(runIt).each(engines())('Kerberos logins of the daemons on %s', (e
       fails(['kojira', '-c', kojiraConf('koji/kojira@EXAMPLE.COM', keytabs.stranger)]),
       fails(['kojira', '-c', kojiraConf('koji/banned@EXAMPLE.COM', keytabs.banned)]),
       fails(['kojira', '-c', kojiraConf('koji/stranger@EXAMPLE.COM', keytabs.stranger)]),
+      // the hub by another name: no HTTP/127.0.0.1 service principal
+      fails(['kojira', '-c', kojiraConf('koji/kojira@EXAMPLE.COM', keytabs.kojira), '--server', hub.httpsUrl as string]),
     ]);
     expect(outs[0]).toContain(`kojits builder: Error: Kerberos keytab ${join(dir, 'nowhere.keytab')} does not exist: make it (kadmin: ktadd -k ${join(dir, 'nowhere.keytab')} compile/${host}@EXAMPLE.COM)`);
     expect(outs[1]).toContain(`kojits builder: Error: Kerberos keytab ${join(dir, 'garbage.keytab')} is not a keytab file: make it`);
     expect(outs[2]).toMatch(/kojits kojira: Kerberos authentication failed: .*; check that the keytab \S+stranger\.keytab holds the current keys of koji\/kojira@EXAMPLE\.COM/);
     expect(outs[3]).toMatch(/kojits kojira: Kerberos authentication failed: .*; check that .* KDC knows it and gives it tickets \(kadmin: getprinc koji\/banned@EXAMPLE\.COM\)/);
     expect(outs[4]).toMatch(/kojits kojira: Kerberos authentication failed: Unknown user: koji\/stranger@EXAMPLE\.COM; the hub refused koji\/stranger@EXAMPLE\.COM/);
+    expect(outs[5]).toMatch(/kojits kojira: Kerberos authentication failed: .*; the KDC knows no HTTP\/127\.0\.0\.1@EXAMPLE\.COM: the hub's service principal/);
   }, 90_000);
 });
