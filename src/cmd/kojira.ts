@@ -2,8 +2,8 @@
  * `kojits kojira -c kojira.conf [--force-lock]`: the repo daemon (kojira), alone with its config.
  * Logs go to stderr (pino; WARNING by default as kojira, -v/verbose INFO, -d/debug DEBUG, -q
  * ERROR); one line containing `ready` goes to stdout once it has logged in. Takes kojira's
- * command-line overrides (--sleeptime, --server, --topdir, --user, --password). SIGTERM/SIGINT
- * stop it after the removals it runs.
+ * command-line overrides (--sleeptime, --server, --topdir, --user, --password, --principal,
+ * --keytab). SIGTERM/SIGINT stop it after the removals it runs.
  */
 import { parseArgs } from 'node:util';
 import { DAEMON_FLAGS } from './daemon-flags.ts';
@@ -14,7 +14,7 @@ import { StartupError } from '../protocol/daemon-login.ts';
 import { startKojira } from '../kojira/daemon.ts';
 
 const USAGE = `usage: kojits kojira [-c FILE] [--force-lock] [-v] [-d] [-q] [--user USER] [--password PASSWORD]
-                     [--sleeptime S] [-s|--server URL] [--topdir DIR] [--show-config]
+                     [--principal PRINCIPAL] [--keytab FILE] [--sleeptime S] [-s|--server URL] [--topdir DIR] [--show-config]
 
   -c, --config FILE   kojira.conf (default /etc/kojira/kojira.conf)
   --force-lock        take over kojira's exclusive session from another kojira
@@ -33,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
         'show-config': { type: 'boolean' },
         user: { type: 'string' },
         password: { type: 'string' },
+        principal: { type: 'string' },
+        keytab: { type: 'string' },
         sleeptime: { type: 'string' },
         server: { type: 'string', short: 's' },
         topdir: { type: 'string' },
@@ -47,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const overrides: Record<string, unknown> = {};
-  for (const k of ['user', 'password', 'server', 'topdir'] as const) if (values[k] !== undefined) overrides[k] = values[k];
+  for (const k of ['user', 'password', 'principal', 'keytab', 'server', 'topdir'] as const) if (values[k] !== undefined) overrides[k] = values[k];
   if (values.sleeptime !== undefined) {
     if (!/^\d+$/.test(values.sleeptime)) {
       process.stderr.write(`kojits kojira: --sleeptime must be a whole number, got ${JSON.stringify(values.sleeptime)}\n`);

@@ -55,7 +55,9 @@ export async function startKojira(o: KojiraOptions, log: LineLog, forceLock: boo
   });
   let login: string;
   try {
-    login = await daemonLogin(session, { server: o.server as string, cert: o.cert, user: o.user, password: o.password }, forceLock);
+    // kojira's: Kerberos only with both principal and keytab
+    const kerberos = o.principal && o.keytab ? { principal: o.principal, keytab: o.keytab, ccache: o.ccache } : null;
+    login = await daemonLogin(session, { server: o.server as string, cert: o.cert, user: o.user, password: o.password, kerberos, conf: 'kojira.conf', daemon: 'kojira' }, forceLock);
   } catch (e) {
     session.close();
     throw e;

@@ -30,8 +30,10 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...started].map((p) => p.stop('SIGKILL')));
 }
 
-export function start(cmd: string, args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): Proc {
-  const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `env` is added to this process's environment, from which the variables `unset` matches are taken out. */
+export function start(cmd: string, args: string[], o: { cwd?: string; env?: Record<string, string>; unset?: RegExp } = {}): Proc {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !o.unset?.test(k)));
+  const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -84,7 +86,7 @@ export function start(cmd: string, args: string[], o: { cwd?: string; env?: Reco
   return p;
 }
 
-export function startKojits(args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): Proc {
+export function startKojits(args: string[], o: { cwd?: string; env?: Record<string, string>; unset?: RegExp } = {}): Proc {
   return start(process.execPath, [KOJITS, ...args], o);
 }
 

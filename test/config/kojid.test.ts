@@ -31,6 +31,8 @@ describe('kojid.conf', () => {
       mockuser: 'kojibuilder',
       host_principal_format: 'compile/%s@EXAMPLE.COM',
       keytab: '/etc/kojid/kojid.keytab',
+      krb_principal: null,
+      ccache: null,
       allowed_scms: '',
       log_level: null,
       admin_emails: null,

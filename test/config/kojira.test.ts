@@ -35,6 +35,9 @@ describe('kojira.conf', () => {
       ignore_stray_repos: false,
       follow_tag_changes: true,
       cert: null,
+      principal: null,
+      keytab: '/etc/kojira/kojira.keytab',
+      ccache: null,
     });
   });
 

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { bundlePem, createCA, issueCert } from '../../src/setup/pki.ts';
 import { freePort } from './hub-process.ts';
 
 const run = promisify(execFile);
@@ -145,4 +146,18 @@ export async function startKdc(): Promise<Kdc> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A CA (`dir`/ca.crt) and a hub certificate for `localhost` (`dir`/hub.pem): Kerberos clients ask
+ * for HTTP@<the URL's host>, so hubs that take Negotiate are reached as https://localhost:….
+ */
+export async function localhostTls(dir: string): Promise<{ ca: string; cert: string }> {
+  const authority = await createCA({ subject: { O: 'koji-ts', OU: 'ca', CN: 'test CA' } });
+  const ca = join(dir, 'ca.crt');
+  writeFileSync(ca, authority.certPem);
+  const server = await issueCert({ ca: authority, subject: { O: 'koji-ts', OU: 'hub', CN: 'localhost' }, usage: 'server', altNames: [{ dns: 'localhost' }, { ip: '127.0.0.1' }] });
+  const cert = join(dir, 'hub.pem');
+  writeFileSync(cert, bundlePem(server));
+  return { ca, cert };
 }

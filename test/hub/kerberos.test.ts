@@ -4,7 +4,7 @@
  * token can be bad. Both engines.
  */
 import https from 'node:https';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,9 @@ import { ClientSession } from '../../src/protocol/client.ts';
 import { AuthError } from '../../src/protocol/faults.ts';
 import { encodeCall } from '../../src/protocol/encode.ts';
 import { initiate, useKerberosFiles } from '../../src/protocol/gssapi.ts';
-import { bundlePem, createCA, issueCert } from '../../src/setup/pki.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { kdcAvailable, startKdc, type Kdc } from '../helpers/kdc.ts';
+import { kdcAvailable, localhostTls, startKdc, type Kdc } from '../helpers/kdc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kojits-krb-'));
 const ca = join(dir, 'ca.crt');
@@ -28,10 +27,7 @@ const runIt = kdcAvailable() || process.env.CI === 'true';
 
 beforeAll(async () => {
   if (!runIt) return;
-  const authority = await createCA({ subject: { O: 'koji-ts', OU: 'ca', CN: 'test CA' } });
-  writeFileSync(ca, authority.certPem);
-  const server = await issueCert({ ca: authority, subject: { O: 'koji-ts', OU: 'hub', CN: 'localhost' }, usage: 'server', altNames: [{ dns: 'localhost' }, { ip: '127.0.0.1' }] });
-  writeFileSync(join(dir, 'hub.pem'), bundlePem(server));
+  await localhostTls(dir);
   kdc = await startKdc();
   Object.assign(process.env, kdc.env);
   for (const p of ['alice', 'bob', 'carol', 'dave', 'erin']) await kdc.addPrincipal(p, `${p}-pw`);
