@@ -106,6 +106,11 @@ export async function startKdc(): Promise<Kdc> {
   const opts = { env: { ...process.env, ...env }, cwd: dir };
   await run('/usr/sbin/kdb5_util', ['-r', REALM, 'create', '-s', '-P', 'kdc-master-password'], opts);
   const child = spawn('/usr/sbin/krb5kdc', ['-n', '-r', REALM], { ...opts, stdio: 'ignore' });
+  // a test process that dies without stop() (a crash, a timeout) takes the KDC with it
+  const reap = () => {
+    if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  };
+  process.once('exit', reap);
   await waitForPort(port, child, 10_000);
   const kadmin = (q: string) => run('/usr/sbin/kadmin.local', ['-r', REALM, '-q', q], opts);
   let n = 0;
@@ -137,6 +142,7 @@ export async function startKdc(): Promise<Kdc> {
       await kadmin(`modprinc -allow_tix ${name}`);
     },
     async stop() {
+      process.off('exit', reap);
       if (child.exitCode === null && child.pid) {
         const gone = new Promise((r) => child.once('exit', r));
         process.kill(child.pid, 'SIGTERM');
