@@ -17,6 +17,7 @@ import { RefuseTask } from '../errors.ts';
 import { runLogged } from '../run-logged.ts';
 import type { TaskContext } from '../task.ts';
 import type { TaskHandler } from './registry.ts';
+import type { StepTimes } from '../step-times.ts';
 
 const REPO_INIT = 0;
 
@@ -60,7 +61,7 @@ export interface RepoRef {
  * createrepo_c, then the external repos merged, or EMPTY_REPO when there is nothing at all.
  * Returns the repodata folder.
  */
-export async function buildArchRepo(task: TaskContext, rinfo: RepoRef, arch: string, oldrepo: XmlRpcStruct | null): Promise<string> {
+export async function buildArchRepo(task: TaskContext, rinfo: RepoRef, arch: string, oldrepo: XmlRpcStruct | null, steps?: StepTimes): Promise<string> {
   const pi = new PathInfo(task.options.topdir);
   const toprepodir = pi.repo(rinfo.id, rinfo.tag_name);
   const repodir = join(toprepodir, arch);
@@ -73,10 +74,11 @@ export async function buildArchRepo(task: TaskContext, rinfo: RepoRef, arch: str
   const datadir = join(outdir, 'repodata');
   let pkglist: string | null = join(repodir, 'pkglist');
   if ((await stat(pkglist)).size === 0) pkglist = null;
-  await createLocalRepo(task, { repodir, outdir, datadir, pkglist, groupdata, arch, pi }, oldrepo);
+  await createLocalRepo(task, { repodir, outdir, datadir, pkglist, groupdata, arch, pi }, oldrepo, steps);
   const external = await task.session.call<XmlRpcStruct[]>('getExternalRepoList', [rinfo.tag_id], { event: rinfo.create_event });
   if (external.length) await mergeRepos(task, { repodir, outdir, groupdata, arch, repoId: rinfo.id }, external);
   else if (pkglist === null) await writeFile(join(datadir, 'EMPTY_REPO'), 'This repo is empty because its tag has no content for this arch\n');
+  steps?.mark(external.length ? 'external repos merged' : 'getExternalRepoList');
   return datadir;
 }
 
@@ -104,7 +106,7 @@ interface LocalRepo {
 }
 
 /** CreaterepoTask.create_local_repo */
-async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcStruct | null): Promise<void> {
+async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcStruct | null, steps?: StepTimes): Promise<void> {
   await mkdir(r.outdir, { recursive: true });
   const cmd = task.options.use_createrepo_c ? ['createrepo_c', '--error-exit-val'] : ['createrepo'];
   cmd.push('-vd', '-o', r.outdir);
@@ -119,7 +121,8 @@ async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcS
     }
   }
   cmd.push(r.pkglist === null ? r.outdir : r.repodir);
-  await runCreaterepo(task, cmd, 'createrepo');
+  steps?.mark(cmd.includes('--update') ? 'old repodata copied for --update' : 'createrepo_c prepared');
+  await runCreaterepo(task, cmd, 'createrepo', steps);
 }
 
 /**
@@ -142,8 +145,8 @@ export async function updateFrom(task: TaskContext, olddata: string, datadir: st
 }
 
 /** Run createrepo(_c) with its output in WORKDIR/<logname>.log; kojid's error when it fails. */
-export async function runCreaterepo(task: TaskContext, cmd: string[], logname: string): Promise<void> {
-  const failed = await runLogged(task, cmd, join(task.workdir, `${logname}.log`), { logerror: true });
+export async function runCreaterepo(task: TaskContext, cmd: string[], logname: string, steps?: StepTimes): Promise<void> {
+  const failed = await runLogged(task, cmd, join(task.workdir, `${logname}.log`), { logerror: true, steps });
   if (failed) throw new GenericError(`failed to create repo: ${failed}`);
 }
 
