@@ -18,7 +18,7 @@ import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import type { TaskContext } from '../task.ts';
-import { buildArchRepo, checkReposDir, createrepo, CREATEREPO_WEIGHT, isDir, uploadDirFiles, type RepoRef } from './createrepo.ts';
+import { buildArchRepo, checkReposDir, createrepo, CREATEREPO_WEIGHT, isDir, uploadDirFiles, type ArchRepoExtras, type RepoRef } from './createrepo.ts';
 import type { TaskHandler } from './registry.ts';
 import { StepTimes } from '../step-times.ts';
 
@@ -139,7 +139,7 @@ const newRepo: TaskHandler = {
     }
     if (make.length === 1 && !cloned.length && task.options.createrepo_inline) {
       const rinfo = { id: repoId, tag_id: tinfo.id as number, tag_name: tinfo.name as string, create_event: eventId };
-      data[make[0]] = await createrepoInline(task, rinfo, make[0], old, steps);
+      data[make[0]] = await createrepoInline(task, rinfo, make[0], old, { oldPath, steps });
     } else if (make.length) {
       const subtasks = new Map<string, number>();
       for (const arch of make) subtasks.set(arch, await task.subtask('createrepo', [repoId, arch, old], { label: arch, arch: 'noarch' }));
@@ -160,11 +160,11 @@ const newRepo: TaskHandler = {
  * The createrepo subtask's work done by the newRepo task itself (createrepo_inline): its output
  * (createrepo.log, the repodata) goes into this task's, and the task takes the subtask's weight.
  */
-async function createrepoInline(task: TaskContext, rinfo: RepoRef, arch: string, old: XmlRpcStruct | null, steps: StepTimes): Promise<[string, string[]]> {
+async function createrepoInline(task: TaskContext, rinfo: RepoRef, arch: string, old: XmlRpcStruct | null, x: ArchRepoExtras): Promise<[string, string[]]> {
   task.log.info(`making the repodata of ${arch} in this task (createrepo_inline)`);
-  const [, datadir] = await Promise.all([task.session.call('host.setTaskWeight', [task.id, CREATEREPO_WEIGHT]), buildArchRepo(task, rinfo, arch, old, steps)]);
+  const [, datadir] = await Promise.all([task.session.call('host.setTaskWeight', [task.id, CREATEREPO_WEIGHT]), buildArchRepo(task, rinfo, arch, old, x)]);
   const r = await uploadDirFiles(task, datadir);
-  steps.mark('repodata upload');
+  x.steps?.mark('repodata upload');
   return r;
 }
 
