@@ -11,7 +11,7 @@
  * same work and hub calls as the subtask's, without a second task to dispatch, wait for and wake
  * from (kojid always starts a subtask).
  */
-import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
@@ -168,17 +168,17 @@ async function createrepoInline(task: TaskContext, rinfo: RepoRef, arch: string,
   return r;
 }
 
-/** NewRepoTask.copy_arch_repo: the old repodata uploaded as this repo's; null when copying fails. */
+/**
+ * NewRepoTask.copy_arch_repo: the old repodata uploaded as this repo's; null when copying fails.
+ * Beyond kojid: the files are uploaded from the old repo's folder as they are, without a local
+ * copy first (kojid copies the folder into its work folder, then uploads the copy).
+ */
 async function copyArchRepo(task: TaskContext, srcId: number, srcPath: string, repoId: number, arch: string): Promise<[string, string[]] | null> {
-  const dst = join(task.workdir, arch, 'repodata');
   const src = join(srcPath, arch, 'repodata');
   try {
-    await mkdir(dst, { recursive: true });
-    if (existsSync(src)) await cp(src, dst, { recursive: true });
-    return await uploadDirFiles(task, dst);
+    return existsSync(src) ? await uploadDirFiles(task, src) : [task.uploadDir(), []];
   } catch (e) {
     task.log.warn(`Copying repo ${srcId} to ${repoId} failed. ${(e as Error).message}`);
-    await rm(dst, { recursive: true, force: true });
     return null;
   }
 }
