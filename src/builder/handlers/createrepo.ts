@@ -97,6 +97,7 @@ export const createrepo: TaskHandler = {
   className: 'CreaterepoTask',
   params: '(repo_id, arch, oldrepo)',
   weight: CREATEREPO_WEIGHT,
+  busyStart: true,
   async run(task, a) {
     const rinfo = (await initRepoInfo(task, a.repo_id)) as unknown as RepoRef;
     const datadir = await buildArchRepo(task, rinfo, String(a.arch), isStruct(a.oldrepo) ? a.oldrepo : null);

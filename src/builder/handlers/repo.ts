@@ -92,6 +92,7 @@ const newRepo: TaskHandler = {
   className: 'NewRepoTask',
   params: '(tag, event=None, src=None, debuginfo=None, separate_src=None, opts=None)',
   weight: 0.1,
+  busyStart: true,
   async run(task, a) {
     const s = task.session;
     const steps = new StepTimes();
