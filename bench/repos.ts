@@ -159,6 +159,17 @@ function steps(t: RepoTimes, from: number, alone: string): string {
   return `newRepo created ${d(from, t.taskCreated)} → opened ${d(t.taskCreated, t.taskOpened)} → repoInit, createrepo made ${d(t.taskOpened, t.childCreated)} → opened ${d(t.childCreated, t.childOpened)} → createrepo_c + upload ${d(t.childOpened, t.childDone)} → repoDone, READY ${d(t.childDone, t.ready)}`;
 }
 
+/** The newRepo task's own breakdown: the "steps:" line of its task.log (see builder/step-times.ts). */
+function taskSteps(kojiDir: string, taskId: unknown): string {
+  const id = Number(taskId);
+  try {
+    const text = readFileSync(join(kojiDir, 'work', 'tasks', String(id % 10000), String(id), 'task.log'), 'utf8');
+    return /steps: (.*)$/m.exec(text)?.[1] ?? 'no steps line in its task.log';
+  } catch (e) {
+    return `task.log unreadable: ${(e as Error).message}`;
+  }
+}
+
 /** Wall-clock ms of `createrepo_c` with the builder's flags over the repo's pkglist (out: a fresh folder). */
 function bareCreaterepo(repoDir: string, arch: string, update: string | null): number {
   const out = mkdtempSync(join(tmpdir(), 'kojits-bench-bare-'));
@@ -226,7 +237,10 @@ export async function benchRepos(pgUrl: string, port: number): Promise<string[]>
     out(`(a) detection: tagging commit → newRepo task created ${s2(bulk.taskCreated - commit)} (target < 2 s)`);
     out(`(b) total: tagging commit → repo READY (${pkgs.toLocaleString('en')} packages) ${s2(bulk.ready - commit)}`);
     out(`    ${steps(bulk, commit, 'repoInit, createrepo_c (createrepo_inline), upload, repoDone')}`);
-    // (c) bare createrepo_c on the same pkglist, twice (the faster counts)
+    out(`    in the task: ${taskSteps(up.kojiDir, bulk.repo.task_id)}`);
+    // (c) bare createrepo_c on the same pkglist, once what follows READY is done (the task's
+    // close, the builder's next spare task process), so that it runs alone like the first one
+    await sleep(2000);
     bares.push(bareCreaterepo(repoDir, 'x86_64', null));
 
     // (d) an unchanged tag's regeneration
@@ -236,6 +250,7 @@ export async function benchRepos(pgUrl: string, port: number): Promise<string[]>
     if (regen.repo.task_id !== regenTask) throw new Error(`the regenerated repo came from task ${String(regen.repo.task_id)}, not ${regenTask}`);
     out(`(d) unchanged tag, newRepo (regen-repo) call → READY ${s2(regen.ready - t1)} (target < 1 s)`);
     out(`    ${steps(regen, t1, 'repoInit, repodata copied, repoDone')}`);
+    out(`    in the task: ${taskSteps(up.kojiDir, regen.repo.task_id)}`);
 
     // (e) one more package
     const ev1 = (await lastEvent(admin)) + 1;
@@ -245,6 +260,7 @@ export async function benchRepos(pgUrl: string, port: number): Promise<string[]>
     const oneDir = join(up.kojiDir, 'repos', 'rb-build', String(one.repo.id));
     out(`(e) one package more: tagging commit → READY ${s2(one.ready - commit1)} (createrepo_c --update)`);
     out(`    ${steps(one, commit1, 'repoInit, createrepo_c (createrepo_inline), upload, repoDone')}`);
+    out(`    in the task: ${taskSteps(up.kojiDir, one.repo.task_id)}`);
     const bareUpdate = bareCreaterepo(oneDir, 'x86_64', join(repoDir, 'x86_64', 'repodata'));
     out(`    bare createrepo_c --update over the same pkglist ${s2(bareUpdate)}; ratio ${((one.ready - commit1) / bareUpdate).toFixed(2)}`);
     if (!existsSync(join(oneDir, 'x86_64', 'repodata', 'repomd.xml'))) throw new Error(`no repomd.xml in ${oneDir}`);

@@ -49,6 +49,16 @@ const LINGER_S = 60;
 
 /** A spare task process is stopped after this long without a task. */
 const SPARE_IDLE_MS = 300_000;
+/**
+ * A spare taken by a task whose handler says `busyStart` (newRepo, createrepo) is replaced this
+ * long after, or as soon as a task process ends: starting Node.js and loading the handlers takes
+ * ~0.5 s of CPU, which at once would compete with the task that just started (on the 2-core bench
+ * machine a newRepo's host.repoInit and createrepo_c were slowed by it). A task that comes
+ * meanwhile starts a process of its own, as without a spare. Other tasks' spares are replaced at
+ * once (back-to-back short tasks find the next one loaded: `sleep 0` tasks one after another
+ * took p50 ~300 ms created → CLOSED with every replacement delayed, ~235 ms without).
+ */
+const SPARE_REPLACE_MS = 5_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 /** How long the hub is given to answer the calls of a stop. */
@@ -103,6 +113,8 @@ export class TaskManager implements TaskManagerView {
   private untaken = 0;
   private foreground: number | null = null;
   private spare: TaskProcess | null = null;
+  /** set while a taken spare waits to be replaced */
+  private spareTimer: NodeJS.Timeout | null = null;
   private lastTask = Date.now();
   private readonly wakeup = new Wakeup();
   private stopping: string | null = null;
@@ -234,6 +246,8 @@ export class TaskManager implements TaskManagerView {
           this.log.info(`Task ${p.taskId} (pid ${p.pid}) exited: ${p.exitSignal ? `signal ${p.exitSignal}` : `code ${p.exitCode}`}${p.outcome ? `, ${p.outcome}` : ''}`);
           // what it started and left behind goes with it
           void p.reapGroup();
+          // its CPU is free: a replacement spare that waits need not wait longer
+          if (this.spareTimer) this.startSpare();
         }
         this.wakeup.notify();
       },
@@ -534,12 +548,23 @@ export class TaskManager implements TaskManagerView {
     );
     this.running.set(id, { id, method, proc, subsession: sinfo['session-id'], lingerSince: null });
     this.log.info(`Task ${id} (${method}) running in process ${proc.pid}`);
-    if (this.options.spare_task_process && !this.stopping) {
-      try {
-        this.spare = this.spawn();
-      } catch (e) {
-        this.log.error(`cannot start a spare task process: ${(e as Error).message}`);
-      }
+    if (!this.options.spare_task_process || this.stopping) return;
+    if (!this.handlers.get(method)?.busyStart) this.startSpare();
+    else if (!this.spareTimer) {
+      this.spareTimer = setTimeout(() => this.startSpare(), SPARE_REPLACE_MS);
+      this.spareTimer.unref();
+    }
+  }
+
+  /** The replacement spare (see SPARE_REPLACE_MS), unless one is there or the daemon stops. */
+  private startSpare(): void {
+    if (this.spareTimer) clearTimeout(this.spareTimer);
+    this.spareTimer = null;
+    if (this.stopping || (this.spare && !this.spare.hasExited)) return;
+    try {
+      this.spare = this.spawn();
+    } catch (e) {
+      this.log.error(`cannot start a spare task process: ${(e as Error).message}`);
     }
   }
 
@@ -553,6 +578,8 @@ export class TaskManager implements TaskManagerView {
   /** kojid's shutdown: stop the task processes, free their tasks, check in as not ready. */
   private async shutdown(): Promise<void> {
     const runs = [...this.running.values()];
+    if (this.spareTimer) clearTimeout(this.spareTimer);
+    this.spareTimer = null;
     await Promise.all([...runs.map((r) => r.proc.kill()), this.spare?.kill()]);
     this.spare = null;
     // a hub that does not answer must not keep the daemon from stopping

@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import type { TaskContext } from './task.ts';
 import { LogUploader } from './tasklog.ts';
 import { killTree } from './proctree.ts';
+import type { StepTimes } from './step-times.ts';
 
 export interface RunLoggedOptions {
   cwd?: string;
@@ -18,6 +19,8 @@ export interface RunLoggedOptions {
   logerror?: boolean;
   /** append to the log instead of starting it anew */
   append?: boolean;
+  /** marks: the program's run (named by argv[0]), then the last log upload */
+  steps?: StepTimes;
 }
 
 /** A shell-quoted command line, for messages (koji.util's format_shell_cmd, in spirit). */
@@ -51,10 +54,12 @@ export async function runLogged(task: TaskContext, argv: string[], logfile: stri
       child.once('exit', (c, s) => resolve([c, s]));
     });
     process.removeListener('exit', onExit);
+    o.steps?.mark(basename(argv[0]));
     return code === 0 ? null : statusText(argv, code, signal);
   } finally {
     closeSync(fd);
     uploader.stop();
     await uploader.sync().catch((e: Error) => task.log.warn(`log upload of ${logfile}: ${e.message}`));
+    o.steps?.mark('log upload');
   }
 }

@@ -139,7 +139,7 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
     await admin.call('packageListUnblock', ['dist-foo-build', 'empty']);
     const unblocked = repoDir((await repoAfter(await lastEvent())).id as number);
     expect(repoPackages(unblocked, 'x86_64')).toEqual(['empty']);
-    // made with --update from the empty repo: its EMPTY_REPO marker is not carried over
+    // made after the empty repo (no --update from it: nothing to reuse): no EMPTY_REPO marker
     expect(existsSync(join(unblocked, 'x86_64', 'repodata', 'EMPTY_REPO'))).toBe(false);
     await admin.call('untagBuildBypass', ['dist-foo', 'empty-1-0']);
     const untagged = await repoAfter(await lastEvent());

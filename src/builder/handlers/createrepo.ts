@@ -17,6 +17,7 @@ import { RefuseTask } from '../errors.ts';
 import { runLogged } from '../run-logged.ts';
 import type { TaskContext } from '../task.ts';
 import type { TaskHandler } from './registry.ts';
+import type { StepTimes } from '../step-times.ts';
 
 const REPO_INIT = 0;
 
@@ -60,7 +61,14 @@ export interface RepoRef {
  * createrepo_c, then the external repos merged, or EMPTY_REPO when there is nothing at all.
  * Returns the repodata folder.
  */
-export async function buildArchRepo(task: TaskContext, rinfo: RepoRef, arch: string, oldrepo: XmlRpcStruct | null): Promise<string> {
+/** What newRepo knows already when it makes the repodata itself. */
+export interface ArchRepoExtras {
+  /** the old repo's folder (else asked of the hub with repoInfo, as kojid's createrepo task does) */
+  oldPath?: string | null;
+  steps?: StepTimes;
+}
+
+export async function buildArchRepo(task: TaskContext, rinfo: RepoRef, arch: string, oldrepo: XmlRpcStruct | null, x: ArchRepoExtras = {}): Promise<string> {
   const pi = new PathInfo(task.options.topdir);
   const toprepodir = pi.repo(rinfo.id, rinfo.tag_name);
   const repodir = join(toprepodir, arch);
@@ -73,10 +81,14 @@ export async function buildArchRepo(task: TaskContext, rinfo: RepoRef, arch: str
   const datadir = join(outdir, 'repodata');
   let pkglist: string | null = join(repodir, 'pkglist');
   if ((await stat(pkglist)).size === 0) pkglist = null;
-  await createLocalRepo(task, { repodir, outdir, datadir, pkglist, groupdata, arch, pi }, oldrepo);
-  const external = await task.session.call<XmlRpcStruct[]>('getExternalRepoList', [rinfo.tag_id], { event: rinfo.create_event });
+  // asked while createrepo_c runs (kojid asks after it)
+  const externalList = task.session.call<XmlRpcStruct[]>('getExternalRepoList', [rinfo.tag_id], { event: rinfo.create_event });
+  externalList.catch(() => undefined);
+  await createLocalRepo(task, { repodir, outdir, datadir, pkglist, groupdata, arch, pi }, oldrepo, x);
+  const external = await externalList;
   if (external.length) await mergeRepos(task, { repodir, outdir, groupdata, arch, repoId: rinfo.id }, external);
   else if (pkglist === null) await writeFile(join(datadir, 'EMPTY_REPO'), 'This repo is empty because its tag has no content for this arch\n');
+  x.steps?.mark(external.length ? 'external repos merged' : 'getExternalRepoList');
   return datadir;
 }
 
@@ -85,6 +97,7 @@ export const createrepo: TaskHandler = {
   className: 'CreaterepoTask',
   params: '(repo_id, arch, oldrepo)',
   weight: CREATEREPO_WEIGHT,
+  busyStart: true,
   async run(task, a) {
     const rinfo = (await initRepoInfo(task, a.repo_id)) as unknown as RepoRef;
     const datadir = await buildArchRepo(task, rinfo, String(a.arch), isStruct(a.oldrepo) ? a.oldrepo : null);
@@ -104,22 +117,29 @@ interface LocalRepo {
 }
 
 /** CreaterepoTask.create_local_repo */
-async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcStruct | null): Promise<void> {
+async function createLocalRepo(task: TaskContext, r: LocalRepo, oldrepo: XmlRpcStruct | null, x: ArchRepoExtras): Promise<void> {
   await mkdir(r.outdir, { recursive: true });
   const cmd = task.options.use_createrepo_c ? ['createrepo_c', '--error-exit-val'] : ['createrepo'];
   cmd.push('-vd', '-o', r.outdir);
   if (r.pkglist !== null) cmd.push('-i', r.pkglist);
   if (existsSync(r.groupdata)) cmd.push('-g', r.groupdata);
   if (r.pkglist !== null && oldrepo && task.options.createrepo_update) {
-    const info = await task.session.call<XmlRpcStruct>('repoInfo', [oldrepo.id], { strict: true });
-    const olddata = join(r.pi.repo(info.id as number, info.tag_name as string), r.arch, 'repodata');
-    if (await updateFrom(task, olddata, r.datadir)) {
+    let oldPath = x.oldPath;
+    if (!oldPath) {
+      const info = await task.session.call<XmlRpcStruct>('repoInfo', [oldrepo.id], { strict: true });
+      oldPath = r.pi.repo(info.id as number, info.tag_name as string);
+    }
+    const olddata = join(oldPath, r.arch, 'repodata');
+    // beyond kojid: an empty old repo has nothing to reuse (its metadata would only be copied)
+    if (existsSync(join(olddata, 'EMPTY_REPO'))) task.log.info(`old repo ${String(oldrepo.id)} is empty: no --update`);
+    else if (await updateFrom(task, olddata, r.datadir)) {
       cmd.push('--update');
       if (task.options.createrepo_skip_stat) cmd.push('--skip-stat');
     }
   }
   cmd.push(r.pkglist === null ? r.outdir : r.repodir);
-  await runCreaterepo(task, cmd, 'createrepo');
+  x.steps?.mark(cmd.includes('--update') ? 'old repodata copied for --update' : 'createrepo_c prepared');
+  await runCreaterepo(task, cmd, 'createrepo', x.steps);
 }
 
 /**
@@ -142,8 +162,8 @@ export async function updateFrom(task: TaskContext, olddata: string, datadir: st
 }
 
 /** Run createrepo(_c) with its output in WORKDIR/<logname>.log; kojid's error when it fails. */
-export async function runCreaterepo(task: TaskContext, cmd: string[], logname: string): Promise<void> {
-  const failed = await runLogged(task, cmd, join(task.workdir, `${logname}.log`), { logerror: true });
+export async function runCreaterepo(task: TaskContext, cmd: string[], logname: string, steps?: StepTimes): Promise<void> {
+  const failed = await runLogged(task, cmd, join(task.workdir, `${logname}.log`), { logerror: true, steps });
   if (failed) throw new GenericError(`failed to create repo: ${failed}`);
 }
 

@@ -25,6 +25,11 @@ export interface TaskHandler {
   weight?: number | ((task: TaskContext) => number | Promise<number>);
   /** run inside the daemon with its session (Koji's `Foreground`); for control tasks */
   foreground?: boolean;
+  /**
+   * koji-ts: the task works the CPU from its start (newRepo, createrepo): the daemon replaces the
+   * spare task process it took a few seconds later instead of at once (see daemon.ts)
+   */
+  busyStart?: boolean;
   /** false: this host cannot run the task (it is refused for good) */
   checkHost?: (task: TaskContext, hostdata: XmlRpcStruct) => boolean | Promise<boolean>;
   /** the work; the value becomes the task's result */

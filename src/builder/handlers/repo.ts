@@ -11,15 +11,16 @@
  * same work and hub calls as the subtask's, without a second task to dispatch, wait for and wake
  * from (kojid always starts a subtask).
  */
-import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GenericError, ParameterError } from '../../protocol/faults.ts';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from '../../protocol/values.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import type { TaskContext } from '../task.ts';
-import { buildArchRepo, checkReposDir, createrepo, CREATEREPO_WEIGHT, isDir, uploadDirFiles, type RepoRef } from './createrepo.ts';
+import { buildArchRepo, checkReposDir, createrepo, CREATEREPO_WEIGHT, isDir, uploadDirFiles, type ArchRepoExtras, type RepoRef } from './createrepo.ts';
 import type { TaskHandler } from './registry.ts';
+import { StepTimes } from '../step-times.ts';
 
 /** Files equal byte for byte (both present). */
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -91,9 +92,12 @@ const newRepo: TaskHandler = {
   className: 'NewRepoTask',
   params: '(tag, event=None, src=None, debuginfo=None, separate_src=None, opts=None)',
   weight: 0.1,
+  busyStart: true,
   async run(task, a) {
     const s = task.session;
+    const steps = new StepTimes();
     const tinfo = await s.call<XmlRpcStruct>('getTag', [a.tag], { strict: true, event: a.event ?? null });
+    steps.mark('getTag');
     let opts = a.opts as XmlRpcStruct | null;
     const legacy: XmlRpcStruct = {};
     for (const k of ['src', 'debuginfo', 'separate_src'] as const) if (a[k] !== null && a[k] !== undefined) legacy[k] = Boolean(a[k]);
@@ -106,6 +110,7 @@ const newRepo: TaskHandler = {
     const kwargs: XmlRpcStruct = { opts: opts ?? null, task_id: task.id };
     if (a.event !== null && a.event !== undefined) kwargs.event = a.event;
     const [repoId, eventId] = await s.call<[number, number]>('host.repoInit', [tinfo.id], kwargs);
+    steps.mark('host.repoInit');
     const pi = new PathInfo(task.options.topdir);
     const path = pi.repo(repoId, tinfo.name as string);
     if (!(await isDir(path))) throw new GenericError(`Repo directory missing: ${path}`);
@@ -118,6 +123,7 @@ const newRepo: TaskHandler = {
     const same: string[] = [];
     if (task.options.copy_old_repodata && old && oldPath) for (const arch of arches) if (await archReusable(oldPath, path, arch)) same.push(arch);
     const clonable = same.length > 0 && (await reusable(task, oldPath, path, old, { tag_id: tinfo.id, create_event: eventId }, kwargs));
+    steps.mark('old repo checks');
     const data: XmlRpcStruct = {};
     const cloned: string[] = [];
     const make: string[] = [];
@@ -134,16 +140,19 @@ const newRepo: TaskHandler = {
     }
     if (make.length === 1 && !cloned.length && task.options.createrepo_inline) {
       const rinfo = { id: repoId, tag_id: tinfo.id as number, tag_name: tinfo.name as string, create_event: eventId };
-      data[make[0]] = await createrepoInline(task, rinfo, make[0], old);
+      data[make[0]] = await createrepoInline(task, rinfo, make[0], old, { oldPath, steps });
     } else if (make.length) {
       const subtasks = new Map<string, number>();
       for (const arch of make) subtasks.set(arch, await task.subtask('createrepo', [repoId, arch, old], { label: arch, arch: 'noarch' }));
       const results = await task.wait([...subtasks.values()], { all: true, failany: true });
       for (const [arch, id] of subtasks) data[arch] = results.get(id) ?? null;
     }
+    steps.mark(make.length ? 'repodata made' : 'repodata copied');
     const done: XmlRpcStruct = {};
     if (cloned.length) done.repo_json_updates = { cloned_from_repo_id: old?.id ?? null, cloned_archs: cloned };
     await s.call('host.repoDone', [repoId, data], done);
+    steps.mark('host.repoDone');
+    task.log.info(`steps: ${steps.text()}`);
     return [repoId, eventId];
   },
 };
@@ -152,23 +161,25 @@ const newRepo: TaskHandler = {
  * The createrepo subtask's work done by the newRepo task itself (createrepo_inline): its output
  * (createrepo.log, the repodata) goes into this task's, and the task takes the subtask's weight.
  */
-async function createrepoInline(task: TaskContext, rinfo: RepoRef, arch: string, old: XmlRpcStruct | null): Promise<[string, string[]]> {
+async function createrepoInline(task: TaskContext, rinfo: RepoRef, arch: string, old: XmlRpcStruct | null, x: ArchRepoExtras): Promise<[string, string[]]> {
   task.log.info(`making the repodata of ${arch} in this task (createrepo_inline)`);
-  const [, datadir] = await Promise.all([task.session.call('host.setTaskWeight', [task.id, CREATEREPO_WEIGHT]), buildArchRepo(task, rinfo, arch, old)]);
-  return uploadDirFiles(task, datadir);
+  const [, datadir] = await Promise.all([task.session.call('host.setTaskWeight', [task.id, CREATEREPO_WEIGHT]), buildArchRepo(task, rinfo, arch, old, x)]);
+  const r = await uploadDirFiles(task, datadir);
+  x.steps?.mark('repodata upload');
+  return r;
 }
 
-/** NewRepoTask.copy_arch_repo: the old repodata uploaded as this repo's; null when copying fails. */
+/**
+ * NewRepoTask.copy_arch_repo: the old repodata uploaded as this repo's; null when copying fails.
+ * Beyond kojid: the files are uploaded from the old repo's folder as they are, without a local
+ * copy first (kojid copies the folder into its work folder, then uploads the copy).
+ */
 async function copyArchRepo(task: TaskContext, srcId: number, srcPath: string, repoId: number, arch: string): Promise<[string, string[]] | null> {
-  const dst = join(task.workdir, arch, 'repodata');
   const src = join(srcPath, arch, 'repodata');
   try {
-    await mkdir(dst, { recursive: true });
-    if (existsSync(src)) await cp(src, dst, { recursive: true });
-    return await uploadDirFiles(task, dst);
+    return existsSync(src) ? await uploadDirFiles(task, src) : [task.uploadDir(), []];
   } catch (e) {
     task.log.warn(`Copying repo ${srcId} to ${repoId} failed. ${(e as Error).message}`);
-    await rm(dst, { recursive: true, force: true });
     return null;
   }
 }
