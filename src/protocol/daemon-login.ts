@@ -7,10 +7,10 @@
  * own messages and, for Kerberos, what to check. ClientSession remembers the Kerberos login, so
  * an expired session (fault 1007) logs in again the same way; subsessions inherit it.
  */
-import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import type { ClientSession } from './client.ts';
 import { AuthError, AuthLockError } from './faults.ts';
-import { kerberos } from './gssapi.ts';
+import { kerberos, keytabProblem } from './gssapi.ts';
 
 /** A start-up failure, with the daemon's message. */
 export class StartupError extends Error {}
@@ -83,25 +83,6 @@ export async function daemonLogin(session: ClientSession, o: DaemonCredentials, 
 function ccacheFile(ccache: string): string | null {
   if (ccache.startsWith('FILE:')) return ccache.slice(5);
   return /^[A-Za-z]+:/.test(ccache) ? null : ccache;
-}
-
-/** Why the keytab file cannot serve (missing, unreadable, not a keytab), or null. */
-function keytabProblem(file: string): string | null {
-  const head = Buffer.alloc(2);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code})`;
-  }
-  try {
-    if (statSync(file).isDirectory()) return 'is a folder';
-    readSync(fd, head, 0, 2, 0);
-  } finally {
-    closeSync(fd);
-  }
-  // MIT's keytab files start with version 0x0502 (or the older 0x0501)
-  return head[0] === 5 && (head[1] === 1 || head[1] === 2) ? null : 'is not a keytab file';
 }
 
 /** What to check after a failed Kerberos login. */

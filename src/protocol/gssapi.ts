@@ -9,6 +9,7 @@
  * are got by themselves) and KRB5CCNAME (the credentials cache). A process has one of each, so
  * these functions set them for the process.
  */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { AuthError } from './faults.ts';
 
@@ -50,6 +51,25 @@ export function useKerberosFiles(o: { keytab?: string | null; clientKeytab?: str
       else process.env[k] = v;
     }
   };
+}
+
+/** Why the keytab file cannot serve (missing, unreadable, not a keytab), or null. */
+export function keytabProblem(file: string): string | null {
+  const head = Buffer.alloc(2);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code})`;
+  }
+  try {
+    if (statSync(file).isDirectory()) return 'is a folder';
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // MIT's keytab files start with version 0x0502 (or the older 0x0501)
+  return head[0] === 5 && (head[1] === 1 || head[1] === 2) ? null : 'is not a keytab file';
 }
 
 /** The first line of a GSSAPI error (the addon joins major and minor status texts). */

@@ -6,10 +6,9 @@
  * principal (WebPrincipal, keys in WebKeytab too, listed in hub.conf ProxyPrincipals) or its
  * certificate (WebCert, listed in hub.conf ProxyDNs), the hub told the user proved it by GSSAPI.
  */
-import { accessSync, constants } from 'node:fs';
 import { webAuthType, type WebOptions } from '../config/web.ts';
 import { ConfigError } from '../config/options.ts';
-import { acceptToken, negotiateToken, useKerberosFiles, type Accepted } from '../protocol/gssapi.ts';
+import { acceptToken, keytabProblem, negotiateToken, useKerberosFiles, type Accepted } from '../protocol/gssapi.ts';
 import { AUTHTYPES } from '../protocol/enums.ts';
 import { AuthError, KojiError } from '../protocol/faults.ts';
 import type { ClientSession } from '../protocol/client.ts';
@@ -24,11 +23,10 @@ export const webCCache = (o: WebOptions): string => o.WebCCache ?? 'MEMORY:kojiw
  */
 export function setUpWebKerberos(o: WebOptions): void {
   if (webAuthType(o) !== 'gssapi' && !o.WebPrincipal) return;
-  try {
-    accessSync(o.WebKeytab, constants.R_OK);
-  } catch {
+  const why = keytabProblem(o.WebKeytab);
+  if (why) {
     const want = [...(webAuthType(o) === 'gssapi' ? ['HTTP/<web host>'] : []), ...(o.WebPrincipal ? [o.WebPrincipal] : [])].join(' ');
-    throw new ConfigError(`web: WebKeytab ${o.WebKeytab} cannot be read; make it (kadmin: ktadd -k ${o.WebKeytab} ${want}) or point WebKeytab at it`);
+    throw new ConfigError(`web: WebKeytab ${o.WebKeytab} ${why}; make it (kadmin: ktadd -k ${o.WebKeytab} ${want}) or point WebKeytab at it`);
   }
   useKerberosFiles({ keytab: o.WebKeytab, clientKeytab: o.WebPrincipal ? o.WebKeytab : null, ccache: o.WebPrincipal ? webCCache(o) : null });
 }

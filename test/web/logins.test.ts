@@ -75,7 +75,7 @@ describe('web.conf Kerberos keys', () => {
 
   it('refuses to start Kerberos logins with a WebKeytab it cannot read, naming what to put in it', () => {
     expect(() => setUpWebKerberos(conf('WebAuthType = gssapi\nWebPrincipal = koji/web@X\nWebKeytab = /nonexistent/httpd.keytab'))).toThrow(
-      'web: WebKeytab /nonexistent/httpd.keytab cannot be read; make it (kadmin: ktadd -k /nonexistent/httpd.keytab HTTP/<web host> koji/web@X) or point WebKeytab at it',
+      'web: WebKeytab /nonexistent/httpd.keytab does not exist; make it (kadmin: ktadd -k /nonexistent/httpd.keytab HTTP/<web host> koji/web@X) or point WebKeytab at it',
     );
     // certificate logins need no keytab
     expect(() => setUpWebKerberos(conf('WebCert = /w.pem\nWebKeytab = /nonexistent/httpd.keytab'))).not.toThrow();

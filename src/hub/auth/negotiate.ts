@@ -7,8 +7,7 @@
  * Koji's client (requests-gssapi) insists on. Only when hub.conf sets AuthKeytab.
  */
 import type http from 'node:http';
-import { accessSync, constants } from 'node:fs';
-import { acceptToken, negotiateToken, useKerberosFiles } from '../../protocol/gssapi.ts';
+import { acceptToken, keytabProblem, negotiateToken, useKerberosFiles } from '../../protocol/gssapi.ts';
 import { ConfigError } from '../../config/options.ts';
 import type { HubOptions } from '../../config/hub.ts';
 import type { Hub, RequestInfo } from '../types.ts';
@@ -17,11 +16,8 @@ import type { Hub, RequestInfo } from '../types.ts';
 export function setUpKerberos(options: HubOptions): void {
   const keytab = options.AuthKeytab;
   if (!keytab) return;
-  try {
-    accessSync(keytab, constants.R_OK);
-  } catch {
-    throw new ConfigError(`hub: AuthKeytab ${keytab} cannot be read; make it (kadmin: ktadd -k ${keytab} ${options.AuthPrincipal ?? 'HTTP/<hub host>'}) or unset AuthKeytab to turn Kerberos off`);
-  }
+  const why = keytabProblem(keytab);
+  if (why) throw new ConfigError(`hub: AuthKeytab ${keytab} ${why}; make it (kadmin: ktadd -k ${keytab} ${options.AuthPrincipal ?? 'HTTP/<hub host>'}) or unset AuthKeytab to turn Kerberos off`);
   useKerberosFiles({ keytab });
 }
 
