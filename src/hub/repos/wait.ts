@@ -40,19 +40,22 @@ function reply(changed: boolean, c: Cursor): XmlRpcValue {
 
 /**
  * Wait up to `timeout` s (at most 600) for a change after the cursor; returns {changed, event,
- * ts}. Without `afterTs`, repo activity after the time of `afterEvent` counts.
+ * ts}. Without `afterTs`, repo activity after the time of `afterEvent` counts. The listener is
+ * in place before the first read, so a change committed while that read runs wakes it again.
  */
 export async function waitChanges(ctx: CallContext, afterEvent: number, timeout: number, afterTs: number | null): Promise<XmlRpcValue> {
   const since = afterTs ?? (await ctx.sql.value<Float | number>(`SELECT date_part('epoch', time) FROM events WHERE id = $1`, [afterEvent]));
   const sinceTs = since instanceof Float ? since.value : (since ?? 0);
   const newer = (c: Cursor) => c.event > afterEvent || c.ts > sinceTs;
-  const first = await readCursor(ctx.sql);
-  if (newer(first)) return reply(true, first);
   const ms = Math.max(0, Math.min(timeout, 600)) * 1000;
-  return new Promise<XmlRpcValue>((resolve) => {
+  return new Promise<XmlRpcValue>((resolve, reject) => {
+    let last: Cursor = { event: afterEvent, ts: sinceTs };
     let checking = false;
     let again = false;
+    let finished = false;
     const done = (v: XmlRpcValue) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       off();
       ctx.request.signal?.removeEventListener('abort', abort);
@@ -67,16 +70,28 @@ export async function waitChanges(ctx: CallContext, afterEvent: number, timeout:
       try {
         do {
           again = false;
-          const c = await readCursor(ctx.sql);
-          if (newer(c)) return done(reply(true, c));
-        } while (again);
+          last = await readCursor(ctx.sql);
+          if (newer(last)) return done(reply(true, last));
+        } while (again && !finished);
       } finally {
         checking = false;
       }
     };
-    const timer = setTimeout(() => void readCursor(ctx.sql).then((c) => done(reply(newer(c), c)), () => done(reply(false, first))), ms);
     const off = ctx.hub.signals.onReposChanged(() => void check().catch((e: unknown) => ctx.hub.log.warn({ err: e }, 'waitChanges check failed')));
-    const abort = () => done(reply(false, first));
+    const abort = () => done(reply(false, last));
     ctx.request.signal?.addEventListener('abort', abort);
+    let timer: NodeJS.Timeout | undefined;
+    check().then(
+      () => {
+        if (finished) return;
+        timer = setTimeout(() => void readCursor(ctx.sql).then((c) => done(reply(newer(c), c)), () => done(reply(false, last))), ms);
+      },
+      (e: unknown) => {
+        finished = true;
+        off();
+        ctx.request.signal?.removeEventListener('abort', abort);
+        reject(e);
+      },
+    );
   });
 }
