@@ -68,7 +68,7 @@ export function profileMismatches(kojiConf: string, urls: { https: string | null
 /** Lines reporting the ports or listen address an init run changed. */
 export function changeLines(r: Pick<InitResult, 'changes' | 'updated' | 'dataDir'>): string[] {
   if (!r.changes.length) return [];
-  const what = r.changes.map((c) => `${c.key} from ${c.from ?? "unset"} to ${c.to}`).join(', ');
+  const what = r.changes.map((c) => `${c.key} from ${c.from ?? 'unset'} to ${c.to}`).join(', ');
   const files = r.updated.map((f) => relative(r.dataDir, f)).join(', ');
   return [`changed ${what}${files ? ` (updated ${files} and etc/kojits.json)` : ' (updated etc/kojits.json)'}`];
 }

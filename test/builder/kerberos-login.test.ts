@@ -23,7 +23,6 @@ import { kdcAvailable, localhostTls, startKdc, type Kdc } from '../helpers/kdc.t
 const runIt = kdcAvailable() || process.env.CI === 'true';
 const dir = mkdtempSync(join(tmpdir(), 'kojits-krbd-'));
 const ca = join(dir, 'ca.crt');
-const saved = { ...process.env };
 let kdc: Kdc;
 let host: string;
 const keytabs: Record<string, string> = {};
@@ -51,8 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
   await kdc?.stop();
-  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-  Object.assign(process.env, saved);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -8,27 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
-import { bundlePem, createCA, issueCert } from '../../src/setup/pki.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { kdcAvailable, startKdc, type Kdc } from '../helpers/kdc.ts';
+import { kdcAvailable, localhostTls, startKdc, type Kdc } from '../helpers/kdc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kojits-cli-krb-'));
 const ca = join(dir, 'ca.crt');
 let kdc: Kdc;
-const saved = { ...process.env };
 let aliceCache = '';
 let aliceKeytab = '';
 const runIt = kdcAvailable() || process.env.CI === 'true';
 
 beforeAll(async () => {
   if (!runIt) return;
-  const authority = await createCA({ subject: { O: 'koji-ts', OU: 'ca', CN: 'test CA' } });
-  writeFileSync(ca, authority.certPem);
-  const server = await issueCert({ ca: authority, subject: { O: 'koji-ts', OU: 'hub', CN: 'localhost' }, usage: 'server', altNames: [{ dns: 'localhost' }] });
-  writeFileSync(join(dir, 'hub.pem'), bundlePem(server));
-  kdc = await startKdc();
-  Object.assign(process.env, kdc.env);
+  await localhostTls(dir);
+  kdc = await startKdc({ useInThisProcess: true });
   await kdc.addPrincipal('alice', 'alice-pw');
   await kdc.addPrincipal('HTTP/localhost');
   await kdc.keytab(join(dir, 'hub.keytab'), 'HTTP/localhost');
@@ -38,8 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kdc?.stop();
-  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-  Object.assign(process.env, saved);
 });
 
 describe.runIf(runIt).each(engines())('koji CLI with Kerberos on %s', (engine) => {

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundlePem, createCA, issueCert } from '../../src/setup/pki.ts';
+import { bundlePem, createCA, issueCert, type CertAndKey } from '../../src/setup/pki.ts';
 import { freePort } from './hub-process.ts';
 
 const run = promisify(execFile);
@@ -57,7 +57,13 @@ function waitForPort(port: number, child: ChildProcess, ms: number): Promise<voi
   });
 }
 
-export async function startKdc(): Promise<Kdc> {
+/**
+ * Start the KDC. With `useInThisProcess`, this process's environment points at it (kdc.env) until
+ * stop(), which then puts back the environment as it was before start (KRB5CCNAME and the
+ * other variables tests set meanwhile included).
+ */
+export async function startKdc(o: { useInThisProcess?: boolean } = {}): Promise<Kdc> {
+  const before = o.useInThisProcess ? { ...process.env } : null;
   const dir = mkdtempSync(join(tmpdir(), 'kojits-kdc-'));
   const port = await freePort();
   const krb5conf = join(dir, 'krb5.conf');
@@ -112,6 +118,7 @@ export async function startKdc(): Promise<Kdc> {
   };
   process.once('exit', reap);
   await waitForPort(port, child, 10_000);
+  if (before) Object.assign(process.env, env);
   const kadmin = (q: string) => run('/usr/sbin/kadmin.local', ['-r', REALM, '-q', q], opts);
   let n = 0;
   return {
@@ -150,6 +157,10 @@ export async function startKdc(): Promise<Kdc> {
         if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
       }
       rmSync(dir, { recursive: true, force: true });
+      if (before) {
+        for (const k of Object.keys(process.env)) if (!(k in before)) delete process.env[k];
+        Object.assign(process.env, before);
+      }
     },
   };
 }
@@ -158,12 +169,12 @@ export async function startKdc(): Promise<Kdc> {
  * A CA (`dir`/ca.crt) and a hub certificate for `localhost` (`dir`/hub.pem): Kerberos clients ask
  * for HTTP@<the URL's host>, so hubs that take Negotiate are reached as https://localhost:….
  */
-export async function localhostTls(dir: string): Promise<{ ca: string; cert: string }> {
+export async function localhostTls(dir: string): Promise<{ ca: string; cert: string; authority: CertAndKey }> {
   const authority = await createCA({ subject: { O: 'koji-ts', OU: 'ca', CN: 'test CA' } });
   const ca = join(dir, 'ca.crt');
   writeFileSync(ca, authority.certPem);
   const server = await issueCert({ ca: authority, subject: { O: 'koji-ts', OU: 'hub', CN: 'localhost' }, usage: 'server', altNames: [{ dns: 'localhost' }, { ip: '127.0.0.1' }] });
   const cert = join(dir, 'hub.pem');
   writeFileSync(cert, bundlePem(server));
-  return { ca, cert };
+  return { ca, cert, authority };
 }

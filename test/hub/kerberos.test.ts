@@ -19,7 +19,6 @@ import { kdcAvailable, localhostTls, startKdc, type Kdc } from '../helpers/kdc.t
 const dir = mkdtempSync(join(tmpdir(), 'kojits-krb-'));
 const ca = join(dir, 'ca.crt');
 let kdc: Kdc;
-const saved = { ...process.env };
 const cc: Record<string, string> = {};
 const keytabs: Record<string, string> = {};
 
@@ -28,8 +27,7 @@ const runIt = kdcAvailable() || process.env.CI === 'true';
 beforeAll(async () => {
   if (!runIt) return;
   await localhostTls(dir);
-  kdc = await startKdc();
-  Object.assign(process.env, kdc.env);
+  kdc = await startKdc({ useInThisProcess: true });
   for (const p of ['alice', 'bob', 'carol', 'dave', 'erin']) await kdc.addPrincipal(p, `${p}-pw`);
   for (const p of ['HTTP/localhost', 'HTTP/otherhost', 'koji/kojiweb', 'compile/builder1']) await kdc.addPrincipal(p);
   keytabs.hub = await kdc.keytab(join(dir, 'hub.keytab'), 'HTTP/localhost');
@@ -40,8 +38,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kdc?.stop();
-  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-  Object.assign(process.env, saved);
 });
 
 /** POST sslLogin to …/ssllogin by hand, with whatever Authorization header a test wants. */

@@ -14,10 +14,10 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initiate, useKerberosFiles } from '../../src/protocol/gssapi.ts';
-import { bundlePem, createCA, issueCert } from '../../src/setup/pki.ts';
+import { bundlePem, issueCert } from '../../src/setup/pki.ts';
 import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { kdcAvailable, startKdc, type Kdc } from '../helpers/kdc.ts';
+import { kdcAvailable, localhostTls, startKdc, type Kdc } from '../helpers/kdc.ts';
 import { freePort, startKojits, stopAll, type Proc } from '../cmd/proc.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,7 +26,6 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 const runIt = kdcAvailable() || process.env.CI === 'true';
 const dir = mkdtempSync(join(tmpdir(), 'kojits-web-krb-'));
 const ca = join(dir, 'ca.crt');
-const saved = { ...process.env };
 const cc: Record<string, string> = {};
 let kdc: Kdc;
 let hubKeytab: string;
@@ -56,14 +55,10 @@ const sessionCookie = (r: Reply) => (r.headers['set-cookie'] ?? []).map((c) => c
 beforeAll(async () => {
   if (!runIt) return;
   mkdirSync(SHOTS, { recursive: true });
-  const authority = await createCA({ subject: { O: 'koji-ts', OU: 'ca', CN: 'test CA' } });
-  writeFileSync(ca, authority.certPem);
-  const server = await issueCert({ ca: authority, subject: { O: 'koji-ts', OU: 'hub', CN: 'localhost' }, usage: 'server', altNames: [{ dns: 'localhost' }, { ip: '127.0.0.1' }] });
-  writeFileSync(join(dir, 'hub.pem'), bundlePem(server));
+  const { authority } = await localhostTls(dir);
   const webCert = await issueCert({ ca: authority, subject: { O: 'koji-ts', OU: 'kojiweb', CN: 'kojiweb' }, usage: 'client' });
   writeFileSync(join(dir, 'web.pem'), bundlePem(webCert));
-  kdc = await startKdc();
-  Object.assign(process.env, kdc.env);
+  kdc = await startKdc({ useInThisProcess: true });
   for (const p of ['alice', 'bob', 'carol']) await kdc.addPrincipal(p, `${p}-pw`);
   for (const p of ['HTTP/localhost', 'HTTP/otherhost', 'koji/kojiweb']) await kdc.addPrincipal(p);
   hubKeytab = await kdc.keytab(join(dir, 'hub.keytab'), 'HTTP/localhost');
@@ -75,8 +70,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
   await kdc?.stop();
-  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-  Object.assign(process.env, saved);
   rmSync(dir, { recursive: true, force: true });
 });
 

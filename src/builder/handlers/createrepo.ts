@@ -56,11 +56,6 @@ export interface RepoRef {
   create_event: number;
 }
 
-/**
- * The repodata of `arch` in WORKDIR/repo/repodata (CreaterepoTask.handler up to the upload):
- * createrepo_c, then the external repos merged, or EMPTY_REPO when there is nothing at all.
- * Returns the repodata folder.
- */
 /** What newRepo knows already when it makes the repodata itself. */
 export interface ArchRepoExtras {
   /** the old repo's folder (else asked of the hub with repoInfo, as kojid's createrepo task does) */
@@ -68,6 +63,11 @@ export interface ArchRepoExtras {
   steps?: StepTimes;
 }
 
+/**
+ * The repodata of `arch` in WORKDIR/repo/repodata (CreaterepoTask.handler up to the upload):
+ * createrepo_c, then the external repos merged, or EMPTY_REPO when there is nothing at all.
+ * Returns the repodata folder.
+ */
 export async function buildArchRepo(task: TaskContext, rinfo: RepoRef, arch: string, oldrepo: XmlRpcStruct | null, x: ArchRepoExtras = {}): Promise<string> {
   const pi = new PathInfo(task.options.topdir);
   const toprepodir = pi.repo(rinfo.id, rinfo.tag_name);
