@@ -109,13 +109,15 @@ export class ClientSession {
     }
   }
 
-  private sessionHeaders(): Record<string, string> {
+  /** The session's headers; `sequenced: false` leaves out the callnum (and does not use one up). */
+  private sessionHeaders(sequenced = true): Record<string, string> {
     if (!this.sinfo || this.callnum === null) return {};
-    const headers = {
+    const headers: Record<string, string> = {
       'Koji-Session-Id': String(this.sinfo['session-id']),
       'Koji-Session-Key': String(this.sinfo['session-key']),
-      'Koji-Session-Callnum': String(this.callnum),
     };
+    if (!sequenced) return headers;
+    headers['Koji-Session-Callnum'] = String(this.callnum);
     this.callnum += 1;
     return headers;
   }
@@ -320,15 +322,16 @@ export class ClientSession {
    * Upload one chunk with the octet-stream protocol (koji `rawUpload`).
    * Returns the hub's `{size, fileverify, offset, hexdigest}`.
    */
-  async rawUpload(chunk: Buffer, offset: number, path: string, name: string, opts: { overwrite?: boolean; volume?: string; verify?: string } = {}): Promise<XmlRpcStruct> {
+  async rawUpload(chunk: Buffer, offset: number, path: string, name: string, opts: UploadChunkOptions = {}): Promise<XmlRpcStruct> {
     if (!this.loggedIn) throw new ActionNotAllowed('you must be logged in to upload');
     const query: Record<string, string> = { filename: name, filepath: path, fileverify: opts.verify ?? 'adler32', offset: String(offset) };
     if (opts.overwrite) query.overwrite = '1';
     if (opts.volume) query.volume = opts.volume;
-    return (await this.inTurn(() => {
-      const headers = { ...this.sessionHeaders(), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
+    const send = () => {
+      const headers = { ...this.sessionHeaders(!opts.parallel), 'User-Agent': 'koji/1', 'Content-Type': 'application/octet-stream' };
       return this.send(this.urlFor('rawUpload', query), chunk, headers, false, 'rawUpload');
-    })) as XmlRpcStruct;
+    };
+    return (await (opts.parallel ? send() : this.inTurn(send))) as XmlRpcStruct;
   }
 
   /**
@@ -337,7 +340,7 @@ export class ClientSession {
    * checkUpload. `progress(done, total)` is
    * called after each chunk.
    */
-  async uploadWrapper(localfile: string, path: string, name?: string, opts: { blocksize?: number; overwrite?: boolean; volume?: string; progress?: (done: number, total: number) => void } = {}): Promise<void> {
+  async uploadWrapper(localfile: string, path: string, name?: string, opts: UploadOptions = {}): Promise<void> {
     if (!this.loggedIn) throw new ActionNotAllowed('You must be logged in to upload files');
     const fname = name ?? basename(localfile);
     const blocksize = opts.blocksize ?? this.opts.uploadBlocksize ?? 1048576;
@@ -353,7 +356,7 @@ export class ClientSession {
         const { bytesRead } = await fh.read(buf, 0, blocksize, ofs);
         if (bytesRead === 0 && !first) break;
         const chunk = buf.subarray(0, bytesRead);
-        const res = await this.rawUpload(Buffer.from(chunk), ofs, path, fname, { overwrite: opts.overwrite, volume: opts.volume && opts.volume !== 'DEFAULT' ? opts.volume : undefined });
+        const res = await this.rawUpload(Buffer.from(chunk), ofs, path, fname, { overwrite: opts.overwrite, volume: opts.volume && opts.volume !== 'DEFAULT' ? opts.volume : undefined, parallel: opts.parallel });
         chunks += 1;
         const digest = new Adler32().update(chunk).hexdigest();
         if (res.size !== bytesRead) throw new KojiError(`server returned wrong chunk size: ${String(res.size)} != ${bytesRead}`);
@@ -380,6 +383,28 @@ export class ClientSession {
   close(): void {
     this.transport.close();
   }
+}
+
+export interface UploadChunkOptions {
+  overwrite?: boolean;
+  volume?: string;
+  verify?: string;
+  /**
+   * Send the chunk at once, without a callnum, instead of in turn with the session's other calls.
+   * Koji's hub checks the order of a session's calls only when they carry a callnum, and a chunk
+   * names its own offset, so chunks of different files may go side by side (a task uploading its
+   * nine repodata files). Do not mix with a sequenced upload of the same file.
+   */
+  parallel?: boolean;
+}
+
+export interface UploadOptions {
+  blocksize?: number;
+  overwrite?: boolean;
+  volume?: string;
+  /** see UploadChunkOptions.parallel (the final checkUpload of a multi-chunk file stays in turn) */
+  parallel?: boolean;
+  progress?: (done: number, total: number) => void;
 }
 
 function isCertError(e: unknown): boolean {

@@ -58,6 +58,25 @@ describe.each(engines())('upload limits on %s', (engine) => {
     expect(readFileSync(work('cli-build/wrap/none'), 'utf8')).toBe('');
   });
 
+
+  it('parallel uploads: several multi-chunk files of one session side by side, sequenced calls in between, each file whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kojits-upp-'));
+    const files = Array.from({ length: 6 }, (_, i) => {
+      const data = Buffer.alloc(9000 + i * 777);
+      for (let j = 0; j < data.length; j++) data[j] = (j * 31 + i) & 0xff;
+      writeFileSync(join(dir, `f${i}`), data);
+      return data;
+    });
+    // chunks without a callnum: the sequenced calls around them keep their order and succeed
+    const uploads = files.map((_, i) => user.uploadWrapper(join(dir, `f${i}`), 'cli-build/par', `f${i}`, { blocksize: 1024, parallel: true }));
+    const calls = Array.from({ length: 5 }, () => user.call('getLoggedInUser'));
+    await Promise.all([...uploads, ...calls]);
+    for (const [i, data] of files.entries()) expect(readFileSync(work('cli-build/par', `f${i}`)).equals(data)).toBe(true);
+    expect(((await user.call('getLoggedInUser')) as { name: string }).name).toBe('uploader');
+    // a chunk without a callnum still needs the session
+    const anon = hub.anon();
+    await expect(anon.rawUpload(Buffer.from('x'), 0, 'cli-build/par', 'anon', { parallel: true })).rejects.toThrow(/logged in/);
+  });
   it('refuses an offset far beyond the end of the file (a terabyte hole) and leaves no file', async () => {
     await expect(user.rawUpload(Buffer.from('x'), 1_000_000_000_000, 'cli-build/hole', 'f')).rejects.toMatchObject({
       faultCode: 1000,
