@@ -347,21 +347,27 @@ export class ClientSession {
     const fh = await open(localfile, 'r');
     try {
       const total = (await fh.stat()).size;
-      const whole = new Adler32();
-      const buf = Buffer.alloc(blocksize);
+      // the first chunk's checksum, continued over the next ones: the whole file's
+      let whole: Adler32 | null = null;
       let ofs = 0;
       let chunks = 0;
       opts.progress?.(0, total);
       for (let first = true; ; first = false) {
+        // a new buffer per chunk (not zero-filled: read fills what is sent), so no copy is needed
+        const buf = Buffer.allocUnsafe(blocksize);
         const { bytesRead } = await fh.read(buf, 0, blocksize, ofs);
         if (bytesRead === 0 && !first) break;
         const chunk = buf.subarray(0, bytesRead);
-        const res = await this.rawUpload(Buffer.from(chunk), ofs, path, fname, { overwrite: opts.overwrite, volume: opts.volume && opts.volume !== 'DEFAULT' ? opts.volume : undefined, parallel: opts.parallel });
+        const res = await this.rawUpload(chunk, ofs, path, fname, { overwrite: opts.overwrite, volume: opts.volume && opts.volume !== 'DEFAULT' ? opts.volume : undefined, parallel: opts.parallel });
         chunks += 1;
-        const digest = new Adler32().update(chunk).hexdigest();
+        let digest: string;
+        if (whole === null) digest = (whole = new Adler32().update(chunk)).hexdigest();
+        else {
+          digest = new Adler32().update(chunk).hexdigest();
+          whole.update(chunk);
+        }
         if (res.size !== bytesRead) throw new KojiError(`server returned wrong chunk size: ${String(res.size)} != ${bytesRead}`);
         if (res.hexdigest !== digest) throw new KojiError(`upload checksum failed: ${String(res.hexdigest)} != ${digest}`);
-        whole.update(chunk);
         ofs += bytesRead;
         opts.progress?.(ofs, total);
         if (bytesRead === 0) break;
@@ -374,7 +380,8 @@ export class ClientSession {
       const check = (await this.call('checkUpload', [path, fname], kw)) as XmlRpcStruct | null;
       if (!check) throw new KojiError(`File upload failed: ${path}/${fname}`);
       if (Number(check.size) !== ofs) throw new KojiError(`Uploaded file is wrong length: ${path}/${fname}, ${String(check.size)} != ${ofs}`);
-      if (check.hexdigest !== whole.hexdigest()) throw new KojiError(`Uploaded file has wrong checksum: ${path}/${fname}, ${String(check.hexdigest)} != ${whole.hexdigest()}`);
+      const sum = (whole ?? new Adler32()).hexdigest();
+      if (check.hexdigest !== sum) throw new KojiError(`Uploaded file has wrong checksum: ${path}/${fname}, ${String(check.hexdigest)} != ${sum}`);
     } finally {
       await fh.close();
     }
