@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # rpm (rpmbuild, rpmsign) and gnupg build and sign the test RPMs; openssl inspects certificates;
 # createrepo-c (createrepo_c, mergerepo_c) makes repos on the builder; dnf installs from them in tests
-# and populates buildroots; alien converts this machine's .debs into the base repo's RPMs
+# and populates buildroots (its python3-dnf resolves multilib dist repos); alien converts this machine's .debs into the base repo's RPMs
 # (`kojits base-repo`); bubblewrap isolates builds, run through util-linux's setpriv as an
 # unprivileged user; chromium runs the web's browser tests (driven by playwright-core);
 # krb5-kdc, krb5-admin-server (kadmin.local, kdb5_util) and krb5-user (kinit) run the Kerberos tests'

@@ -4,7 +4,7 @@
  * says it is empty; the next one (createrepo_c --update from it) is READY under
  * repos-dist/<tag>/<id>/ with the package hard-linked from its signed copy and dnf installs it; an unsigned rpm in the tag fails the task with Koji's message (the log names the
  * rpm) and leaves the repo's arch folder empty; --allow-missing-signatures takes the unsigned
- * copy, --skip-missing-signatures leaves it out; --multilib fails with a fault saying koji-ts lacks it.
+ * copy, --skip-missing-signatures leaves it out. --multilib: distrepo-multilib.test.ts.
  */
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,12 +138,5 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('dist repos on %s', (engine
     expect(repoPackages(repoDir(skipRepo), 'x86_64')).toEqual(['extra']);
     const [skipChild] = await admin.call<XmlRpcStruct[]>('getTaskChildren', [skipTask]);
     expect(await output(skipChild.id as number, 'missing_signatures.log')).toContain('The skip_missing_signatures option was specified, so these files were excluded.\n');
-  });
-
-  it('--multilib is refused with a fault naming the gap', async () => {
-    const taskId = await admin.call<number>('distRepo', ['dr-tag', [sigkey]], { arch: ['x86_64', 'i686'], multilib: 'work/ml.conf', event: null, inherit: true, latest: true });
-    await taskIn(admin, taskId, [ST.FAILED], 60_000);
-    await expect(admin.call('getTaskResult', [taskId])).rejects.toThrow(/multilib option of dist repos is not supported by koji-ts yet/);
-    expect(await admin.call<XmlRpcStruct[]>('getTaskChildren', [taskId])).toEqual([]);
   });
 });

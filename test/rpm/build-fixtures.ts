@@ -59,9 +59,9 @@ export interface BuiltFixture {
   srpm: string;
 }
 
-/** The argument list given to rpmbuild for a spec file, building into `topdir`. */
-export function rpmbuildArgs(specPath: string, topdir: string): string[] {
-  const args = ['-ba', '--quiet', '--nodeps', '--define', `_topdir ${topdir}`, '--define', `_tmppath ${join(topdir, 'tmp')}`];
+/** The argument list given to rpmbuild for a spec file, building into `topdir` (for `target`, e.g. 'x86_64,i686', when given). */
+export function rpmbuildArgs(specPath: string, topdir: string, target?: string): string[] {
+  const args = ['-ba', '--quiet', '--nodeps', ...(target ? ['--target', target] : []), '--define', `_topdir ${topdir}`, '--define', `_tmppath ${join(topdir, 'tmp')}`];
   for (const d of RPMBUILD_DEFINES) args.push('--define', d);
   return [...args, specPath];
 }
@@ -81,16 +81,17 @@ function fixtureOf(spec: string, dir: string): BuiltFixture {
 }
 
 /**
- * Build (or take from the cache) the packages of test/fixtures/rpm/specs/<name>.spec.
- * Parallel test workers may race: each builds in its own staging directory and the first
- * rename into the cache wins.
+ * Build (or take from the cache) the packages of test/fixtures/rpm/specs/<name>.spec, for
+ * rpmbuild's `--target` list when given (e.g. 'x86_64,i686': one source package, binary
+ * packages for each arch). Parallel test workers may race: each builds in its own staging
+ * directory and the first rename into the cache wins.
  */
-export function buildFixture(name: string): BuiltFixture {
+export function buildFixture(name: string, target?: string): BuiltFixture {
   if (!haveRpmbuild()) throw new Error(`building ${name}.spec needs rpmbuild and rpm on PATH (scripts/setup-debian.sh installs them)`);
   const specPath = join(SPEC_DIR, `${name}.spec`);
   const spec = readFileSync(specPath);
   const version = execFileSync('rpmbuild', ['--version'], { env: RPM_ENV, encoding: 'utf8' });
-  const key = createHash('sha256').update(spec).update('\0').update(RPMBUILD_DEFINES.join('\0')).update('\0').update(version).digest('hex').slice(0, 24);
+  const key = createHash('sha256').update(spec).update('\0').update(RPMBUILD_DEFINES.join('\0')).update('\0').update(version).update(target ? `\0${target}` : '').digest('hex').slice(0, 24);
   const cacheRoot = join(tmpdir(), 'koji-ts-rpm-fixtures');
   const dir = join(cacheRoot, `${name}-${key}`);
   if (existsSync(dir)) return fixtureOf(name, dir);
@@ -99,7 +100,7 @@ export function buildFixture(name: string): BuiltFixture {
   const staging = mkdtempSync(join(cacheRoot, `.build-${name}-`));
   try {
     const topdir = join(staging, 'top');
-    const r = spawnSync('rpmbuild', rpmbuildArgs(specPath, topdir), { env: RPM_ENV, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('rpmbuild', rpmbuildArgs(specPath, topdir, target), { env: RPM_ENV, encoding: 'utf8', timeout: 120_000 });
     if (r.status !== 0) throw new Error(`rpmbuild of ${name}.spec failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
     const out = join(staging, 'out');
     mkdirSync(out);

@@ -38,8 +38,8 @@ export const DIST_COMPAT: Readonly<Record<string, readonly string[]>> = {
   src: ['src'],
 };
 
-/** An rpm of the repo: listTaggedRPMS's row plus where the builder reads it (`_pkgpath`). */
-export type DistRpm = XmlRpcStruct & { _pkgpath?: string; _subrepo?: string };
+/** An rpm of the repo: listTaggedRPMS's row plus where the builder reads it (`_pkgpath`); `_multilib` marks a 32-bit one in a 64-bit arch. */
+export type DistRpm = XmlRpcStruct & { _pkgpath?: string; _subrepo?: string; _multilib?: boolean };
 
 /** createDistRepoTask.pick_key: of the keys the rpm has, the one earliest in `keys`. */
 export function pickKey(keys: string[], avail: string[]): string | null {

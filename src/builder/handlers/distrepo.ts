@@ -1,15 +1,17 @@
 /**
  * Dist repo tasks — kojid's NewDistRepoTask and createDistRepoTask. The hub's distRepo call made
  * the INIT repo under repos-dist/<tag>/<id>/; distRepo runs a `createdistrepo` subtask per
- * canonical arch (the 32-bit multilib ones first), then moves each arch into place with
- * host.distRepoMove and finishes with host.repoDone. createdistrepo picks the rpms
- * (distrepo-rpms.ts), writes `kojipkgs` and `pkglist`, symlinks the packages into
- * `Packages/<first letter>/`, runs createrepo_c (`--update` from the tag's last READY dist repo,
- * `--deltas` against the `delta` repos, `--zck`), and uploads everything but the symlinks with a
- * `repo_manifest`; the hub links the packages from their signed (or primary) copies.
+ * canonical arch, moves each arch into place with host.distRepoMove and finishes with
+ * host.repoDone. With `multilib` (the path of a python-multilib config under work/), the arches
+ * that are not multilib ones run and are moved into place first, then the multilib ones
+ * (x86_64, ppc64, s390x), which add the 32-bit packages the config selects and their
+ * dependencies (distrepo-multilib.ts). createdistrepo picks the rpms (distrepo-rpms.ts), writes
+ * `kojipkgs` and `pkglist`, symlinks the packages into `Packages/<first letter>/`, runs
+ * createrepo_c (`--update` from the tag's last READY dist repo, `--deltas` against the `delta`
+ * repos, `--zck`), and uploads everything but the symlinks with a `repo_manifest`; the hub links
+ * the packages from their signed (or primary) copies.
  *
- * Not in koji-ts yet: the `multilib` option (kojid needs the Python `multilib` module and dnf's
- * depsolver) fails the task with a fault saying so; there are no postCreateDistRepo callbacks.
+ * Not in koji-ts yet: postCreateDistRepo callbacks.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
@@ -20,6 +22,7 @@ import { canonArch } from '../../util/arch.ts';
 import { isDebuginfo } from '../../util/nvr.ts';
 import { PathInfo } from '../../util/pathinfo.ts';
 import { taskRelPath, type TaskContext } from '../task.ts';
+import { addMultilib } from './distrepo-multilib.ts';
 import { getDistRpms, type DistRpm } from './distrepo-rpms.ts';
 import { initRepoInfo, isDir, runCreaterepo, updateFrom } from './createrepo.ts';
 import type { TaskHandler } from './registry.ts';
@@ -28,8 +31,6 @@ const REPO_READY = 1;
 
 /** koji.arch.isMultiLibArch for the arches a dist repo is made for. */
 const MULTILIB_ARCHES = new Set(['x86_64', 'amd64', 'ia32e', 'sparc64', 'sparc64v', 'ppc64', 'ppc64p7', 'ppc64pseries', 'ppc64iseries', 's390x']);
-
-export const MULTILIB_UNSUPPORTED = 'The multilib option of dist repos is not supported by koji-ts yet (kojid needs the Python multilib module for it); make the repo without --multilib';
 
 const distRepo: TaskHandler = {
   methods: ['distRepo'],
@@ -46,16 +47,25 @@ const distRepo: TaskHandler = {
       opts.arch = arches;
     }
     if (arches.length === 0) throw new GenericError('No arches specified nor for the tag!');
-    if (opts.multilib) throw new GenericError(MULTILIB_UNSUPPORTED);
     const canon = [...new Set(arches.map(canonArch))];
-    // 32-bit (non-multilib) arches first: with multilib, the 64-bit ones would wait for them
-    const ordered = [...canon.filter((x) => !MULTILIB_ARCHES.has(x)), ...canon.filter((x) => MULTILIB_ARCHES.has(x))];
     const subtasks = new Map<string, number>();
-    for (const arch of ordered) {
+    const start = async (arch: string) => {
       subtasks.set(arch, await task.subtask('createdistrepo', [a.tag, a.repo_id, arch, a.keys, opts], { label: arch, arch: 'noarch' }));
-    }
-    await task.wait([...subtasks.values()], { all: true, failany: true });
-    for (const [arch, id] of subtasks) await s.call('host.distRepoMove', [a.repo_id, taskRelPath(id), arch]);
+    };
+    const moved = new Set<string>();
+    const moveDone = async () => {
+      await task.wait([...subtasks.values()], { all: true, failany: true });
+      for (const [arch, id] of subtasks) {
+        if (moved.has(arch)) continue;
+        await s.call('host.distRepoMove', [a.repo_id, taskRelPath(id), arch]);
+        moved.add(arch);
+      }
+    };
+    // the 32-bit (non-multilib) arches first; with multilib, the 64-bit ones read them in place
+    for (const arch of canon.filter((x) => !MULTILIB_ARCHES.has(x))) await start(arch);
+    if (opts.multilib && subtasks.size) await moveDone();
+    for (const arch of canon.filter((x) => MULTILIB_ARCHES.has(x))) await start(arch);
+    await moveDone();
     await s.call('host.repoDone', [a.repo_id, {}]);
     return `Dist repository #${String(a.repo_id)} successfully generated`;
   },
@@ -168,7 +178,7 @@ const createDistRepo: TaskHandler = {
     const uploadpath = task.uploadDir();
 
     const kojipkgs = await getDistRpms(task, a.tag, arch, Array.isArray(a.keys) ? a.keys.map(String) : [], opts, uploadpath);
-    if (opts.multilib && MULTILIB_ARCHES.has(arch)) throw new GenericError(MULTILIB_UNSUPPORTED);
+    if (opts.multilib && MULTILIB_ARCHES.has(arch)) await addMultilib(task, { rinfo, arch, conf: String(opts.multilib), kojipkgs, uploadpath });
     // split_pkgs: debuginfo into the debug subrepo
     for (const r of kojipkgs.values()) if (opts.split_debuginfo && isDebuginfo(String(r.name))) r._subrepo = 'debug';
     await writeFile(join(repodir, 'kojipkgs'), JSON.stringify(Object.fromEntries(kojipkgs), null, 4));
