@@ -33,6 +33,7 @@ describe.skipIf(SKIP_RPMBUILD_TESTS).each(engines())('download-build on %s', (en
   afterAll(async () => {
     process.chdir(home);
     await hub?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
   beforeEach(() => {
     process.chdir(home);

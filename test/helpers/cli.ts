@@ -6,7 +6,7 @@
  */
 import { expect } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.ts';
@@ -32,7 +32,9 @@ export interface CliForOptions {
 }
 
 export function cliFor(hub: TestHub, o: CliForOptions = {}): CliRunner {
+  // next to the hub's KojiDir (not inside it: the hub would see a stray folder), gone with it
   const dir = mkdtempSync(join(tmpdir(), 'kojits-cli-'));
+  hub.onStop(() => rmSync(dir, { recursive: true, force: true }));
   const configFile = join(dir, 'koji.conf');
   const base = hub.httpUrl!.replace(/\/kojihub$/, '');
   writeFileSync(

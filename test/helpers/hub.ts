@@ -27,6 +27,8 @@ export interface TestHub extends RunningHub {
   anon(opts?: ClientOptions): ClientSession;
   /** client logged in with a password (default: the admin) */
   login(user?: string, password?: string, opts?: ClientOptions): Promise<ClientSession>;
+  /** `fn` runs when the hub is stopped (local files that belong with this hub) */
+  onStop(fn: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startTestHub(engine: Engine, o: TestHubOptions = {}): Prom
   const hub = createHub({ options, policy, db, log: pino({ level: process.env.KOJITS_TEST_LOG ?? 'silent' }), scheduler: o.scheduler ?? { manual: true } });
   const running = await startHub(hub, { host: '127.0.0.1', httpPort: 0, httpsPort: o.tls ? 0 : null, urlHost: '127.0.0.1' });
   const clients: ClientSession[] = [];
+  const cleanups: Array<() => void> = [];
   const track = (c: ClientSession) => {
     clients.push(c);
     return c;
@@ -76,11 +79,13 @@ export async function startTestHub(engine: Engine, o: TestHubOptions = {}): Prom
       await c.login(user, password);
       return c;
     },
+    onStop: (fn) => void cleanups.push(fn),
     async stop() {
       for (const c of clients) c.close();
       await running.close();
       await db.close();
       rmSync(kojiDir, { recursive: true, force: true });
+      for (const fn of cleanups) fn();
     },
   };
 }

@@ -3,7 +3,7 @@
  * the file, checksums are capped (MaxChecksumBytes) and stop when the client goes away; odd
  * offsets and names get clear faults and leave no file behind.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +18,20 @@ import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
 const MiB = 1 << 20;
 
+/** Local folders of the tests, removed at the end. */
+const made: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 describe('checksumFile', () => {
   it('stops when the signal fires and refuses more than its limit', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'kojits-sum-')), 'f');
+    const file = join(tempDir('kojits-sum-'), 'f');
     writeFileSync(file, Buffer.alloc(3 * MiB, 7));
     expect((await checksumFile(file, 'adler32', 0, 'check', { maxBytes: 0 })).length).toBe(3 * MiB);
     const ac = new AbortController();
@@ -45,7 +56,7 @@ describe.each(engines())('upload limits on %s', (engine) => {
   afterAll(async () => hub?.stop());
 
   it('uploadWrapper: a file in one chunk needs no checkUpload; one in several is checked whole; an existing file is refused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kojits-upw-'));
+    const dir = tempDir('kojits-upw-');
     writeFileSync(join(dir, 'small'), 'hello');
     await user.uploadWrapper(join(dir, 'small'), 'cli-build/wrap');
     expect(readFileSync(work('cli-build/wrap/small'), 'utf8')).toBe('hello');
@@ -60,7 +71,7 @@ describe.each(engines())('upload limits on %s', (engine) => {
 
 
   it('parallel uploads: several multi-chunk files of one session side by side, sequenced calls in between, each file whole', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kojits-upp-'));
+    const dir = tempDir('kojits-upp-');
     const files = Array.from({ length: 6 }, (_, i) => {
       const data = Buffer.alloc(9000 + i * 777);
       for (let j = 0; j < data.length; j++) data[j] = (j * 31 + i) & 0xff;
