@@ -32,12 +32,15 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   }
 }
 
-/** NewRepoTask.get_old_repo: the tag's current repo, else a hinted tag's, else the nearest parent's. */
-async function oldRepo(task: TaskContext, tinfo: XmlRpcStruct, pi: PathInfo): Promise<[XmlRpcStruct | null, string | null]> {
+/**
+ * NewRepoTask.get_old_repo: the tag's current repo, else a hinted tag's, else the nearest
+ * parent's. `own`: the tag's current repo when asked already (undefined: ask).
+ */
+async function oldRepo(task: TaskContext, tinfo: XmlRpcStruct, pi: PathInfo, own?: XmlRpcStruct | null): Promise<[XmlRpcStruct | null, string | null]> {
   if (!task.options.createrepo_update) return [null, null];
   const s = task.session;
   const found = (repo: XmlRpcStruct, tagId: number, tagName: string): [XmlRpcStruct, string] => [{ ...repo, tag_id: tagId }, pi.repo(repo.id as number, tagName)];
-  const own = await s.call<XmlRpcStruct | null>('getRepo', [tinfo.id]);
+  if (own === undefined) own = await s.call<XmlRpcStruct | null>('getRepo', [tinfo.id]);
   if (own) return found(own, tinfo.id as number, tinfo.name as string);
   const extra = isStruct(tinfo.extra) ? tinfo.extra : {};
   const hint = extra['repo.oldrepo_hint'];
@@ -96,8 +99,6 @@ const newRepo: TaskHandler = {
   async run(task, a) {
     const s = task.session;
     const steps = new StepTimes();
-    const tinfo = await s.call<XmlRpcStruct>('getTag', [a.tag], { strict: true, event: a.event ?? null });
-    steps.mark('getTag');
     let opts = a.opts as XmlRpcStruct | null;
     const legacy: XmlRpcStruct = {};
     for (const k of ['src', 'debuginfo', 'separate_src'] as const) if (a[k] !== null && a[k] !== undefined) legacy[k] = Boolean(a[k]);
@@ -108,16 +109,39 @@ const newRepo: TaskHandler = {
     }
     await checkReposDir(task.options.topdir);
     const kwargs: XmlRpcStruct = { opts: opts ?? null, task_id: task.id };
-    if (a.event !== null && a.event !== undefined) kwargs.event = a.event;
-    const [repoId, eventId] = await s.call<[number, number]>('host.repoInit', [tinfo.id], kwargs);
-    steps.mark('host.repoInit');
+    const atEvent = a.event !== null && a.event !== undefined;
+    if (atEvent) kwargs.event = a.event as XmlRpcValue;
+    let tinfo: XmlRpcStruct;
+    let repoId: number;
+    let eventId: number;
+    let own: XmlRpcStruct | null | undefined;
+    if (atEvent) {
+      // as kojid: the tag at the event, then the repo of that tag (its name may have changed since)
+      tinfo = await s.call<XmlRpcStruct>('getTag', [a.tag], { strict: true, event: a.event as XmlRpcValue });
+      [repoId, eventId] = await s.call<[number, number]>('host.repoInit', [tinfo.id], kwargs);
+    } else {
+      // beyond kojid: the tag, the new repo and the tag's current (old) repo in one request — the
+      // new one is INIT, so getRepo still answers the previous READY one
+      const [t, init, cur] = await s.multiCall(
+        [
+          { method: 'getTag', args: [a.tag], kwargs: { strict: true } },
+          { method: 'host.repoInit', args: [a.tag], kwargs },
+          { method: 'getRepo', args: [a.tag] },
+        ],
+        { strict: true },
+      );
+      tinfo = (t as [XmlRpcStruct])[0];
+      [repoId, eventId] = (init as [[number, number]])[0];
+      own = (cur as [XmlRpcStruct | null])[0];
+    }
+    steps.mark('getTag, host.repoInit');
     const pi = new PathInfo(task.options.topdir);
     const path = pi.repo(repoId, tinfo.name as string);
     if (!(await isDir(path))) throw new GenericError(`Repo directory missing: ${path}`);
     const arches: string[] = [];
     for (const fn of await readdir(path)) if (fn !== 'groups' && existsSync(join(path, fn, 'pkglist'))) arches.push(fn);
 
-    const [old, oldPath] = await oldRepo(task, tinfo, pi);
+    const [old, oldPath] = await oldRepo(task, tinfo, pi, own);
     // the arches whose pkglist and blocklist are the old repo's — the local files first, the hub
     // is asked about the rest of check_repo only when there is one
     const same: string[] = [];
