@@ -380,7 +380,8 @@ export class ClientSession {
       const check = (await this.call('checkUpload', [path, fname], kw)) as XmlRpcStruct | null;
       if (!check) throw new KojiError(`File upload failed: ${path}/${fname}`);
       if (Number(check.size) !== ofs) throw new KojiError(`Uploaded file is wrong length: ${path}/${fname}, ${String(check.size)} != ${ofs}`);
-      const sum = (whole ?? new Adler32()).hexdigest();
+      // the loop sends at least one chunk
+      const sum = whole!.hexdigest();
       if (check.hexdigest !== sum) throw new KojiError(`Uploaded file has wrong checksum: ${path}/${fname}, ${String(check.hexdigest)} != ${sum}`);
     } finally {
       await fh.close();
