@@ -26,16 +26,18 @@ const [name, events, extra] = process.argv.slice(2);
 const env = process.env;
 let starts = 0;
 try { starts = readFileSync(events, 'utf8').split('\\n').filter((l) => l.startsWith(name + ' start')).length; } catch {}
-appendFileSync(events, name + ' start' + (extra ? ' ' + extra : '') + '\\n');
-if (env.CHILD) { const c = spawn('sleep', ['60'], { stdio: 'ignore' }); console.log('child ' + c.pid); }
-console.log('hello from ' + name);
-console.error('note from ' + name);
-if (env.FAIL) { console.error(name + ': cannot start: port in use'); process.exit(3); }
+// the handler comes before the start line: a test that stops the program once it sees that line
+// must find its stop line too
 process.on('SIGTERM', () => {
   if (env.STUBBORN) return;
   appendFileSync(events, name + ' stop\\n');
   process.exit(0);
 });
+appendFileSync(events, name + ' start' + (extra ? ' ' + extra : '') + '\\n');
+if (env.CHILD) { const c = spawn('sleep', ['60'], { stdio: 'ignore' }); console.log('child ' + c.pid); }
+console.log('hello from ' + name);
+console.error('note from ' + name);
+if (env.FAIL) { console.error(name + ': cannot start: port in use'); process.exit(3); }
 setInterval(() => {}, 1000);
 if (!env.NEVER_READY) setTimeout(() => {
   console.log(name + ' is ready');
