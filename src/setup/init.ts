@@ -7,7 +7,7 @@
  */
 import { hubKeytab } from './configs.ts';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { promises as dns } from 'node:dns';
+import { reverseHostname } from '../util/fqdn.ts';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { X509Certificate, createPublicKey } from 'node:crypto';
@@ -87,19 +87,12 @@ function checkDataDir(dir: string): string {
   return d;
 }
 
-/** os.hostname() and, when DNS knows one, the machine's fully qualified name. */
+/** os.hostname() and, when DNS knows one, the name it resolves back to. */
 async function machineNames(): Promise<string[]> {
   const h = hostname();
   const names = [h];
-  const timeout = <T>(p: Promise<T>) =>
-    Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500).unref())]);
-  try {
-    const { address } = await timeout(dns.lookup(h));
-    const { hostname: fqdn } = await timeout(dns.lookupService(address, 0));
-    if (fqdn && fqdn !== h) names.push(fqdn);
-  } catch {
-    // no DNS entry: the short name is all we have
-  }
+  const reverse = await reverseHostname();
+  if (reverse && reverse !== h) names.push(reverse);
   return names.filter((n) => {
     try {
       return n !== '' && checkHost(n) === n;
