@@ -10,8 +10,11 @@
  * commit). A reply computed while a flush happened is not stored (generation check). Changes
  * made behind the hub's back (SQL by hand) are not seen: restart the hubs or `NOTIFY
  * kojits_cache` after such changes.
+ *
+ * The folder is named after the hub's pid and removed when the hub stops; a hub that was
+ * killed leaves its folder behind, and the next hub on the machine removes it.
  */
-import { mkdtempSync, rmSync, createReadStream } from 'node:fs';
+import { mkdtempSync, rmSync, createReadStream, readdirSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +26,31 @@ export const CACHEABLE_METHODS = new Set([
   'listTagged', 'listTaggedRPMS', 'getLatestBuilds', 'getLatestRPMS', 'listPackages', 'listPackagesSimple', 'listTags', 'listBuilds', 'listRPMs', 'getTagGroups',
 ]);
 
+const PREFIX = 'kojits-reply-cache-';
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the cache folders of hub processes that are gone. */
+function sweepStale(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(PREFIX) ? /^(\d+)-/.exec(name.slice(PREFIX.length)) : null;
+    if (m && Number(m[1]) !== process.pid && !running(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
 interface Entry {
   file: string;
   size: number;
@@ -30,6 +58,7 @@ interface Entry {
 
 export class ReplyCache {
   private dir: string | null = null;
+  private closed = false;
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private generation = 0;
@@ -42,7 +71,10 @@ export class ReplyCache {
   constructor(readonly maxBytes: number, readonly minBytes = 256 * 1024) {}
 
   private folder(): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'kojits-reply-cache-'));
+    if (!this.dir) {
+      sweepStale();
+      this.dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+    }
     return this.dir;
   }
 
@@ -67,7 +99,7 @@ export class ReplyCache {
 
   async put(ticket: number, key: string, parts: Buffer[]): Promise<void> {
     const size = parts.reduce((n, b) => n + b.length, 0);
-    if (this.maxBytes <= 0 || size < this.minBytes || size > this.maxBytes || ticket !== this.generation) return;
+    if (this.closed || this.maxBytes <= 0 || size < this.minBytes || size > this.maxBytes || ticket !== this.generation) return;
     const file = join(this.folder(), `r${++this.serial}`);
     const fh = await fsp.open(file, 'w');
     try {
@@ -75,7 +107,7 @@ export class ReplyCache {
     } finally {
       await fh.close();
     }
-    if (ticket !== this.generation) {
+    if (ticket !== this.generation || this.closed) {
       await fsp.rm(file, { force: true });
       return;
     }
@@ -106,6 +138,7 @@ export class ReplyCache {
   }
 
   close(): void {
+    this.closed = true;
     this.entries.clear();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;

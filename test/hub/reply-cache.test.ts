@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReplyCache } from '../../src/hub/reply-cache.ts';
 import { createHub, startHub, type RunningHub } from '../../src/hub/app.ts';
 import { ClientSession } from '../../src/protocol/client.ts';
 import { engines } from '../helpers/db.ts';
@@ -106,5 +111,42 @@ describe.each(engines())('reply cache on %s', (engine) => {
   it('keeps admin logins working (sanity)', async () => {
     const c = await hub.login(ADMIN, ADMIN_PASSWORD);
     expect(((await c.call('getLoggedInUser')) as Row).name).toBe(ADMIN);
+  });
+});
+
+describe('reply cache folder', () => {
+  const big = [Buffer.alloc(300 * 1024, 1)];
+  const folders = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`kojits-reply-cache-${process.pid}-`));
+
+  it('is named after the hub process and gone after close, even when a write ends later', async () => {
+    const cache = new ReplyCache(10 * 1024 * 1024);
+    await cache.put(cache.ticket(), 'a', big);
+    const hit = cache.get('a')!;
+    expect(hit.size).toBe(big[0].length);
+    expect(Buffer.concat(await hit.stream.toArray())).toEqual(big[0]);
+    expect(folders()).toHaveLength(1);
+    const late = cache.ticket();
+    cache.close();
+    await cache.put(late, 'b', big);
+    expect(folders()).toEqual([]);
+    expect(cache.get('b')).toBeNull();
+  });
+
+  it('removes the folders of hubs that are gone, and only those', async () => {
+    // a pid that is not running: a child that has exited
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const stale = mkdtempSync(join(tmpdir(), `kojits-reply-cache-${dead}-`));
+    const live = mkdtempSync(join(tmpdir(), `kojits-reply-cache-${process.ppid}-`));
+    writeFileSync(join(stale, 'r1'), 'old reply');
+    const cache = new ReplyCache(10 * 1024 * 1024);
+    try {
+      await cache.put(cache.ticket(), 'a', big);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      cache.close();
+      rmSync(stale, { recursive: true, force: true });
+      rmSync(live, { recursive: true, force: true });
+    }
   });
 });
