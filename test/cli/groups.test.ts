@@ -3,7 +3,7 @@
  * list-groups, show-groups (pprint, --comps, --expand, --spec) and import-comps, with the exact
  * text the stock CLI prints.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,10 @@ describe.each(engines())('group CLI commands on %s', (engine) => {
     await admin.call('createUser', ['bob']);
     await admin.call('kojits.setPassword', ['bob', 'bob-password']);
   });
-  afterAll(async () => hub?.stop());
+  afterAll(async () => {
+    await hub?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const ok = { exitCode: 0, output: '', error: '' };
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engines } from '../helpers/db.ts';
@@ -103,6 +103,7 @@ describe('koji without the command asked for', () => {
   const conf = join(dir, 'koji.conf');
   writeFileSync(conf, '[koji]\nserver = http://127.0.0.1:1/kojihub\nmax_retries = 0\n');
   const run = (...args: string[]) => runCli(['-c', conf, ...args]);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('says in one line that a stock command is not in koji-ts yet', async () => {
     expect(await run('maven-build', 'f40-candidate', 'x.src.rpm')).toEqual({ output: '', error: 'koji: maven-build is not available in koji-ts yet\n', exitCode: 2 });

@@ -3,7 +3,7 @@
  * authtype and neither certificate nor user (Koji's default); tickets from kinit's credentials
  * cache, or from a keytab for `principal`. A real KDC (test/helpers/kdc.ts), both engines.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kdc?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe.runIf(runIt).each(engines())('koji CLI with Kerberos on %s', (engine) => {

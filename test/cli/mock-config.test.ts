@@ -3,7 +3,7 @@
  * 1.35.3's genMockConfig output, checked against the stock CLI on the same hub; with KOJI_SRC
  * set to an unpacked Koji source tree, every run is also compared with the stock CLI's.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,7 +160,9 @@ describe.each(engines())('mock-config on %s', (engine) => {
   });
 
   it('writes the config to a file with -o', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'kojits-mc-')), 'x.cfg');
+    const out = mkdtempSync(join(tmpdir(), 'kojits-mc-'));
+    hub.onStop(() => rmSync(out, { recursive: true, force: true }));
+    const file = join(out, 'x.cfg');
     const r = await cli.runAs(null, null, 'mock-config', '--tag', 'mc-build', '--arch', 'x86_64', '-o', file);
     expect(r).toMatchObject({ exitCode: 0, output: '' });
     // the buildroots above came with newer repos

@@ -42,6 +42,7 @@ describe('the file tree at /kojifiles/', () => {
   let hub: TestHub;
   let base = '';
   let outside = '';
+  let tls = '';
   let caPem = '';
   let caFile = '';
   const big = Buffer.alloc(3 * 1024 * 1024 + 17);
@@ -50,7 +51,7 @@ describe('the file tree at /kojifiles/', () => {
   beforeAll(async () => {
     outside = mkdtempSync(join(tmpdir(), 'kojits-outside-'));
     writeFileSync(join(outside, 'hub.conf'), SECRET);
-    const tls = mkdtempSync(join(tmpdir(), 'kojits-files-tls-'));
+    tls = mkdtempSync(join(tmpdir(), 'kojits-files-tls-'));
     const ca = await createCA({ subject: { O: 'koji-ts', OU: 'ca', CN: 'test CA' } });
     caPem = ca.certPem;
     caFile = join(tls, 'ca.crt');
@@ -81,6 +82,7 @@ describe('the file tree at /kojifiles/', () => {
   afterAll(async () => {
     await hub?.stop();
     rmSync(outside, { recursive: true, force: true });
+    rmSync(tls, { recursive: true, force: true });
   });
 
   it('serves a file with its length, type and modification time, and HEAD without a body', async () => {

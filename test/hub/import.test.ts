@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { packageInfo, readRpmHeaders } from '../../src/rpm/index.ts';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import type { ClientSession } from '../../src/protocol/client.ts';
 let hello: BuiltFixture;
 let arched: BuiltFixture;
 const scratch = mkdtempSync(join(tmpdir(), 'kojits-import-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 beforeAll(() => {
   hello = buildFixture('hello');

@@ -4,7 +4,7 @@
  * token can be bad. Both engines.
  */
 import https from 'node:https';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kdc?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** POST sslLogin to …/ssllogin by hand, with whatever Authorization header a test wants. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { engines } from '../helpers/db.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kojits-ssl-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const files: Record<string, string> = {};
 let ca: CertAndKey;
 
