@@ -11,12 +11,14 @@
  * made behind the hub's back (SQL by hand) are not seen: restart the hubs or `NOTIFY
  * kojits_cache` after such changes.
  *
- * The folder is named after the hub's pid and removed when the hub stops; a hub that was
- * killed leaves its folder behind, and the next hub on the machine removes it.
+ * The folder is named after the hub's pid and host name and removed when the hub stops; a hub
+ * that was killed leaves its folder behind, and the next hub on the machine removes it (only
+ * folders of its own host name: containers that share /tmp do not see each other's pids). An
+ * entry whose file is gone anyway is a miss.
  */
-import { mkdtempSync, rmSync, createReadStream, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, createReadStream, existsSync, readdirSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -27,6 +29,8 @@ export const CACHEABLE_METHODS = new Set([
 ]);
 
 const PREFIX = 'kojits-reply-cache-';
+// host names may hold '-' but not '@'
+const owner = () => `${process.pid}@${hostname()}-`;
 
 function running(pid: number): boolean {
   try {
@@ -45,9 +49,10 @@ function sweepStale(): void {
   } catch {
     return;
   }
+  const host = `@${hostname()}-`;
   for (const name of names) {
-    const m = name.startsWith(PREFIX) ? /^(\d+)-/.exec(name.slice(PREFIX.length)) : null;
-    if (m && Number(m[1]) !== process.pid && !running(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    const m = name.startsWith(PREFIX) ? /^(\d+)(@.*-)[^-]+$/.exec(name.slice(PREFIX.length)) : null;
+    if (m && m[2] === host && Number(m[1]) !== process.pid && !running(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 
@@ -73,7 +78,7 @@ export class ReplyCache {
   private folder(): string {
     if (!this.dir) {
       sweepStale();
-      this.dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+      this.dir = mkdtempSync(join(tmpdir(), PREFIX + owner()));
     }
     return this.dir;
   }
@@ -91,6 +96,10 @@ export class ReplyCache {
     if (this.maxBytes <= 0) return null;
     const e = this.entries.get(key);
     if (!e) return null;
+    if (!existsSync(e.file)) {
+      this.drop(key, e);
+      return null;
+    }
     // most recently used last
     this.entries.delete(key);
     this.entries.set(key, e);

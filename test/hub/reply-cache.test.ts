@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplyCache } from '../../src/hub/reply-cache.ts';
 import { createHub, startHub, type RunningHub } from '../../src/hub/app.ts';
@@ -116,7 +116,8 @@ describe.each(engines())('reply cache on %s', (engine) => {
 
 describe('reply cache folder', () => {
   const big = [Buffer.alloc(300 * 1024, 1)];
-  const folders = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`kojits-reply-cache-${process.pid}-`));
+  const mine = `kojits-reply-cache-${process.pid}@${hostname()}-`;
+  const folders = () => readdirSync(tmpdir()).filter((n) => n.startsWith(mine));
 
   it('is named after the hub process and gone after close, even when a write ends later', async () => {
     const cache = new ReplyCache(10 * 1024 * 1024);
@@ -132,21 +133,38 @@ describe('reply cache folder', () => {
     expect(cache.get('b')).toBeNull();
   });
 
+  it('takes a reply whose file was removed behind its back for a miss', async () => {
+    const cache = new ReplyCache(10 * 1024 * 1024);
+    try {
+      await cache.put(cache.ticket(), 'a', big);
+      const [folder] = folders();
+      for (const f of readdirSync(join(tmpdir(), folder))) rmSync(join(tmpdir(), folder, f));
+      expect(cache.get('a')).toBeNull();
+      expect(cache.size).toBe(0);
+    } finally {
+      cache.close();
+    }
+  });
+
   it('removes the folders of hubs that are gone, and only those', async () => {
     // a pid that is not running: a child that has exited
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-    const stale = mkdtempSync(join(tmpdir(), `kojits-reply-cache-${dead}-`));
-    const live = mkdtempSync(join(tmpdir(), `kojits-reply-cache-${process.ppid}-`));
+    const stale = mkdtempSync(join(tmpdir(), `kojits-reply-cache-${dead}@${hostname()}-`));
+    const live = mkdtempSync(join(tmpdir(), `kojits-reply-cache-${process.ppid}@${hostname()}-`));
+    // another machine's (a container sharing /tmp): its pids are not ours to judge
+    const other = mkdtempSync(join(tmpdir(), `kojits-reply-cache-${dead}@not-${hostname()}-`));
     writeFileSync(join(stale, 'r1'), 'old reply');
     const cache = new ReplyCache(10 * 1024 * 1024);
     try {
       await cache.put(cache.ticket(), 'a', big);
       expect(existsSync(stale)).toBe(false);
       expect(existsSync(live)).toBe(true);
+      expect(existsSync(other)).toBe(true);
     } finally {
       cache.close();
       rmSync(stale, { recursive: true, force: true });
       rmSync(live, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
     }
   });
 });
