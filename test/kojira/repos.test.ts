@@ -222,9 +222,11 @@ describe.each(engines())('repos and kojira on %s', (engine) => {
   }, 120_000);
 
   it('a repo folder removed by hand: the next repo is made in full (createrepo_c without --update)', async () => {
-    // the queue quiet first: a request of an earlier test still retried would make a repo the
-    // next one copies
+    // the queue quiet first, and no newRepo task left running: a request of an earlier test still
+    // retried, or the task of a request that a newer repo fulfilled meanwhile, would make a repo
+    // after the folders are removed, which the next one copies
     await until('no active repo request', async () => (await admin.call<XmlRpcStruct[]>('repo.queryQueue', [[['active', 'IS', true]]])).length === 0, 60_000, 200);
+    await until('no unfinished newRepo task', async () => (await admin.call<XmlRpcStruct[]>('listTasks', [{ method: 'newRepo', state: [0, 1, 4] }])).length === 0, 60_000, 200);
     const current = await admin.call<XmlRpcStruct>('getRepo', ['dist-foo-build']);
     // every repo folder of the tag (a retried request of an earlier test may have made a newer
     // one meanwhile, which the next repo would copy)
