@@ -22,6 +22,7 @@ import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeNoClobber } from '../setup/files.ts';
+import { processGone } from '../util/pid.ts';
 
 export const LOCK_FILE = 'kojits.lock';
 /** the token of a lock the parent process holds and lets this process use */
@@ -115,12 +116,7 @@ function readText(file: string): string | null {
 /** Whether the lock's owner still runs: 'alive', 'stale', or 'unknown' (another host). */
 function ownerState(o: LockOwner): 'alive' | 'stale' | 'unknown' {
   if (o.host !== hostname()) return 'unknown';
-  try {
-    process.kill(o.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return 'stale';
-    // EPERM: it exists, owned by another user
-  }
+  if (processGone(o.pid)) return 'stale';
   const start = processStartTime(o.pid);
   if (o.processStart && start && start !== o.processStart) return 'stale';
   return 'alive';

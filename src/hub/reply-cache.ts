@@ -22,6 +22,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { processGone } from '../util/pid.ts';
 
 /** Read-only methods whose replies are worth caching when large. */
 export const CACHEABLE_METHODS = new Set([
@@ -31,15 +32,6 @@ export const CACHEABLE_METHODS = new Set([
 const PREFIX = 'kojits-reply-cache-';
 // host names may hold '-' but not '@'
 const owner = () => `${process.pid}@${hostname()}-`;
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the cache folders of hub processes that are gone. */
 function sweepStale(): void {
@@ -52,7 +44,7 @@ function sweepStale(): void {
   const host = `@${hostname()}-`;
   for (const name of names) {
     const m = name.startsWith(PREFIX) ? /^(\d+)(@.*-)[^-]+$/.exec(name.slice(PREFIX.length)) : null;
-    if (m && m[2] === host && Number(m[1]) !== process.pid && !running(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (m && m[2] === host && Number(m[1]) !== process.pid && processGone(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 

@@ -360,12 +360,10 @@ export class ClientSession {
         const chunk = buf.subarray(0, bytesRead);
         const res = await this.rawUpload(chunk, ofs, path, fname, { overwrite: opts.overwrite, volume: opts.volume && opts.volume !== 'DEFAULT' ? opts.volume : undefined, parallel: opts.parallel });
         chunks += 1;
-        let digest: string;
-        if (whole === null) digest = (whole = new Adler32().update(chunk)).hexdigest();
-        else {
-          digest = new Adler32().update(chunk).hexdigest();
-          whole.update(chunk);
-        }
+        const part = new Adler32().update(chunk);
+        const digest = part.hexdigest();
+        if (whole) whole.update(chunk);
+        else whole = part;
         if (res.size !== bytesRead) throw new KojiError(`server returned wrong chunk size: ${String(res.size)} != ${bytesRead}`);
         if (res.hexdigest !== digest) throw new KojiError(`upload checksum failed: ${String(res.hexdigest)} != ${digest}`);
         ofs += bytesRead;
@@ -406,12 +404,9 @@ export interface UploadChunkOptions {
   parallel?: boolean;
 }
 
-export interface UploadOptions {
+/** `parallel`: see UploadChunkOptions (the final checkUpload of a multi-chunk file stays in turn). */
+export interface UploadOptions extends Pick<UploadChunkOptions, 'overwrite' | 'volume' | 'parallel'> {
   blocksize?: number;
-  overwrite?: boolean;
-  volume?: string;
-  /** see UploadChunkOptions.parallel (the final checkUpload of a multi-chunk file stays in turn) */
-  parallel?: boolean;
   progress?: (done: number, total: number) => void;
 }
 

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { processGone } from '../../src/util/pid.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const KOJITS = `${ROOT}bin/kojits`;
@@ -142,14 +143,7 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export const alive = (pid: number): boolean => !processGone(pid);
 
 /** Whether something accepts connections on 127.0.0.1:port. */
 export function listening(port: number): Promise<boolean> {
